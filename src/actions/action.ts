@@ -1,0 +1,36 @@
+import type { Step } from '../config/pipeline.ts';
+import type { ExpressionContext } from '../engine/expressions.ts';
+
+/** A typed fact a step recorded, e.g. `coverage.lines = 83.2`. */
+export type EvidenceValue = string | number | boolean;
+
+/** What an action needs from the engine while it runs. */
+export interface ActionContext {
+  step: Step;
+  /** `with:` inputs, expressions already rendered, validated against the action's schema. */
+  inputs: Record<string, unknown>;
+  expressions: ExpressionContext;
+  /** Directory the pipeline file is in; relative paths resolve from here. */
+  root: string;
+  workingDirectory: string;
+  /** Writes a line to the step's log (secrets are masked downstream). */
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+/** What an action produced. `ok: false` fails the step with `reason`. */
+export interface ActionResult {
+  ok: boolean;
+  reason?: string;
+  outputs?: Record<string, string>;
+  evidence?: Record<string, EvidenceValue>;
+}
+
+/** A built-in `uses:` step. */
+export interface Action {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of `with:`; checked when the pipeline is loaded. */
+  readonly inputs: Record<string, unknown>;
+  run(ctx: ActionContext): Promise<ActionResult>;
+}

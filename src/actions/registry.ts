@@ -1,0 +1,13 @@
+import type { Action } from './action.ts';
+import { commitlint } from './commitlint/commitlint.ts';
+import { evidence } from './evidence/evidence.ts';
+
+/** Every built-in action by its `uses:` name. */
+export const ACTIONS: ReadonlyMap<string, Action> = new Map([commitlint, evidence].map((a) => [a.name, a]));
+
+/** The action named `name`, or an error that lists the valid names. */
+export function getAction(name: string): Action {
+  const action = ACTIONS.get(name);
+  if (!action) throw new Error(`unknown action "${name}", expected one of: ${[...ACTIONS.keys()].join(', ')}`);
+  return action;
+}

@@ -1,0 +1,52 @@
+import type { Io } from './io.ts';
+
+/** A CLI command; modules load only when their command runs. */
+export interface Command {
+  summary: string;
+  usage: string;
+  load(): Promise<{ run(args: string[], io: Io): Promise<number> }>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  validate: {
+    summary: 'check runway.yaml and print what would run',
+    usage: 'runway validate [-f runway.yaml] [--json]',
+    load: () => import('./commands/validate.ts'),
+  },
+  run: {
+    summary: 'run the pipeline for the current commit',
+    usage:
+      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--trigger T]',
+    load: () => import('./commands/run.ts'),
+  },
+  runs: {
+    summary: 'list runs, or show one run with its stages, steps, outputs and evidence',
+    usage: 'runway runs [RUN] [--limit N] [--json] [--store URL]',
+    load: () => import('./commands/runs.ts'),
+  },
+  logs: {
+    summary: "print a run's logs, or one step's",
+    usage: 'runway logs RUN [STEP] [--store URL]   (STEP is stage/step or a unique step id)',
+    load: () => import('./commands/logs.ts'),
+  },
+  cancel: {
+    summary: 'stop a run: running steps are killed, the rest marked cancelled',
+    usage: 'runway cancel RUN [--store URL] [--json]',
+    load: () => import('./commands/cancel.ts'),
+  },
+  resume: {
+    summary: 'continue a run whose runner was killed, after its last finished step',
+    usage: 'runway resume RUN [--store URL] [--json]',
+    load: () => import('./commands/resume.ts'),
+  },
+  schema: {
+    summary: 'print the JSON Schema of runway.yaml (for editor completion)',
+    usage: 'runway schema',
+    load: () => import('./commands/schema.ts'),
+  },
+  demo: {
+    summary: 'run the example pipeline on the sample checkout-api service, offline',
+    usage: 'runway demo [--json]',
+    load: () => import('./commands/demo.ts'),
+  },
+};

@@ -1,0 +1,38 @@
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadPipeline } from '../../config/load.ts';
+import { readRunContext } from '../../engine/run-context.ts';
+import { defaultStoreUrl, openStore } from '../../store/open.ts';
+import { paint, type Io } from '../io.ts';
+import { JSON_FLAG, parse } from '../setup.ts';
+import { execute } from './run.ts';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** `runway demo`: runs examples/runway.yaml on the sample service, offline, at any hour. */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...JSON_FLAG });
+  const file = join(REPO, 'examples', 'runway.yaml');
+  const pipeline = loadPipeline(file);
+  const context = readRunContext(REPO, { trigger: 'demo' });
+  if (!context.message) context.message = 'chore(demo): run the example pipeline';
+  const url = defaultStoreUrl(pipeline.root);
+  const dataDir = dirname(url.replace(/^sqlite:/, ''));
+  const bin = join(REPO, 'node_modules', '.bin');
+  const demoIo: Io = { ...io, env: { ...io.env, PATH: `${bin}${delimiter}${io.env['PATH'] ?? ''}` } };
+  if (!values.json) {
+    io.out(paint(io, 'bold', 'Runway demo') + ` — ${pipeline.stages.length} stages of ${pipeline.file} on the sample checkout-api\n`);
+    io.out(paint(io, 'dim', 'commit → build → unit ∥ integration (with a database service) → golden path (service + smoke) → e2e (skipped off release branches)\n\n'));
+  }
+  const store = openStore(url);
+  try {
+    const code = await execute(demoIo, store, pipeline, Boolean(values.json), (engine, signal) => engine.start(pipeline, context, signal), dataDir);
+    if (!values.json) {
+      const store = `--store ${url.replace(/^sqlite:/, '')}`;
+      io.out(`\nexplore: runway runs ${store}   ·   runway runs <id> --json ${store}   ·   runway logs <id> unit/tests ${store}\n`);
+    }
+    return code;
+  } finally {
+    await store.close();
+  }
+}

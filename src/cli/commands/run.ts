@@ -1,0 +1,72 @@
+import { loadPipeline } from '../../config/load.ts';
+import type { Pipeline } from '../../config/pipeline.ts';
+import { EventFunnel } from '../../engine/events.ts';
+import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
+import type { RunRecord, Store } from '../../store/store.ts';
+import { EXIT } from '../errors.ts';
+import type { Io } from '../io.ts';
+import { liveView } from '../render/live.ts';
+import { ndjsonSink } from '../render/ndjson.ts';
+import { plainSink } from '../render/plain.ts';
+import { printSummary } from '../render/summary.ts';
+import { cancelOnSignals, engineFor, FILE_FLAG, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor } from '../setup.ts';
+import type { Engine } from '../../engine/runner.ts';
+
+const FLAGS = {
+  ...FILE_FLAG,
+  ...STORE_FLAG,
+  ...JSON_FLAG,
+  sha: { type: 'string' },
+  ref: { type: 'string' },
+  message: { type: 'string' },
+  author: { type: 'string' },
+  trigger: { type: 'string' },
+} as const;
+
+/** `runway run`: validates the pipeline, then runs it for the current commit. */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, FLAGS);
+  const file = pipelineFile(io, values.file);
+  const pipeline = loadPipeline(file);
+  const overrides: ContextOverrides = {
+    ...(values.sha !== undefined ? { sha: values.sha } : {}),
+    ...(values.ref !== undefined ? { ref: values.ref } : {}),
+    ...(values.message !== undefined ? { message: values.message } : {}),
+    ...(values.author !== undefined ? { author: values.author } : {}),
+    trigger: values.trigger ?? 'manual',
+  };
+  const context = readRunContext(pipeline.root, overrides);
+  const { store, dataDir } = storeFor(io, values);
+  try {
+    return await execute(io, store, pipeline, Boolean(values.json), (engine, signal) =>
+      engine.start(pipeline, context, signal),
+      dataDir,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs or resumes with the right display, and maps the result to an exit code. */
+export async function execute(
+  io: Io,
+  store: Store,
+  pipeline: Pipeline,
+  json: boolean,
+  go: (engine: Engine, signal: AbortSignal) => Promise<RunRecord>,
+  dataDir: string,
+): Promise<number> {
+  const events = new EventFunnel();
+  const live = !json && io.tty ? liveView(io, pipeline) : undefined;
+  events.add(json ? ndjsonSink(io) : live ? live.sink : plainSink(io));
+  const signals = cancelOnSignals(io);
+  let record: RunRecord;
+  try {
+    record = await go(engineFor(io, store, dataDir, events), signals.signal);
+  } finally {
+    signals.dispose();
+    live?.stop();
+  }
+  if (!json) await printSummary(io, store, record);
+  return record.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+}

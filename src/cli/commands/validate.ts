@@ -1,0 +1,33 @@
+import { loadPipeline } from '../../config/load.ts';
+import { formatDuration } from '../../engine/duration.ts';
+import { EXIT } from '../errors.ts';
+import { paint, type Io } from '../io.ts';
+import { FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../setup.ts';
+
+/** `runway validate`: checks the pipeline file and shows the resolved plan. */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...FILE_FLAG, ...JSON_FLAG });
+  const pipeline = loadPipeline(pipelineFile(io, values.file));
+  if (values.json) {
+    io.out(`${JSON.stringify({ valid: true, pipeline }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(`${paint(io, 'green', '✔')} ${pipeline.file} is valid: ${pipeline.stages.length} stages, ${pipeline.stages.reduce((n, s) => n + s.steps.length, 0)} steps\n`);
+  for (const stage of pipeline.stages) {
+    const needs = stage.needs.length ? paint(io, 'dim', ` ← ${stage.needs.join(', ')}`) : '';
+    const cond = stage.if ? paint(io, 'dim', ` if ${stage.if}`) : '';
+    io.out(`  ${paint(io, 'bold', stage.name)}${needs}${cond}\n`);
+    for (const svc of stage.services) io.out(`    service ${svc.name}: ${svc.run} (ready: ${svc.ready.kind} ${svc.ready.target})\n`);
+    for (const step of stage.steps) {
+      const what = step.uses ? `uses ${step.uses}` : 'run';
+      const extras = [
+        step.timeoutMs !== undefined ? `timeout ${formatDuration(step.timeoutMs)}` : '',
+        step.retry.count ? `retry ${step.retry.count}` : '',
+        step.continueOnError ? 'continue-on-error' : '',
+        step.if ? `if ${step.if}` : '',
+      ].filter(Boolean);
+      io.out(`    ${step.id} ${paint(io, 'dim', `(${what}${extras.length ? `; ${extras.join('; ')}` : ''})`)}\n`);
+    }
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,81 @@
+import { dirname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ACTIONS } from '../actions/registry.ts';
+import { systemClock } from '../engine/clock.ts';
+import { EventFunnel } from '../engine/events.ts';
+import { Engine } from '../engine/runner.ts';
+import { LocalExecutor } from '../executors/local/local-executor.ts';
+import { defaultStoreUrl, openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+import { UsageError } from './errors.ts';
+import type { Io } from './io.ts';
+
+export const FILE_FLAG = { file: { type: 'string', short: 'f' } } as const;
+export const STORE_FLAG = { store: { type: 'string' } } as const;
+export const JSON_FLAG = { json: { type: 'boolean' } } as const;
+
+/** Parses flags strictly; unknown flags are usage errors. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  return parseArgs({ args, options, allowPositionals: true, strict: true });
+}
+
+/** The pipeline file: `-f`, else `runway.yaml` in the working directory. */
+export function pipelineFile(io: Io, file: string | undefined): string {
+  return resolve(io.cwd, file ?? 'runway.yaml');
+}
+
+/** Opens the store: `--store`, else RUNWAY_STORE, else `.runway/runway.db` beside the pipeline file. */
+export function storeFor(io: Io, flags: { store?: string | undefined; file?: string | undefined }): {
+  store: Store;
+  dataDir: string;
+} {
+  const url = flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
+  let store: Store;
+  try {
+    store = openStore(url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url));
+  } catch (err) {
+    throw new UsageError(`cannot open the store: ${(err as Error).message}`);
+  }
+  const path = url.replace(/^sqlite:/, '');
+  return { store, dataDir: path === ':memory:' ? resolve(io.cwd, '.runway') : dirname(resolve(io.cwd, path)) };
+}
+
+/** Builds the engine with the built-in local executor and actions. */
+export function engineFor(io: Io, store: Store, dataDir: string, events: EventFunnel): Engine {
+  return new Engine({
+    store,
+    executor: new LocalExecutor(),
+    actions: ACTIONS,
+    clock: systemClock,
+    events,
+    dataDir,
+    hostEnv: io.env,
+  });
+}
+
+/** Parses a run id argument. */
+export function runId(value: string | undefined, usage: string): number {
+  if (value === undefined) throw new UsageError(`a run id is needed — usage: ${usage}`);
+  const id = Number(value.replace(/^#/, ''));
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`"${value}" is not a run id (a positive number)`);
+  return id;
+}
+
+/** Cancels on the first Ctrl-C/SIGTERM, exits at once on the second. */
+export function cancelOnSignals(io: Io): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    io.err(`\nrunway: ${sig}: cancelling the run (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ACTIONS } from '../actions/registry.ts';
+import type { Action } from '../actions/action.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { PositionIndex } from './positions.ts';
+import { PIPELINE_SCHEMA, type PipelineConfig } from './schema.ts';
+import { schemaIssues } from './validate-schema.ts';
+import { checkSemantics } from './semantics.ts';
+import { resolvePipeline } from './resolve.ts';
+import type { Pipeline } from './pipeline.ts';
+
+export interface LoadOptions {
+  /** Built-in actions `uses:` may name (default: all). */
+  actions?: ReadonlyMap<string, Action>;
+}
+
+/** Reads, validates and resolves a pipeline file; throws ConfigError listing every problem. */
+export function loadPipeline(file: string, opts: LoadOptions = {}): Pipeline {
+  const path = resolve(file);
+  const shown = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
+    throw new ConfigError([{ file: shown, line: 1, col: 1, message: `cannot read the pipeline file: ${why}` }]);
+  }
+  return parsePipeline(text, shown, dirname(path), opts);
+}
+
+/** Validates and resolves pipeline text; `file` is the name used in messages. */
+export function parsePipeline(text: string, file: string, root: string, opts: LoadOptions = {}): Pipeline {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const positions = new PositionIndex(file, doc, lines);
+  const yamlIssues: ConfigIssue[] = doc.errors.map((e) => ({
+    ...positions.offset(e.pos[0]),
+    message: `invalid YAML: ${yamlMessage(e.code, e.message)}`,
+  }));
+  if (yamlIssues.length > 0) throw new ConfigError(yamlIssues);
+
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([
+      { file, line: 1, col: 1, message: 'the pipeline file must be a mapping with "version" and "stages"' },
+    ]);
+  }
+  const shapeIssues = schemaIssues(PIPELINE_SCHEMA, value, positions);
+  if (shapeIssues.length > 0) throw new ConfigError(sortIssues(shapeIssues));
+
+  const config = value as PipelineConfig;
+  const actions = opts.actions ?? ACTIONS;
+  const semanticIssues = checkSemantics(config, positions, actions);
+  if (semanticIssues.length > 0) throw new ConfigError(sortIssues(semanticIssues));
+  return resolvePipeline(config, file, root);
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  if (code === 'DUPLICATE_KEY') return `${first.replace(/\.$/, '')} — each key may appear once`;
+  return first.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+}

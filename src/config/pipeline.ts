@@ -1,0 +1,65 @@
+import type { EnvMap } from './schema.ts';
+
+/** How to tell that a background service is ready. */
+export interface Readiness {
+  kind: 'tcp' | 'http' | 'run' | 'none';
+  target: string;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+/** A background process started before a stage's steps and stopped after them. */
+export interface Service {
+  name: string;
+  run: string;
+  env: EnvMap;
+  workingDirectory: string;
+  ready: Readiness;
+}
+
+/** One step, resolved: ids assigned, durations in milliseconds, defaults applied. */
+export interface Step {
+  /** `stage/id`, unique in the pipeline. */
+  key: string;
+  id: string;
+  name: string;
+  index: number;
+  run?: string;
+  uses?: string;
+  with: Record<string, unknown>;
+  env: EnvMap;
+  if?: string;
+  timeoutMs?: number;
+  retry: { count: number; delayMs: number };
+  continueOnError: boolean;
+  workingDirectory: string;
+}
+
+/** One stage of the DAG. */
+export interface Stage {
+  name: string;
+  needs: string[];
+  if?: string;
+  env: EnvMap;
+  timeoutMs?: number;
+  continueOnError: boolean;
+  services: Service[];
+  steps: Step[];
+}
+
+/** A validated, frozen pipeline; stored with each run so `resume` runs exactly the same thing. */
+export interface Pipeline {
+  file: string;
+  root: string;
+  name: string;
+  concurrency: number;
+  inheritEnv: string[];
+  env: EnvMap;
+  secrets: Record<string, { env?: string; file?: string }>;
+  service?: { name: string; tier?: number; health?: string };
+  /** Stages in a topological order (every stage after its needs). */
+  stages: Stage[];
+}
+
+/** The default number of stages that run at once. */
+export const DEFAULT_CONCURRENCY = 2;

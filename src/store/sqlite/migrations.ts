@@ -1,0 +1,76 @@
+/** Schema versions of the SQLite store, applied in order, each once. Never edit a shipped one. */
+export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'runs, stages, steps, outputs, evidence, events',
+    sql: `
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        pipeline_name TEXT NOT NULL,
+        pipeline_json TEXT NOT NULL,
+        context_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        reason TEXT,
+        owner_pid INTEGER,
+        owner_host TEXT,
+        heartbeat_at TEXT,
+        cancel_requested_at TEXT
+      );
+      CREATE INDEX runs_status ON runs(status);
+      CREATE TABLE stages (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        reason TEXT,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE TABLE steps (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        flaky INTEGER NOT NULL DEFAULT 0,
+        failed_but_continued INTEGER NOT NULL DEFAULT 0,
+        exit_code INTEGER,
+        started_at TEXT,
+        finished_at TEXT,
+        reason TEXT,
+        log_path TEXT,
+        log_bytes INTEGER,
+        pgid INTEGER,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE TABLE outputs (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_key, name)
+      );
+      CREATE TABLE evidence (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        step_key TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        data_json TEXT NOT NULL
+      );
+      CREATE INDEX events_run ON events(run_id, seq);
+    `,
+  },
+];

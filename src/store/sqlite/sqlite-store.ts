@@ -1,0 +1,294 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type {
+  Change,
+  EventRecord,
+  EvidenceRecord,
+  NewRun,
+  RunOwner,
+  RunRecord,
+  RunStatus,
+  StageRecord,
+  StepRecord,
+  Store,
+} from '../store.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+/**
+ * The embedded store: one SQLite file in WAL mode. `synchronous=NORMAL` makes every committed
+ * change survive a killed process (kill -9); only a power cut can lose the last transactions.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly #db: DatabaseSync;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path, { timeout: 10_000 });
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
+    const row = this.#db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    const latest = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
+    if (current > latest) {
+      throw new Error(`the store was written by a newer runway (schema ${current}, this one knows ${latest})`);
+    }
+    for (const m of SQLITE_MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.#tx(() => {
+        this.#db.exec(m.sql);
+        this.#db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.version, m.name, new Date().toISOString());
+      });
+    }
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async createRun(input: NewRun): Promise<RunRecord> {
+    const id = this.#tx(() => {
+      const res = this.#db
+        .prepare(
+          `INSERT INTO runs (pipeline_name, pipeline_json, context_json, status, created_at, owner_pid, owner_host, heartbeat_at)
+           VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
+        )
+        .run(
+          input.pipeline.name,
+          JSON.stringify(input.pipeline),
+          JSON.stringify(input.context),
+          input.at,
+          input.owner.pid,
+          input.owner.host,
+          input.at,
+        );
+      const runId = Number(res.lastInsertRowid);
+      this.#insertEvent(runId, input.at, 'run.created', { pipeline: input.pipeline.name, sha: input.context.sha });
+      return runId;
+    });
+    return (await this.getRun(id)) as RunRecord;
+  }
+
+  async getRun(id: number): Promise<RunRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(opts: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
+    const limit = opts.limit ?? 20;
+    const rows = opts.status
+      ? this.#db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?').all(opts.status, limit)
+      : this.#db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit);
+    return (rows as Row[]).map(toRun);
+  }
+
+  async apply(runId: number, change: Change, at: string): Promise<EventRecord> {
+    return this.#tx(() => {
+      if (change.run) {
+        const r = change.run;
+        const res = this.#db
+          .prepare(
+            `UPDATE runs SET status = COALESCE(?, status), finished_at = COALESCE(?, finished_at),
+             reason = COALESCE(?, reason) WHERE id = ?`,
+          )
+          .run(r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId);
+        if (res.changes === 0) throw new Error(`run ${runId} does not exist`);
+      }
+      if (change.stage) {
+        const s = change.stage;
+        this.#db
+          .prepare(
+            `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+             finished_at = excluded.finished_at, reason = excluded.reason`,
+          )
+          .run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
+      }
+      if (change.step) this.#upsertStep(runId, change.step);
+      if (change.outputs) {
+        const stmt = this.#db.prepare(
+          `INSERT INTO outputs (run_id, step_key, name, value) VALUES (?, ?, ?, ?)
+           ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
+        );
+        for (const [name, value] of Object.entries(change.outputs.values)) {
+          stmt.run(runId, change.outputs.stepKey, name, value);
+        }
+      }
+      if (change.evidence) {
+        const stmt = this.#db.prepare(
+          `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
+           recorded_at = excluded.recorded_at`,
+        );
+        for (const e of change.evidence) stmt.run(runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt);
+      }
+      return this.#insertEvent(runId, at, change.event.type, change.event.data);
+    });
+  }
+
+  #upsertStep(runId: number, s: StepRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO steps (run_id, key, stage, step_id, name, idx, status, attempts, flaky, failed_but_continued,
+           exit_code, started_at, finished_at, reason, log_path, log_bytes, pgid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+           flaky = excluded.flaky, failed_but_continued = excluded.failed_but_continued, exit_code = excluded.exit_code,
+           started_at = excluded.started_at, finished_at = excluded.finished_at, reason = excluded.reason,
+           log_path = excluded.log_path, log_bytes = excluded.log_bytes, pgid = excluded.pgid`,
+      )
+      .run(
+        runId,
+        s.key,
+        s.stage,
+        s.id,
+        s.name,
+        s.index,
+        s.status,
+        s.attempts,
+        s.flaky ? 1 : 0,
+        s.failedButContinued ? 1 : 0,
+        s.exitCode ?? null,
+        s.startedAt ?? null,
+        s.finishedAt ?? null,
+        s.reason ?? null,
+        s.logPath ?? null,
+        s.logBytes ?? null,
+        s.pgid ?? null,
+      );
+  }
+
+  #insertEvent(runId: number, at: string, type: string, data: Record<string, unknown>): EventRecord {
+    const res = this.#db
+      .prepare('INSERT INTO events (run_id, at, type, data_json) VALUES (?, ?, ?, ?)')
+      .run(runId, at, type, JSON.stringify(data));
+    return { seq: Number(res.lastInsertRowid), runId, at, type, data };
+  }
+
+  async claimRun(runId: number, owner: RunOwner, at: string, staleBefore: string): Promise<boolean> {
+    const res = this.#db
+      .prepare(
+        `UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ?
+         WHERE id = ? AND (owner_pid IS NULL OR (owner_pid = ? AND owner_host = ?) OR heartbeat_at < ?)`,
+      )
+      .run(owner.pid, owner.host, at, runId, owner.pid, owner.host, staleBefore);
+    return res.changes === 1;
+  }
+
+  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<void> {
+    this.#db
+      .prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?')
+      .run(at, runId, owner.pid, owner.host);
+  }
+
+  async requestCancel(runId: number, at: string): Promise<void> {
+    this.#db.prepare('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?').run(at, runId);
+  }
+
+  async stages(runId: number): Promise<StageRecord[]> {
+    const rows = this.#db.prepare('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    return rows.map((r) => ({
+      name: String(r['name']),
+      status: r['status'] as StageRecord['status'],
+      ...opt('startedAt', r['started_at']),
+      ...opt('finishedAt', r['finished_at']),
+      ...opt('reason', r['reason']),
+    }));
+  }
+
+  async steps(runId: number): Promise<StepRecord[]> {
+    const rows = this.#db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    return rows.map((r) => ({
+      key: String(r['key']),
+      stage: String(r['stage']),
+      id: String(r['step_id']),
+      name: String(r['name']),
+      index: Number(r['idx']),
+      status: r['status'] as StepRecord['status'],
+      attempts: Number(r['attempts']),
+      flaky: r['flaky'] === 1,
+      failedButContinued: r['failed_but_continued'] === 1,
+      ...optNum('exitCode', r['exit_code']),
+      ...opt('startedAt', r['started_at']),
+      ...opt('finishedAt', r['finished_at']),
+      ...opt('reason', r['reason']),
+      ...opt('logPath', r['log_path']),
+      ...optNum('logBytes', r['log_bytes']),
+      ...optNum('pgid', r['pgid']),
+    }));
+  }
+
+  async outputs(runId: number): Promise<Record<string, Record<string, string>>> {
+    const rows = this.#db.prepare('SELECT * FROM outputs WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    const out: Record<string, Record<string, string>> = {};
+    for (const r of rows) (out[String(r['step_key'])] ??= {})[String(r['name'])] = String(r['value']);
+    return out;
+  }
+
+  async evidence(runId: number): Promise<EvidenceRecord[]> {
+    const rows = this.#db.prepare('SELECT * FROM evidence WHERE run_id = ? ORDER BY key').all(runId) as Row[];
+    return rows.map((r) => ({
+      key: String(r['key']),
+      value: JSON.parse(String(r['value_json'])) as EvidenceRecord['value'],
+      stepKey: String(r['step_key']),
+      recordedAt: String(r['recorded_at']),
+    }));
+  }
+
+  async events(runId: number, afterSeq = 0): Promise<EventRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq')
+      .all(runId, afterSeq) as Row[];
+    return rows.map((r) => ({
+      seq: Number(r['seq']),
+      runId,
+      at: String(r['at']),
+      type: String(r['type']),
+      data: JSON.parse(String(r['data_json'])) as Record<string, unknown>,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+function toRun(r: Row): RunRecord {
+  return {
+    id: Number(r['id']),
+    pipeline: JSON.parse(String(r['pipeline_json'])) as RunRecord['pipeline'],
+    context: JSON.parse(String(r['context_json'])) as RunRecord['context'],
+    status: r['status'] as RunStatus,
+    createdAt: String(r['created_at']),
+    ...opt('finishedAt', r['finished_at']),
+    ...opt('reason', r['reason']),
+    ...(r['owner_pid'] != null ? { owner: { pid: Number(r['owner_pid']), host: String(r['owner_host']) } } : {}),
+    ...opt('heartbeatAt', r['heartbeat_at']),
+    ...opt('cancelRequestedAt', r['cancel_requested_at']),
+  };
+}
+
+function opt<K extends string>(key: K, v: SQLInputValue | undefined): Partial<Record<K, string>> {
+  return v == null ? {} : ({ [key]: String(v) } as Record<K, string>);
+}
+
+function optNum<K extends string>(key: K, v: SQLInputValue | undefined): Partial<Record<K, number>> {
+  return v == null ? {} : ({ [key]: Number(v) } as Record<K, number>);
+}

@@ -1,0 +1,115 @@
+import type { EvidenceValue } from '../actions/action.ts';
+import type { Pipeline } from '../config/pipeline.ts';
+import type { RunContext } from '../engine/run-context.ts';
+
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const NODE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+/** State of a stage or step. */
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** The process that is executing a run; a lease others may take once it goes stale. */
+export interface RunOwner {
+  pid: number;
+  host: string;
+}
+
+export interface RunRecord {
+  id: number;
+  pipeline: Pipeline;
+  context: RunContext;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt?: string;
+  reason?: string;
+  owner?: RunOwner;
+  heartbeatAt?: string;
+  cancelRequestedAt?: string;
+}
+
+export interface StageRecord {
+  name: string;
+  status: NodeStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  reason?: string;
+}
+
+export interface StepRecord {
+  key: string;
+  stage: string;
+  id: string;
+  name: string;
+  index: number;
+  status: NodeStatus;
+  /** Attempts started, counting retries and re-runs after a crash. */
+  attempts: number;
+  /** Passed only after a failed attempt. */
+  flaky: boolean;
+  /** The step failed but `continue-on-error` let the stage go on. */
+  failedButContinued?: boolean;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  reason?: string;
+  logPath?: string;
+  logBytes?: number;
+  /** Process group of the attempt in flight, so a resumed run can stop an orphan. */
+  pgid?: number;
+}
+
+export interface EvidenceRecord {
+  key: string;
+  value: EvidenceValue;
+  stepKey: string;
+  recordedAt: string;
+}
+
+export interface EventRecord {
+  seq: number;
+  runId: number;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Everything one state change writes; a store applies it atomically, then it counts. */
+export interface Change {
+  run?: Partial<Pick<RunRecord, 'status' | 'finishedAt' | 'reason'>>;
+  stage?: StageRecord;
+  step?: StepRecord;
+  outputs?: { stepKey: string; values: Record<string, string> };
+  evidence?: EvidenceRecord[];
+  event: { type: string; data: Record<string, unknown> };
+}
+
+export interface NewRun {
+  pipeline: Pipeline;
+  context: RunContext;
+  owner: RunOwner;
+  at: string;
+}
+
+/** Durable state of runs; implemented by SQLite (embedded) and PostgreSQL (shared). */
+export interface Store {
+  readonly kind: string;
+  createRun(input: NewRun): Promise<RunRecord>;
+  getRun(id: number): Promise<RunRecord | undefined>;
+  listRuns(opts?: { limit?: number; status?: RunStatus }): Promise<RunRecord[]>;
+  /** Applies a change and appends its event in one transaction; returns the event. */
+  apply(runId: number, change: Change, at: string): Promise<EventRecord>;
+  /**
+   * Takes the run for `owner` if nobody holds it, `owner` already does, or the holder's heartbeat
+   * is older than `staleBefore`. Returns whether `owner` now holds it.
+   */
+  claimRun(runId: number, owner: RunOwner, at: string, staleBefore: string): Promise<boolean>;
+  heartbeat(runId: number, owner: RunOwner, at: string): Promise<void>;
+  requestCancel(runId: number, at: string): Promise<void>;
+  stages(runId: number): Promise<StageRecord[]>;
+  steps(runId: number): Promise<StepRecord[]>;
+  outputs(runId: number): Promise<Record<string, Record<string, string>>>;
+  evidence(runId: number): Promise<EvidenceRecord[]>;
+  events(runId: number, afterSeq?: number): Promise<EventRecord[]>;
+  close(): Promise<void>;
+}
