@@ -8,6 +8,7 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map([commitlint, evidenc
 /** The action named `name`, or an error that lists the valid names. */
 export function getAction(name: string): Action {
   const action = ACTIONS.get(name);
-  if (!action) throw new Error(`unknown action "${name}", expected one of: ${[...ACTIONS.keys()].join(', ')}`);
+  if (!action)
+    throw new Error(`unknown action "${name}", expected one of: ${[...ACTIONS.keys()].join(', ')}`);
   return action;
 }

@@ -25,7 +25,11 @@ export function processIo(): Io {
 }
 
 /** Wraps text in an ANSI style when colour is on. */
-export function paint(io: Io, style: 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan', text: string): string {
+export function paint(
+  io: Io,
+  style: 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan',
+  text: string,
+): string {
   if (!io.color) return text;
   const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const;
   return `\x1b[${codes[style]}m${text}\x1b[0m`;

@@ -19,7 +19,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}" — expected one of: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command)
+      throw new UsageError(
+        `unknown command "${name}" — expected one of: ${Object.keys(COMMANDS).join(', ')}`,
+      );
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`${command.summary}\n\nusage: ${command.usage}\n`);
       return EXIT.ok;
@@ -64,6 +67,8 @@ function help(): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return `runway ${pkg.version}`;
 }

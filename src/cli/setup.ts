@@ -25,7 +25,10 @@ export function pipelineFile(io: Io, file: string | undefined): string {
 }
 
 /** Opens the store: `--store`, else RUNWAY_STORE, else `.runway/runway.db` beside the pipeline file. */
-export function storeFor(io: Io, flags: { store?: string | undefined; file?: string | undefined }): {
+export function storeFor(
+  io: Io,
+  flags: { store?: string | undefined; file?: string | undefined },
+): {
   store: Store;
   dataDir: string;
 } {
@@ -37,7 +40,10 @@ export function storeFor(io: Io, flags: { store?: string | undefined; file?: str
     throw new UsageError(`cannot open the store: ${(err as Error).message}`);
   }
   const path = url.replace(/^sqlite:/, '');
-  return { store, dataDir: path === ':memory:' ? resolve(io.cwd, '.runway') : dirname(resolve(io.cwd, path)) };
+  return {
+    store,
+    dataDir: path === ':memory:' ? resolve(io.cwd, '.runway') : dirname(resolve(io.cwd, path)),
+  };
 }
 
 /** Builds the engine with the built-in local executor and actions. */

@@ -26,7 +26,9 @@ export function loadPipeline(file: string, opts: LoadOptions = {}): Pipeline {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
-    throw new ConfigError([{ file: shown, line: 1, col: 1, message: `cannot read the pipeline file: ${why}` }]);
+    throw new ConfigError([
+      { file: shown, line: 1, col: 1, message: `cannot read the pipeline file: ${why}` },
+    ]);
   }
   return parsePipeline(text, shown, dirname(path), opts);
 }

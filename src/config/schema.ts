@@ -63,7 +63,12 @@ const readiness = {
   additionalProperties: false,
   description: 'how to know the service is ready: one of tcp, http, run',
   properties: {
-    tcp: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', minLength: 1 }] },
+    tcp: {
+      anyOf: [
+        { type: 'integer', minimum: 1, maximum: 65535 },
+        { type: 'string', minLength: 1 },
+      ],
+    },
     http: { type: 'string', pattern: '^https?://' },
     run: { type: 'string', minLength: 1 },
     timeout: duration,
@@ -134,7 +139,11 @@ export const PIPELINE_SCHEMA = {
       description: 'variables passed through from the runway process to every step',
     },
     env: envMap,
-    secrets: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: secretSource },
+    secrets: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: secretSource,
+    },
     defaults: {
       type: 'object',
       additionalProperties: false,

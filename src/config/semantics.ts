@@ -13,7 +13,8 @@ export function checkSemantics(
   actions: ReadonlyMap<string, Action>,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const issue = (path: Path, message: string, key = false) => issues.push({ ...positions.at(path, { key }), message });
+  const issue = (path: Path, message: string, key = false) =>
+    issues.push({ ...positions.at(path, { key }), message });
   const stageNames = Object.keys(config.stages);
 
   // needs: existing stages, no self, no cycles
@@ -22,13 +23,19 @@ export function checkSemantics(
       const path = typeof stage.needs === 'string' ? ['stages', name, 'needs'] : ['stages', name, 'needs', i];
       if (need === name) issue(path, `stage "${name}" needs itself — a stage cannot depend on itself`);
       else if (!config.stages[need]) {
-        issue(path, `stage "${name}" needs "${need}", which does not exist — expected one of: ${stageNames.join(', ')}`);
+        issue(
+          path,
+          `stage "${name}" needs "${need}", which does not exist — expected one of: ${stageNames.join(', ')}`,
+        );
       }
     });
   }
   const cycle = findCycle(config);
   if (cycle) {
-    issue(['stages', cycle[0] ?? '', 'needs'], `stages form a cycle: ${cycle.join(' → ')} — needs must form a DAG`);
+    issue(
+      ['stages', cycle[0] ?? '', 'needs'],
+      `stages form a cycle: ${cycle.join(' → ')} — needs must form a DAG`,
+    );
   }
 
   // secrets: exactly one source
@@ -49,7 +56,10 @@ export function checkSemantics(
       const ready = svc.ready ?? {};
       const probes = (['tcp', 'http', 'run'] as const).filter((k) => ready[k] !== undefined);
       if (svc.ready && probes.length !== 1) {
-        issue([...base, 'services', svcName, 'ready'], `service "${svcName}" ready: needs exactly one of tcp, http, run`);
+        issue(
+          [...base, 'services', svcName, 'ready'],
+          `service "${svcName}" ready: needs exactly one of tcp, http, run`,
+        );
       }
     }
     checkSteps(stage, base, reachable, actions, issues, positions);
@@ -65,13 +75,15 @@ function checkSteps(
   issues: ConfigIssue[],
   positions: PositionIndex,
 ): void {
-  const issue = (path: Path, message: string, key = false) => issues.push({ ...positions.at(path, { key }), message });
+  const issue = (path: Path, message: string, key = false) =>
+    issues.push({ ...positions.at(path, { key }), message });
   const ids = assignStepIds(stage.steps);
   const seen = new Set<string>();
   stage.steps.forEach((step: StepConfig, i) => {
     const path = [...base, 'steps', i];
     const id = ids[i] ?? '';
-    if (step.id && seen.has(step.id)) issue([...path, 'id'], `duplicate step id "${step.id}" — ids must be unique in a stage`);
+    if (step.id && seen.has(step.id))
+      issue([...path, 'id'], `duplicate step id "${step.id}" — ids must be unique in a stage`);
     const earlier = new Set(seen);
     seen.add(id);
     if (step.run === undefined && step.uses === undefined) {
@@ -141,21 +153,29 @@ function checkExpression(
   } catch (err) {
     const e = err as ExpressionError;
     const at = source.includes('\n') ? `line ${e.line}, column ${e.col}` : `column ${e.col}`;
-    issues.push({ ...pos, message: `invalid expression ${JSON.stringify(source)}: ${e.message} (at ${at} of the expression)` });
+    issues.push({
+      ...pos,
+      message: `invalid expression ${JSON.stringify(source)}: ${e.message} (at ${at} of the expression)`,
+    });
     return;
   }
-  for (const m of source.matchAll(/\bsteps\s*\.\s*([A-Za-z][A-Za-z0-9_-]*)/g)) {
+  for (const m of source.matchAll(/(?<![.\w])steps\s*\.\s*([A-Za-z][A-Za-z0-9_-]*)/g)) {
     const id = m[1] ?? '';
     if (!earlierSteps.has(id)) {
       const known = [...earlierSteps];
-      const hint = known.length ? `expected an earlier step of this stage: ${known.join(', ')}` : 'no earlier step in this stage';
+      const hint = known.length
+        ? `expected an earlier step of this stage: ${known.join(', ')}`
+        : 'no earlier step in this stage';
       issues.push({ ...pos, message: `expression refers to step "${id}" — ${hint}` });
     }
   }
-  for (const m of source.matchAll(/\bstages\s*\.\s*([A-Za-z][A-Za-z0-9_-]*)/g)) {
+  for (const m of source.matchAll(/(?<![.\w])stages\s*\.\s*([A-Za-z][A-Za-z0-9_-]*)/g)) {
     const name = m[1] ?? '';
     if (!reachableStages.has(name)) {
-      issues.push({ ...pos, message: `expression refers to stage "${name}", which this stage does not need (directly or through others)` });
+      issues.push({
+        ...pos,
+        message: `expression refers to stage "${name}", which this stage does not need (directly or through others)`,
+      });
     }
   }
 }

@@ -26,7 +26,9 @@ function pickErrors(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const kept = errors.filter((e) => {
     if (e.keyword === 'anyOf') return true;
-    return !anyOfPaths.has(e.instancePath) && ![...anyOfPaths].some((p) => e.instancePath.startsWith(p + '/'));
+    return (
+      !anyOfPaths.has(e.instancePath) && ![...anyOfPaths].some((p) => e.instancePath.startsWith(p + '/'))
+    );
   });
   const seen = new Set<string>();
   return kept.filter((e) => {
@@ -46,7 +48,10 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys(schema?.properties ?? {});
       const hint = allowed.length ? `expected one of: ${allowed.join(', ')}` : 'no keys are allowed here';
-      return { ...positions.at([...path, key], { key: true }), message: `unknown key "${key}" in ${where} — ${hint}` };
+      return {
+        ...positions.at([...path, key], { key: true }),
+        message: `unknown key "${key}" in ${where} — ${hint}`,
+      };
     }
     case 'required': {
       const key = String((e.params as { missingProperty: string }).missingProperty);
@@ -60,14 +65,20 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
       };
     }
     case 'anyOf':
-      return { ...positions.at(path), message: `invalid ${where} — expected ${schema?.description ?? 'another form'}` };
+      return {
+        ...positions.at(path),
+        message: `invalid ${where} — expected ${schema?.description ?? 'another form'}`,
+      };
     case 'const':
       return {
         ...positions.at(path),
         message: `${where} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
       };
     case 'type':
-      return { ...positions.at(path), message: `${where} must be ${article((e.params as { type: string }).type)}` };
+      return {
+        ...positions.at(path),
+        message: `${where} must be ${article((e.params as { type: string }).type)}`,
+      };
     default:
       return { ...positions.at(path), message: `${where} ${e.message ?? 'is invalid'}` };
   }

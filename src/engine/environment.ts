@@ -5,7 +5,19 @@ import type { RunRecord, StageRecord, StepRecord } from '../store/store.ts';
 import { renderTemplate, type ExpressionContext } from './expressions.ts';
 
 /** Variables of the runway process that every step gets; everything else must be listed in `inherit-env`. */
-export const PASSED_THROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM'];
+export const PASSED_THROUGH = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+];
 
 /** Builds the whole environment of a step: nothing from the runway process leaks in unless allowed. */
 export function buildStepEnv(opts: {
@@ -49,7 +61,8 @@ export function buildStepEnv(opts: {
 /** Renders `${{ }}` in env values; the results are plain strings handed to the process. */
 export function renderEnv(env: EnvMap, ctx: ExpressionContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) out[k] = typeof v === 'string' ? renderTemplate(v, ctx) : String(v);
+  for (const [k, v] of Object.entries(env))
+    out[k] = typeof v === 'string' ? renderTemplate(v, ctx) : String(v);
   return out;
 }
 
@@ -65,7 +78,8 @@ export function expressionContext(opts: {
 }): ExpressionContext {
   const stepView = (s: { record: StepRecord; outputs: Record<string, string> }) => ({
     outputs: s.outputs,
-    outcome: s.record.status === 'succeeded' || s.record.status === 'failed' ? outcomeOf(s.record) : s.record.status,
+    outcome:
+      s.record.status === 'succeeded' || s.record.status === 'failed' ? outcomeOf(s.record) : s.record.status,
     conclusion: s.record.failedButContinued ? 'succeeded' : s.record.status,
   });
   const steps: Record<string, unknown> = {};

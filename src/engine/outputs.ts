@@ -14,7 +14,8 @@ export function parseKeyValues(text: string, file: string): Record<string, strin
     if (heredoc) {
       const [, key = '', delim] = heredoc;
       const end = lines.indexOf(delim ?? '', i + 1);
-      if (end < 0) throw new Error(`${file}:${i + 1}: "${key}<<${delim}" is never closed by a line "${delim}"`);
+      if (end < 0)
+        throw new Error(`${file}:${i + 1}: "${key}<<${delim}" is never closed by a line "${delim}"`);
       out[key] = lines.slice(i + 1, end).join('\n');
       i = end;
       continue;
@@ -22,7 +23,9 @@ export function parseKeyValues(text: string, file: string): Record<string, strin
     const eq = line.indexOf('=');
     const key = eq > 0 ? line.slice(0, eq) : '';
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
-      throw new Error(`${file}:${i + 1}: expected key=value or key<<DELIMITER, got ${JSON.stringify(line.slice(0, 40))}`);
+      throw new Error(
+        `${file}:${i + 1}: expected key=value or key<<DELIMITER, got ${JSON.stringify(line.slice(0, 40))}`,
+      );
     }
     out[key] = line.slice(eq + 1);
   }

@@ -26,7 +26,9 @@ export async function probeOnce(
           socket.destroy();
           resolve(`tcp ${ready.target}: timed out`);
         });
-        socket.once('error', (err: NodeJS.ErrnoException) => resolve(`tcp ${ready.target}: ${err.code ?? err.message}`));
+        socket.once('error', (err: NodeJS.ErrnoException) =>
+          resolve(`tcp ${ready.target}: ${err.code ?? err.message}`),
+        );
       });
     }
     case 'http': {

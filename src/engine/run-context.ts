@@ -17,7 +17,11 @@ export type ContextOverrides = Partial<RunContext>;
 export function readRunContext(dir: string, overrides: ContextOverrides = {}): RunContext {
   const git = (...args: string[]): string | undefined => {
     try {
-      return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('git', args, {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       return undefined;
     }

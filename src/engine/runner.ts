@@ -5,7 +5,16 @@ import type { Action, EvidenceValue } from '../actions/action.ts';
 import type { Pipeline, Stage, Step } from '../config/pipeline.ts';
 import type { Executor, RunningProcess } from '../executors/executor.ts';
 import { groupAlive, processAlive, signalGroup } from '../executors/local/process-group.ts';
-import type { Change, NodeStatus, RunOwner, RunRecord, RunStatus, StageRecord, StepRecord, Store } from '../store/store.ts';
+import type {
+  Change,
+  NodeStatus,
+  RunOwner,
+  RunRecord,
+  RunStatus,
+  StageRecord,
+  StepRecord,
+  Store,
+} from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { buildStepEnv, expressionContext, renderEnv } from './environment.ts';
 import type { EventFunnel } from './events.ts';
@@ -73,7 +82,9 @@ export class Engine {
     if (run.status !== 'running') throw new ResumeError(`run ${runId} already ended: ${run.status}`);
     const now = this.#d.clock.now().getTime();
     const ownerDead = run.owner && run.owner.host === this.#owner.host && !processAlive(run.owner.pid);
-    const staleBefore = ownerDead ? new Date(now + 1).toISOString() : new Date(now - STALE_AFTER_MS).toISOString();
+    const staleBefore = ownerDead
+      ? new Date(now + 1).toISOString()
+      : new Date(now - STALE_AFTER_MS).toISOString();
     if (!(await store.claimRun(runId, this.#owner, this.#now(), staleBefore))) {
       throw new ResumeError(
         `run ${runId} is still being executed by process ${run.owner?.pid} on ${run.owner?.host} (heartbeat ${run.heartbeatAt})`,
@@ -109,9 +120,12 @@ export class Engine {
     // heartbeat, and cancellation requested by another process
     const beat = setInterval(() => {
       void store.heartbeat(run.id, this.#owner, this.#now()).catch(() => undefined);
-      void store.getRun(run.id).then((r) => {
-        if (r?.cancelRequestedAt) cancel();
-      }, () => undefined);
+      void store.getRun(run.id).then(
+        (r) => {
+          if (r?.cancelRequestedAt) cancel();
+        },
+        () => undefined,
+      );
     }, HEARTBEAT_MS);
     beat.unref();
 
@@ -126,7 +140,9 @@ export class Engine {
       evidence: Object.fromEntries((await store.evidence(run.id)).map((e) => [e.key, e.value])),
       runDir: join(this.#d.dataDir, 'runs', String(run.id)),
     };
-    await this.#apply(run.id, { event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } } });
+    await this.#apply(run.id, {
+      event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
+    });
     try {
       await runDag(pipeline.stages, pipeline.concurrency, (name) =>
         this.#runStage(ctx, pipeline.stages.find((s) => s.name === name) as Stage),
@@ -141,9 +157,15 @@ export class Engine {
       : finals.includes('failed')
         ? 'failed'
         : 'succeeded';
-    const failedStages = [...ctx.stageRecords.values()].filter((s) => s.status === 'failed').map((s) => s.name);
+    const failedStages = [...ctx.stageRecords.values()]
+      .filter((s) => s.status === 'failed')
+      .map((s) => s.name);
     const reason =
-      status === 'cancelled' ? 'cancelled' : status === 'failed' ? `failed stages: ${failedStages.join(', ')}` : undefined;
+      status === 'cancelled'
+        ? 'cancelled'
+        : status === 'failed'
+          ? `failed stages: ${failedStages.join(', ')}`
+          : undefined;
     await this.#apply(run.id, {
       run: { status, finishedAt: this.#now(), ...(reason ? { reason } : {}) },
       event: { type: 'run.finished', data: { status, ...(reason ? { reason } : {}) } },
@@ -213,7 +235,11 @@ export class Engine {
       await this.#stopServices(ctx, stage, services);
     }
     if (stageTimedOut) failure = `the stage timed out after ${(stage.timeoutMs ?? 0) / 1000}s`;
-    const status: NodeStatus = ctx.signal.aborted ? 'cancelled' : failure && !stage.continueOnError ? 'failed' : 'succeeded';
+    const status: NodeStatus = ctx.signal.aborted
+      ? 'cancelled'
+      : failure && !stage.continueOnError
+        ? 'failed'
+        : 'succeeded';
     await this.#finishStage(ctx, stage, status, startedAt, failure);
   }
 
@@ -225,7 +251,13 @@ export class Engine {
     return `needs not met: ${bad.join(', ')}`;
   }
 
-  async #finishStage(ctx: RunCtx, stage: Stage, status: NodeStatus, startedAt: string | undefined, reason?: string) {
+  async #finishStage(
+    ctx: RunCtx,
+    stage: Stage,
+    status: NodeStatus,
+    startedAt: string | undefined,
+    reason?: string,
+  ) {
     const rec: StageRecord = {
       name: stage.name,
       status,
@@ -243,7 +275,10 @@ export class Engine {
     ctx.stageRecords.set(stage.name, rec);
     await this.#apply(ctx.run.id, {
       stage: rec,
-      event: { type: 'stage.finished', data: { stage: stage.name, status, ...(rec.reason ? { reason: rec.reason } : {}) } },
+      event: {
+        type: 'stage.finished',
+        data: { stage: stage.name, status, ...(rec.reason ? { reason: rec.reason } : {}) },
+      },
     });
   }
 
@@ -261,7 +296,11 @@ export class Engine {
         run: ctx.run,
         stage: stage.name,
         step: `service:${svc.name}`,
-        layers: [renderEnv(ctx.pipeline.env, exprCtx), renderEnv(stage.env, exprCtx), renderEnv(svc.env, exprCtx)],
+        layers: [
+          renderEnv(ctx.pipeline.env, exprCtx),
+          renderEnv(stage.env, exprCtx),
+          renderEnv(svc.env, exprCtx),
+        ],
       });
       const cwd = resolve(ctx.pipeline.root, svc.workingDirectory);
       const logPath = join(ctx.runDir, stage.name, `service-${svc.name}.log`);
@@ -286,7 +325,9 @@ export class Engine {
         const tail = readTail(logPath, 5);
         return `service ${svc.name}: ${ready.reason}${tail ? `; its last output: ${tail}` : ''}`;
       }
-      await this.#apply(ctx.run.id, { event: { type: 'service.ready', data: { stage: stage.name, service: svc.name } } });
+      await this.#apply(ctx.run.id, {
+        event: { type: 'service.ready', data: { stage: stage.name, service: svc.name } },
+      });
     }
     return undefined;
   }
@@ -297,7 +338,12 @@ export class Engine {
       await this.#apply(ctx.run.id, {
         event: {
           type: 'service.stopped',
-          data: { stage: stage.name, service: name, exitCode: result.exitCode, signal: result.signal ?? null },
+          data: {
+            stage: stage.name,
+            service: name,
+            exitCode: result.exitCode,
+            signal: result.signal ?? null,
+          },
         },
       });
     }
@@ -316,8 +362,16 @@ export class Engine {
       let run = true;
       let skipReason = '';
       try {
-        run = step.if === undefined ? soFar === 'success' : evaluateCondition(step.if, this.#exprCtx(ctx, stage), soFar);
-        skipReason = step.if === undefined ? (soFar === 'cancelled' ? 'cancelled' : 'an earlier step failed') : `if: ${step.if} is false`;
+        run =
+          step.if === undefined
+            ? soFar === 'success'
+            : evaluateCondition(step.if, this.#exprCtx(ctx, stage), soFar);
+        skipReason =
+          step.if === undefined
+            ? soFar === 'cancelled'
+              ? 'cancelled'
+              : 'an earlier step failed'
+            : `if: ${step.if} is false`;
       } catch (err) {
         failure ??= `step ${step.id}: ${(err as Error).message}`;
         await this.#finishStep(ctx, step, this.#stepRecord(step, 'failed', 0, (err as Error).message), {});
@@ -325,11 +379,17 @@ export class Engine {
       }
       if (!run) {
         const status: NodeStatus = soFar === 'cancelled' ? 'cancelled' : 'skipped';
-        await this.#finishStep(ctx, step, this.#stepRecord(step, status, prior?.record.attempts ?? 0, skipReason), {});
+        await this.#finishStep(
+          ctx,
+          step,
+          this.#stepRecord(step, status, prior?.record.attempts ?? 0, skipReason),
+          {},
+        );
         continue;
       }
       const result = await this.#runStep(ctx, stage, step, prior?.record, signal);
-      if (result.status === 'failed' && !step.continueOnError) failure ??= `step ${step.id} failed: ${result.reason}`;
+      if (result.status === 'failed' && !step.continueOnError)
+        failure ??= `step ${step.id} failed: ${result.reason}`;
     }
     return failure;
   }
@@ -350,7 +410,13 @@ export class Engine {
     let attempts = prior?.attempts ?? 0;
     let failedOnce = attempts > 0 && prior?.status === 'running' ? false : false;
     const maxAttempts = attempts + step.retry.count + 1;
-    let last: { ok: boolean; reason?: string; exitCode?: number; outputs: Record<string, string>; evidence: Record<string, EvidenceValue> } = {
+    let last: {
+      ok: boolean;
+      reason?: string;
+      exitCode?: number;
+      outputs: Record<string, string>;
+      evidence: Record<string, EvidenceValue>;
+    } = {
       ok: false,
       outputs: {},
       evidence: {},
@@ -358,7 +424,10 @@ export class Engine {
     while (attempts < maxAttempts) {
       attempts++;
       if (attempts > 1 || prior) {
-        appendFileSync(logPath, `\n── attempt ${attempts}${prior?.status === 'running' && attempts === prior.attempts + 1 ? ' (re-run after the previous runner stopped)' : ''} ──\n`);
+        appendFileSync(
+          logPath,
+          `\n── attempt ${attempts}${prior?.status === 'running' && attempts === prior.attempts + 1 ? ' (re-run after the previous runner stopped)' : ''} ──\n`,
+        );
       }
       writeFileSync(outputFile, '');
       writeFileSync(evidenceFile, '');
@@ -368,12 +437,22 @@ export class Engine {
         step: running,
         event: { type: 'step.started', data: { step: step.key, name: step.name, attempt: attempts } },
       });
-      last = await this.#attempt(ctx, stage, step, { logPath, outputFile, evidenceFile, signal, attempts, startedAt });
+      last = await this.#attempt(ctx, stage, step, {
+        logPath,
+        outputFile,
+        evidenceFile,
+        signal,
+        attempts,
+        startedAt,
+      });
       if (last.ok || signal.aborted) break;
       failedOnce = true;
       if (attempts < maxAttempts) {
         await this.#apply(ctx.run.id, {
-          event: { type: 'step.retrying', data: { step: step.key, attempt: attempts, reason: last.reason ?? '' } },
+          event: {
+            type: 'step.retrying',
+            data: { step: step.key, attempt: attempts, reason: last.reason ?? '' },
+          },
         });
         if (step.retry.delayMs > 0) await this.#d.clock.sleep(step.retry.delayMs, signal);
       }
@@ -394,20 +473,41 @@ export class Engine {
     ctx: RunCtx,
     stage: Stage,
     step: Step,
-    io: { logPath: string; outputFile: string; evidenceFile: string; signal: AbortSignal; attempts: number; startedAt: string },
-  ): Promise<{ ok: boolean; reason?: string; exitCode?: number; outputs: Record<string, string>; evidence: Record<string, EvidenceValue> }> {
+    io: {
+      logPath: string;
+      outputFile: string;
+      evidenceFile: string;
+      signal: AbortSignal;
+      attempts: number;
+      startedAt: string;
+    },
+  ): Promise<{
+    ok: boolean;
+    reason?: string;
+    exitCode?: number;
+    outputs: Record<string, string>;
+    evidence: Record<string, EvidenceValue>;
+  }> {
     const exprCtx = this.#exprCtx(ctx, stage);
     const log = (text: string) => {
       const safe = maskText(text, ctx.patterns);
       appendFileSync(io.logPath, safe);
-      this.#d.events.emit({ type: 'step.output', runId: ctx.run.id, at: this.#now(), data: { step: step.key, text: safe } });
+      this.#d.events.emit({
+        type: 'step.output',
+        runId: ctx.run.id,
+        at: this.#now(),
+        data: { step: step.key, text: safe },
+      });
     };
     try {
       if (step.uses !== undefined) {
         const action = this.#d.actions.get(step.uses);
         if (!action) throw new Error(`unknown action "${step.uses}"`);
         const inputs = Object.fromEntries(
-          Object.entries(step.with).map(([k, v]) => [k, typeof v === 'string' ? renderEnv({ v }, exprCtx)['v'] : v]),
+          Object.entries(step.with).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? renderEnv({ v }, exprCtx)['v'] : v,
+          ]),
         );
         const result = await action.run({
           step,
@@ -455,16 +555,27 @@ export class Engine {
             pgid,
           });
           ctx.stepStates.set(step.key, { record: rec, outputs: {} });
-          void this.#d.store.apply(ctx.run.id, { step: rec, event: { type: 'step.process', data: { step: step.key, pgid } } }, this.#now());
+          void this.#d.store.apply(
+            ctx.run.id,
+            { step: rec, event: { type: 'step.process', data: { step: step.key, pgid } } },
+            this.#now(),
+          );
         },
         onOutput: (text) => {
           appendFileSync(io.logPath, text);
-          this.#d.events.emit({ type: 'step.output', runId: ctx.run.id, at: this.#now(), data: { step: step.key, text } });
+          this.#d.events.emit({
+            type: 'step.output',
+            runId: ctx.run.id,
+            at: this.#now(),
+            data: { step: step.key, text },
+          });
         },
       });
       const outputs = parseKeyValues(readFileSync(io.outputFile, 'utf8'), io.outputFile);
       const evidence = Object.fromEntries(
-        Object.entries(parseKeyValues(readFileSync(io.evidenceFile, 'utf8'), io.evidenceFile)).map(([k, v]) => [k, typeEvidence(v)]),
+        Object.entries(parseKeyValues(readFileSync(io.evidenceFile, 'utf8'), io.evidenceFile)).map(
+          ([k, v]) => [k, typeEvidence(v)],
+        ),
       );
       const ok = result.exitCode === 0 && !result.timedOut && !result.cancelled;
       const reason = result.timedOut
@@ -474,7 +585,13 @@ export class Engine {
           : result.exitCode === null
             ? `killed by ${result.signal}`
             : `exit code ${result.exitCode}`;
-      return { ok, ...(ok ? {} : { reason }), ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), outputs, evidence };
+      return {
+        ok,
+        ...(ok ? {} : { reason }),
+        ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}),
+        outputs,
+        evidence,
+      };
     } catch (err) {
       const message = maskText((err as Error).message, ctx.patterns);
       log(`runway: ${message}\n`);
@@ -491,14 +608,27 @@ export class Engine {
   ): Promise<void> {
     const at = this.#now();
     const bytes = rec.logPath ? safeSize(rec.logPath) : undefined;
-    const record: StepRecord = { ...rec, finishedAt: at, ...(bytes !== undefined ? { logBytes: bytes } : {}) };
+    const record: StepRecord = {
+      ...rec,
+      finishedAt: at,
+      ...(bytes !== undefined ? { logBytes: bytes } : {}),
+    };
     delete record.pgid;
-    const masked = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, maskText(v, ctx.patterns)]));
+    const masked = Object.fromEntries(
+      Object.entries(outputs).map(([k, v]) => [k, maskText(v, ctx.patterns)]),
+    );
     const change: Change = {
       step: record,
       ...(Object.keys(masked).length ? { outputs: { stepKey: step.key, values: masked } } : {}),
       ...(Object.keys(evidence).length
-        ? { evidence: Object.entries(evidence).map(([key, value]) => ({ key, value, stepKey: step.key, recordedAt: at })) }
+        ? {
+            evidence: Object.entries(evidence).map(([key, value]) => ({
+              key,
+              value,
+              stepKey: step.key,
+              recordedAt: at,
+            })),
+          }
         : {}),
       event: {
         type: 'step.finished',
@@ -518,7 +648,13 @@ export class Engine {
     Object.assign(ctx.evidence, evidence);
   }
 
-  #stepRecord(step: Step, status: NodeStatus, attempts: number, reason?: string, extra: Partial<StepRecord> = {}): StepRecord {
+  #stepRecord(
+    step: Step,
+    status: NodeStatus,
+    attempts: number,
+    reason?: string,
+    extra: Partial<StepRecord> = {},
+  ): StepRecord {
     const stage = step.key.slice(0, step.key.length - step.id.length - 1);
     return {
       key: step.key,

@@ -17,7 +17,8 @@ export function resolveSecrets(pipeline: Pipeline, hostEnv: NodeJS.ProcessEnv): 
   for (const [name, source] of Object.entries(pipeline.secrets)) {
     if (source.env !== undefined) {
       const v = hostEnv[source.env];
-      if (v === undefined || v === '') missing.push(`${name} (environment variable ${source.env} is not set)`);
+      if (v === undefined || v === '')
+        missing.push(`${name} (environment variable ${source.env} is not set)`);
       else values[name] = v;
     } else if (source.file !== undefined) {
       try {

@@ -18,7 +18,9 @@ export function openStore(url: string): Store {
   if (url.startsWith('sqlite:')) url = url.slice('sqlite:'.length);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
   if (scheme) {
-    throw new Error(`unknown store "${scheme}://" in ${JSON.stringify(url)}, expected one of: ${STORE_KINDS.join(', ')}`);
+    throw new Error(
+      `unknown store "${scheme}://" in ${JSON.stringify(url)}, expected one of: ${STORE_KINDS.join(', ')}`,
+    );
   }
   return new SqliteStore(url === ':memory:' ? url : resolve(url));
 }

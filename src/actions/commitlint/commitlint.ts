@@ -32,7 +32,9 @@ export const commitlint: Action = {
       return { ok: true, evidence: { 'commit.conventional': true } };
     }
     const h = result.header;
-    ctx.log(`✔ ${h?.type}${h?.scope ? `(${h.scope})` : ''}${h?.breaking ? ' (breaking)' : ''}: ${h?.subject}`);
+    ctx.log(
+      `✔ ${h?.type}${h?.scope ? `(${h.scope})` : ''}${h?.breaking ? ' (breaking)' : ''}: ${h?.subject}`,
+    );
     return {
       ok: true,
       outputs: { type: h?.type ?? '', scope: h?.scope ?? '', breaking: String(h?.breaking ?? false) },

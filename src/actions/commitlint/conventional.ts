@@ -28,10 +28,13 @@ export interface LintOptions {
 
 /** Result of linting one commit message. */
 export type LintResult =
-  | { ok: true; ignored: boolean; header?: ConventionalHeader }
-  | { ok: false; problems: string[] };
+  { ok: true; ignored: boolean; header?: ConventionalHeader } | { ok: false; problems: string[] };
 
-const IGNORED = [/^Merge (pull request|branch|remote-tracking branch|tag) /, /^Revert "/, /^(fixup|squash|amend)! /];
+const IGNORED = [
+  /^Merge (pull request|branch|remote-tracking branch|tag) /,
+  /^Revert "/,
+  /^(fixup|squash|amend)! /,
+];
 
 /**
  * Checks a commit message against Conventional Commits 1.0.0.

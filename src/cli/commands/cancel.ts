@@ -22,7 +22,17 @@ export async function run(args: string[], io: Io): Promise<number> {
     await store.requestCancel(id, at);
     const orphaned = run.owner?.host === hostname() && !processAlive(run.owner.pid);
     if (orphaned) {
-      await store.apply(id, { run: { status: 'cancelled', finishedAt: at, reason: 'cancelled' }, event: { type: 'run.finished', data: { status: 'cancelled', reason: 'cancelled while no process was running it' } } }, at);
+      await store.apply(
+        id,
+        {
+          run: { status: 'cancelled', finishedAt: at, reason: 'cancelled' },
+          event: {
+            type: 'run.finished',
+            data: { status: 'cancelled', reason: 'cancelled while no process was running it' },
+          },
+        },
+        at,
+      );
       say('cancelled', `run ${id} cancelled (no process was running it)`);
       return EXIT.ok;
     }

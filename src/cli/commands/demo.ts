@@ -21,15 +21,33 @@ export async function run(args: string[], io: Io): Promise<number> {
   const bin = join(REPO, 'node_modules', '.bin');
   const demoIo: Io = { ...io, env: { ...io.env, PATH: `${bin}${delimiter}${io.env['PATH'] ?? ''}` } };
   if (!values.json) {
-    io.out(paint(io, 'bold', 'Runway demo') + ` — ${pipeline.stages.length} stages of ${pipeline.file} on the sample checkout-api\n`);
-    io.out(paint(io, 'dim', 'commit → build → unit ∥ integration (with a database service) → golden path (service + smoke) → e2e (skipped off release branches)\n\n'));
+    io.out(
+      paint(io, 'bold', 'Runway demo') +
+        ` — ${pipeline.stages.length} stages of ${pipeline.file} on the sample checkout-api\n`,
+    );
+    io.out(
+      paint(
+        io,
+        'dim',
+        'commit → build → unit ∥ integration (with a database service) → golden path (service + smoke) → e2e (skipped off release branches)\n\n',
+      ),
+    );
   }
   const store = openStore(url);
   try {
-    const code = await execute(demoIo, store, pipeline, Boolean(values.json), (engine, signal) => engine.start(pipeline, context, signal), dataDir);
+    const code = await execute(
+      demoIo,
+      store,
+      pipeline,
+      Boolean(values.json),
+      (engine, signal) => engine.start(pipeline, context, signal),
+      dataDir,
+    );
     if (!values.json) {
       const store = `--store ${url.replace(/^sqlite:/, '')}`;
-      io.out(`\nexplore: runway runs ${store}   ·   runway runs <id> --json ${store}   ·   runway logs <id> unit/tests ${store}\n`);
+      io.out(
+        `\nexplore: runway runs ${store}   ·   runway runs <id> --json ${store}   ·   runway logs <id> unit/tests ${store}\n`,
+      );
     }
     return code;
   } finally {

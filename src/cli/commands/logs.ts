@@ -15,10 +15,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (wanted !== undefined) {
       const matches = steps.filter((s) => s.key === wanted || s.id === wanted);
       if (matches.length === 0) {
-        throw new UsageError(`run ${id} has no step "${wanted}" with logs — expected one of: ${steps.map((s) => s.key).join(', ')}`);
+        throw new UsageError(
+          `run ${id} has no step "${wanted}" with logs — expected one of: ${steps.map((s) => s.key).join(', ')}`,
+        );
       }
       if (matches.length > 1) {
-        throw new UsageError(`"${wanted}" names several steps — use one of: ${matches.map((s) => s.key).join(', ')}`);
+        throw new UsageError(
+          `"${wanted}" names several steps — use one of: ${matches.map((s) => s.key).join(', ')}`,
+        );
       }
       steps = matches;
     }

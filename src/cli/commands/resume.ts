@@ -12,7 +12,14 @@ export async function run(args: string[], io: Io): Promise<number> {
     const existing = await store.getRun(id);
     if (!existing) throw new UsageError(`run ${id} does not exist — see "runway runs"`);
     const json = Boolean(values.json);
-    return await execute(io, store, existing.pipeline, json, (engine, signal) => engine.resume(id, signal), dataDir);
+    return await execute(
+      io,
+      store,
+      existing.pipeline,
+      json,
+      (engine, signal) => engine.resume(id, signal),
+      dataDir,
+    );
   } finally {
     await store.close();
   }

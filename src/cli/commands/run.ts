@@ -9,7 +9,16 @@ import { liveView } from '../render/live.ts';
 import { ndjsonSink } from '../render/ndjson.ts';
 import { plainSink } from '../render/plain.ts';
 import { printSummary } from '../render/summary.ts';
-import { cancelOnSignals, engineFor, FILE_FLAG, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor } from '../setup.ts';
+import {
+  cancelOnSignals,
+  engineFor,
+  FILE_FLAG,
+  JSON_FLAG,
+  parse,
+  pipelineFile,
+  STORE_FLAG,
+  storeFor,
+} from '../setup.ts';
 import type { Engine } from '../../engine/runner.ts';
 
 const FLAGS = {
@@ -38,8 +47,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   const context = readRunContext(pipeline.root, overrides);
   const { store, dataDir } = storeFor(io, values);
   try {
-    return await execute(io, store, pipeline, Boolean(values.json), (engine, signal) =>
-      engine.start(pipeline, context, signal),
+    return await execute(
+      io,
+      store,
+      pipeline,
+      Boolean(values.json),
+      (engine, signal) => engine.start(pipeline, context, signal),
       dataDir,
     );
   } finally {

@@ -9,9 +9,15 @@ import { hostname } from 'node:os';
 
 /** `runway runs [RUN]`: lists runs, or shows one in full. */
 export async function run(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...STORE_FLAG, ...JSON_FLAG, ...FILE_FLAG, limit: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    ...STORE_FLAG,
+    ...JSON_FLAG,
+    ...FILE_FLAG,
+    limit: { type: 'string' },
+  });
   const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
   const { store } = storeFor(io, values);
   try {
     if (positionals[0] !== undefined) {
@@ -69,21 +75,32 @@ function displayStatus(r: RunRecord): string {
 }
 
 function printDetail(io: Io, d: NonNullable<Awaited<ReturnType<typeof runDetail>>>): void {
-  io.out(`${statusMark(io, d.status)} ${paint(io, 'bold', `run ${d.id}`)} ${d.displayStatus} — ${d.pipeline.name} (${d.pipeline.file})\n`);
+  io.out(
+    `${statusMark(io, d.status)} ${paint(io, 'bold', `run ${d.id}`)} ${d.displayStatus} — ${d.pipeline.name} (${d.pipeline.file})\n`,
+  );
   io.out(`  commit ${d.context.sha || '-'} on ${d.context.ref || '-'} by ${d.context.author || '-'}\n`);
   io.out(`  message ${JSON.stringify(d.context.message.split('\n')[0] ?? '')}\n`);
   if (d.reason) io.out(`  reason ${d.reason}\n`);
   for (const stage of d.stages) {
-    io.out(`${statusMark(io, stage.status)} ${paint(io, 'bold', stage.name)} ${stage.status}${stage.reason ? paint(io, 'dim', ` — ${stage.reason}`) : ''}\n`);
+    io.out(
+      `${statusMark(io, stage.status)} ${paint(io, 'bold', stage.name)} ${stage.status}${stage.reason ? paint(io, 'dim', ` — ${stage.reason}`) : ''}\n`,
+    );
     for (const s of d.steps.filter((x) => x.stage === stage.name)) {
-      const took = s.startedAt && s.finishedAt ? formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : '';
-      const extra = [s.attempts > 1 ? `${s.attempts} attempts` : '', s.flaky ? 'flaky' : '', s.reason ?? ''].filter(Boolean).join(', ');
-      io.out(`   ${statusMark(io, s.status)} ${s.id.padEnd(22)} ${took.padEnd(7)} ${paint(io, 'dim', extra)}\n`);
-      for (const [k, v] of Object.entries(d.outputs[s.key] ?? {})) io.out(paint(io, 'dim', `       ${k}=${v}\n`));
+      const took =
+        s.startedAt && s.finishedAt ? formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : '';
+      const extra = [s.attempts > 1 ? `${s.attempts} attempts` : '', s.flaky ? 'flaky' : '', s.reason ?? '']
+        .filter(Boolean)
+        .join(', ');
+      io.out(
+        `   ${statusMark(io, s.status)} ${s.id.padEnd(22)} ${took.padEnd(7)} ${paint(io, 'dim', extra)}\n`,
+      );
+      for (const [k, v] of Object.entries(d.outputs[s.key] ?? {}))
+        io.out(paint(io, 'dim', `       ${k}=${v}\n`));
     }
   }
   if (d.evidence.length) {
     io.out(`${paint(io, 'bold', 'evidence')}\n`);
-    for (const e of d.evidence) io.out(`  ${e.key} = ${JSON.stringify(e.value)} ${paint(io, 'dim', `(${e.stepKey})`)}\n`);
+    for (const e of d.evidence)
+      io.out(`  ${e.key} = ${JSON.stringify(e.value)} ${paint(io, 'dim', `(${e.stepKey})`)}\n`);
   }
 }

@@ -12,12 +12,15 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.out(`${JSON.stringify({ valid: true, pipeline }, null, 2)}\n`);
     return EXIT.ok;
   }
-  io.out(`${paint(io, 'green', '✔')} ${pipeline.file} is valid: ${pipeline.stages.length} stages, ${pipeline.stages.reduce((n, s) => n + s.steps.length, 0)} steps\n`);
+  io.out(
+    `${paint(io, 'green', '✔')} ${pipeline.file} is valid: ${pipeline.stages.length} stages, ${pipeline.stages.reduce((n, s) => n + s.steps.length, 0)} steps\n`,
+  );
   for (const stage of pipeline.stages) {
     const needs = stage.needs.length ? paint(io, 'dim', ` ← ${stage.needs.join(', ')}`) : '';
     const cond = stage.if ? paint(io, 'dim', ` if ${stage.if}`) : '';
     io.out(`  ${paint(io, 'bold', stage.name)}${needs}${cond}\n`);
-    for (const svc of stage.services) io.out(`    service ${svc.name}: ${svc.run} (ready: ${svc.ready.kind} ${svc.ready.target})\n`);
+    for (const svc of stage.services)
+      io.out(`    service ${svc.name}: ${svc.run} (ready: ${svc.ready.kind} ${svc.ready.target})\n`);
     for (const step of stage.steps) {
       const what = step.uses ? `uses ${step.uses}` : 'run';
       const extras = [
@@ -26,7 +29,9 @@ export async function run(args: string[], io: Io): Promise<number> {
         step.continueOnError ? 'continue-on-error' : '',
         step.if ? `if ${step.if}` : '',
       ].filter(Boolean);
-      io.out(`    ${step.id} ${paint(io, 'dim', `(${what}${extras.length ? `; ${extras.join('; ')}` : ''})`)}\n`);
+      io.out(
+        `    ${step.id} ${paint(io, 'dim', `(${what}${extras.length ? `; ${extras.join('; ')}` : ''})`)}\n`,
+      );
     }
   }
   return EXIT.ok;

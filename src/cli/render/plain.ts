@@ -16,7 +16,9 @@ export function plainSink(io: Io): EventSink {
     switch (e.type) {
       case 'run.started':
       case 'run.resumed':
-        io.out(`run ${e.runId} ${e.type === 'run.started' ? 'started' : 'resumed'}: ${d['pipeline']} at ${String(d['sha']).slice(0, 12) || 'no commit'}\n`);
+        io.out(
+          `run ${e.runId} ${e.type === 'run.started' ? 'started' : 'resumed'}: ${d['pipeline']} at ${String(d['sha']).slice(0, 12) || 'no commit'}\n`,
+        );
         break;
       case 'stage.started':
         started.set(String(d['stage']), Date.parse(e.at));
@@ -25,7 +27,9 @@ export function plainSink(io: Io): EventSink {
       case 'stage.finished': {
         const t = started.get(String(d['stage']));
         const took = t ? ` in ${formatDuration(Date.parse(e.at) - t)}` : '';
-        io.out(`${statusMark(io, String(d['status']))} stage ${d['stage']} ${d['status']}${took}${d['reason'] ? ` — ${d['reason']}` : ''}\n`);
+        io.out(
+          `${statusMark(io, String(d['status']))} stage ${d['stage']} ${d['status']}${took}${d['reason'] ? ` — ${d['reason']}` : ''}\n`,
+        );
         break;
       }
       case 'service.ready':
@@ -51,8 +55,14 @@ export function plainSink(io: Io): EventSink {
         flush(step);
         const t = started.get(step);
         const took = t ? ` in ${formatDuration(Date.parse(e.at) - t)}` : '';
-        const extra = d['flaky'] ? ' (flaky: passed on retry)' : d['continuedOnError'] ? ' (continue-on-error)' : '';
-        io.out(`  ${statusMark(io, String(d['status']))} ${step} ${d['status']}${took}${extra}${d['reason'] ? ` — ${d['reason']}` : ''}\n`);
+        const extra = d['flaky']
+          ? ' (flaky: passed on retry)'
+          : d['continuedOnError']
+            ? ' (continue-on-error)'
+            : '';
+        io.out(
+          `  ${statusMark(io, String(d['status']))} ${step} ${d['status']}${took}${extra}${d['reason'] ? ` — ${d['reason']}` : ''}\n`,
+        );
         break;
       }
       default:

@@ -10,11 +10,16 @@ export async function printSummary(io: Io, store: Store, run: RunRecord): Promis
   const flaky = steps.filter((s) => s.flaky).map((s) => s.key);
   const failed = steps.filter((s) => s.status === 'failed');
   io.out('\n');
-  io.out(`${statusMark(io, run.status)} ${paint(io, 'bold', `run ${run.id} ${run.status}`)}${took ? ` in ${took}` : ''}\n`);
+  io.out(
+    `${statusMark(io, run.status)} ${paint(io, 'bold', `run ${run.id} ${run.status}`)}${took ? ` in ${took}` : ''}\n`,
+  );
   for (const s of failed) {
-    io.out(`  ${paint(io, 'red', s.key)}: ${s.reason ?? 'failed'}${s.failedButContinued ? ' (continue-on-error)' : ''}\n`);
+    io.out(
+      `  ${paint(io, 'red', s.key)}: ${s.reason ?? 'failed'}${s.failedButContinued ? ' (continue-on-error)' : ''}\n`,
+    );
     io.out(paint(io, 'dim', `    runway logs ${run.id} ${s.key}\n`));
   }
   if (flaky.length) io.out(`  ${paint(io, 'yellow', 'flaky')} (passed only on retry): ${flaky.join(', ')}\n`);
-  if (run.status === 'cancelled') io.out(paint(io, 'dim', '  cancelled; finished steps are kept in the store\n'));
+  if (run.status === 'cancelled')
+    io.out(paint(io, 'dim', '  cancelled; finished steps are kept in the store\n'));
 }

@@ -83,7 +83,8 @@ export class LocalExecutor implements Executor {
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
         spec.signal?.removeEventListener('abort', onAbort);
-        if (spawnError) spec.onOutput(`runway: cannot start ${this.#shell}: ${spawnError.message}\n`, 'stderr');
+        if (spawnError)
+          spec.onOutput(`runway: cannot start ${this.#shell}: ${spawnError.message}\n`, 'stderr');
         const result: ProcessResult = {
           exitCode: spawnError ? 127 : code,
           ...(signal ? { signal } : {}),

@@ -33,12 +33,18 @@ export class SqliteStore implements Store {
   }
 
   #migrate(): void {
-    this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
-    const row = this.#db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)',
+    );
+    const row = this.#db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
+      v: number | null;
+    };
     const current = row.v ?? 0;
     const latest = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
     if (current > latest) {
-      throw new Error(`the store was written by a newer runway (schema ${current}, this one knows ${latest})`);
+      throw new Error(
+        `the store was written by a newer runway (schema ${current}, this one knows ${latest})`,
+      );
     }
     for (const m of SQLITE_MIGRATIONS) {
       if (m.version <= current) continue;
@@ -80,7 +86,10 @@ export class SqliteStore implements Store {
           input.at,
         );
       const runId = Number(res.lastInsertRowid);
-      this.#insertEvent(runId, input.at, 'run.created', { pipeline: input.pipeline.name, sha: input.context.sha });
+      this.#insertEvent(runId, input.at, 'run.created', {
+        pipeline: input.pipeline.name,
+        sha: input.context.sha,
+      });
       return runId;
     });
     return (await this.getRun(id)) as RunRecord;
@@ -94,7 +103,9 @@ export class SqliteStore implements Store {
   async listRuns(opts: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
     const limit = opts.limit ?? 20;
     const rows = opts.status
-      ? this.#db.prepare('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?').all(opts.status, limit)
+      ? this.#db
+          .prepare('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?')
+          .all(opts.status, limit)
       : this.#db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit);
     return (rows as Row[]).map(toRun);
   }
@@ -137,7 +148,8 @@ export class SqliteStore implements Store {
            ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
            recorded_at = excluded.recorded_at`,
         );
-        for (const e of change.evidence) stmt.run(runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt);
+        for (const e of change.evidence)
+          stmt.run(runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt);
       }
       return this.#insertEvent(runId, at, change.event.type, change.event.data);
     });
@@ -199,7 +211,9 @@ export class SqliteStore implements Store {
   }
 
   async requestCancel(runId: number, at: string): Promise<void> {
-    this.#db.prepare('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?').run(at, runId);
+    this.#db
+      .prepare('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?')
+      .run(at, runId);
   }
 
   async stages(runId: number): Promise<StageRecord[]> {
@@ -236,7 +250,9 @@ export class SqliteStore implements Store {
   }
 
   async outputs(runId: number): Promise<Record<string, Record<string, string>>> {
-    const rows = this.#db.prepare('SELECT * FROM outputs WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    const rows = this.#db
+      .prepare('SELECT * FROM outputs WHERE run_id = ? ORDER BY rowid')
+      .all(runId) as Row[];
     const out: Record<string, Record<string, string>> = {};
     for (const r of rows) (out[String(r['step_key'])] ??= {})[String(r['name'])] = String(r['value']);
     return out;
@@ -279,7 +295,9 @@ function toRun(r: Row): RunRecord {
     createdAt: String(r['created_at']),
     ...opt('finishedAt', r['finished_at']),
     ...opt('reason', r['reason']),
-    ...(r['owner_pid'] != null ? { owner: { pid: Number(r['owner_pid']), host: String(r['owner_host']) } } : {}),
+    ...(r['owner_pid'] != null
+      ? { owner: { pid: Number(r['owner_pid']), host: String(r['owner_host']) } }
+      : {}),
     ...opt('heartbeatAt', r['heartbeat_at']),
     ...opt('cancelRequestedAt', r['cancel_requested_at']),
   };
