@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
 import { systemClock } from '../engine/clock.ts';
-import { EventFunnel } from '../engine/events.ts';
+import type { EventFunnel } from '../engine/events.ts';
 import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
 import { defaultStoreUrl, openStore } from '../store/open.ts';

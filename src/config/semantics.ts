@@ -1,5 +1,6 @@
 import type { Action } from '../actions/action.ts';
-import { compile, ExpressionError, findTemplates } from '../engine/expressions.ts';
+import type { ExpressionError} from '../engine/expressions.ts';
+import { compile, findTemplates } from '../engine/expressions.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Path, PositionIndex } from './positions.ts';
 import type { PipelineConfig, StageConfig, StepConfig } from './schema.ts';
