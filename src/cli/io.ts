@@ -13,6 +13,10 @@ export interface Io {
 /** The process's own terminal. */
 export function processIo(): Io {
   const tty = Boolean(process.stdout.isTTY);
+  // a reader that went away (`runway runs | head`) is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),

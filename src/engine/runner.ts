@@ -265,16 +265,20 @@ export class Engine {
       finishedAt: this.#now(),
       ...(reason ? { reason: maskText(reason, ctx.patterns) } : {}),
     };
+    const untouched: StepRecord[] = [];
     if (status === 'skipped' || status === 'cancelled') {
       for (const step of stage.steps) {
         const existing = ctx.stepStates.get(step.key);
         if (existing && TERMINAL.has(existing.record.status)) continue;
-        ctx.stepStates.set(step.key, { record: this.#stepRecord(step, status, 0), outputs: {} });
+        const record = this.#stepRecord(step, status, existing?.record.attempts ?? 0, rec.reason, { finishedAt: rec.finishedAt });
+        untouched.push(record);
+        ctx.stepStates.set(step.key, { record, outputs: {} });
       }
     }
     ctx.stageRecords.set(stage.name, rec);
     await this.#apply(ctx.run.id, {
       stage: rec,
+      ...(untouched.length ? { steps: untouched } : {}),
       event: {
         type: 'stage.finished',
         data: { stage: stage.name, status, ...(rec.reason ? { reason: rec.reason } : {}) },
@@ -577,6 +581,9 @@ export class Engine {
           ([k, v]) => [k, typeEvidence(v)],
         ),
       );
+      // the step wrote these files unmasked: keep only the masked copy in the store
+      rmSync(io.outputFile, { force: true });
+      rmSync(io.evidenceFile, { force: true });
       const ok = result.exitCode === 0 && !result.timedOut && !result.cancelled;
       const reason = result.timedOut
         ? `timed out after ${(step.timeoutMs ?? 0) / 1000}s`

@@ -79,6 +79,8 @@ export interface Change {
   run?: Partial<Pick<RunRecord, 'status' | 'finishedAt' | 'reason'>>;
   stage?: StageRecord;
   step?: StepRecord;
+  /** Several steps at once, e.g. all steps of a skipped stage. */
+  steps?: StepRecord[];
   outputs?: { stepKey: string; values: Record<string, string> };
   evidence?: EvidenceRecord[];
   event: { type: string; data: Record<string, unknown> };

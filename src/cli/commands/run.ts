@@ -1,6 +1,7 @@
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
 import { EventFunnel } from '../../engine/events.ts';
+import { resolveSecrets } from '../../engine/secrets.ts';
 import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT } from '../errors.ts';
@@ -45,6 +46,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     trigger: values.trigger ?? 'manual',
   };
   const context = readRunContext(pipeline.root, overrides);
+  resolveSecrets(pipeline, io.env); // fail before anything is written
   const { store, dataDir } = storeFor(io, values);
   try {
     return await execute(

@@ -133,6 +133,7 @@ export class SqliteStore implements Store {
           .run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
       }
       if (change.step) this.#upsertStep(runId, change.step);
+      for (const step of change.steps ?? []) this.#upsertStep(runId, step);
       if (change.outputs) {
         const stmt = this.#db.prepare(
           `INSERT INTO outputs (run_id, step_key, name, value) VALUES (?, ?, ?, ?)
