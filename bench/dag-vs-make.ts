@@ -1,7 +1,7 @@
 /**
  * Runs the same random DAG of no-op steps under GNU make and under runway and compares wall time.
  *
- *   node bench/dag-vs-make.ts [--steps 500] [--jobs 2] [--repeat 3] [--seed 42] [--window 16] [--keep]
+ *   node bench/dag-vs-make.ts [--steps 500] [--jobs 2] [--repeat 3] [--warmup 1] [--seed 42] [--window 16] [--keep]
  *
  * Every node runs `true`, so what is measured is the orchestration cost of each tool: scheduling,
  * process spawn, and (for runway) what it records per step. It is a measurement, not a test: it exits
@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ interface Options {
   steps: number;
   jobs: number;
   repeat: number;
+  warmup: number;
   seed: number;
   window: number;
   keep: boolean;
@@ -37,6 +38,7 @@ function options(): Options {
       steps: { type: 'string', default: '500' },
       jobs: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
       seed: { type: 'string', default: '42' },
       window: { type: 'string', default: '16' },
       keep: { type: 'boolean', default: false },
@@ -46,7 +48,7 @@ function options(): Options {
   });
   if (values.help) {
     console.log(
-      'usage: node bench/dag-vs-make.ts [--steps 500] [--jobs 2] [--repeat 3] [--seed 42] [--window 16] [--keep]',
+      'usage: node bench/dag-vs-make.ts [--steps 500] [--jobs 2] [--repeat 3] [--warmup 1] [--seed 42] [--window 16] [--keep]',
     );
     process.exit(0);
   }
@@ -62,6 +64,7 @@ function options(): Options {
     steps: int('steps', values.steps, 1, 100_000),
     jobs: int('jobs', values.jobs, 1, 64), // runway's schema caps concurrency at 64
     repeat: int('repeat', values.repeat, 1, 1000),
+    warmup: int('warmup', values.warmup, 0, 100),
     seed: int('seed', values.seed, 0, 2 ** 32 - 1),
     window: int('window', values.window, 1, 100_000),
     keep: values.keep,
@@ -182,14 +185,11 @@ function checkRecorded(dbPath: string, expected: number): void {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     const run = db.prepare('SELECT id, status FROM runs ORDER BY id DESC LIMIT 1').get() as
-      | { id: number; status: string }
-      | undefined;
+      { id: number; status: string } | undefined;
     if (!run) throw new BenchFailure(`no run recorded in ${dbPath}`);
     if (run.status !== 'succeeded') throw new BenchFailure(`run ${run.id} in ${dbPath} is ${run.status}`);
     const row = db
-      .prepare(
-        "SELECT COUNT(*) AS total, SUM(status = 'succeeded') AS ok FROM steps WHERE run_id = ?",
-      )
+      .prepare("SELECT COUNT(*) AS total, SUM(status = 'succeeded') AS ok FROM steps WHERE run_id = ?")
       .get(run.id) as { total: number; ok: number | null };
     if (row.total !== expected || row.ok !== expected) {
       throw new BenchFailure(
@@ -212,7 +212,9 @@ const fmt = (ms: number, digits = 1) => ms.toFixed(digits);
 function table(rows: string[][]): string {
   const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows
-    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '))
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '),
+    )
     .join('\n');
 }
 
@@ -231,29 +233,42 @@ function prepare(root: string, label: string, nodes: Node[], jobs: number): Work
   return { dir, steps: nodes.length, makeMs: [], runwayMs: [] };
 }
 
-/** One make run and one runway run of a workload, in that order; each runway run gets a fresh store. */
-function round(w: Workload, jobs: number, i: number, verbose: boolean): void {
+/**
+ * One make run then one runway run of a workload; each runway run gets a fresh store. Warm-up rounds
+ * (`label` "warm-up") are checked like the others but not recorded.
+ */
+function round(w: Workload, jobs: number, i: number, label: string): void {
+  const tag = `${w.steps} steps, ${label}`;
   const make = timed('make', [`-j${jobs}`, '-f', 'Makefile', 'all'], w.dir, join(w.dir, `make-${i}`));
-  check(`make (${w.steps} steps, round ${i + 1})`, make);
-  w.makeMs.push(make.ms);
+  check(`make (${tag})`, make);
 
-  const db = join(w.dir, `store-${i}`, 'runway.db');
+  const store = join(w.dir, `store-${i}`);
+  const db = join(store, 'runway.db');
   const runway = timed(
     process.execPath,
     [RUNWAY_BIN, 'run', '-f', 'runway.yaml', '--store', db, '--trigger', 'bench'],
     w.dir,
     join(w.dir, `runway-${i}`),
   );
-  check(`runway (${w.steps} steps, round ${i + 1})`, runway);
+  check(`runway (${tag})`, runway);
   checkRecorded(db, w.steps);
-  w.runwayMs.push(runway.ms);
-  // the step logs of a run live beside its store; drop them so rounds don't pile up files
-  rmSync(join(w.dir, `store-${i}`, 'runs'), { recursive: true, force: true });
-  if (verbose) {
-    console.log(
-      `  round ${i + 1}: make ${fmt(make.ms).padStart(8)} ms   runway ${fmt(runway.ms).padStart(8)} ms`,
-    );
+  // a run's step logs live beside its store; drop them so rounds don't pile up files
+  rmSync(store, { recursive: true, force: true });
+
+  if (label !== 'warm-up') {
+    w.makeMs.push(make.ms);
+    w.runwayMs.push(runway.ms);
   }
+  console.log(
+    `  ${label.padEnd(8)}  make ${fmt(make.ms).padStart(8)} ms   runway ${fmt(runway.ms).padStart(8)} ms`,
+  );
+}
+
+/** Warm-up rounds, then `repeat` measured rounds, alternating make and runway. */
+function measure(w: Workload, opts: Options): void {
+  let i = 0;
+  for (let k = 0; k < opts.warmup; k++) round(w, opts.jobs, i++, 'warm-up');
+  for (let k = 0; k < opts.repeat; k++) round(w, opts.jobs, i++, `round ${k + 1}`);
 }
 
 function main(): number {
@@ -276,16 +291,20 @@ function main(): number {
     `graph: ${opts.steps} steps, ${s.edges} edges, ${s.roots} roots, longest chain ${s.depth}, ` +
       `avg width ${(opts.steps / s.depth).toFixed(1)} (seed ${opts.seed}, window ${opts.window})`,
   );
-  console.log(`jobs ${opts.jobs}, repeat ${opts.repeat}, work dir ${root}`);
+  console.log(
+    `jobs ${opts.jobs}, repeat ${opts.repeat} (+${opts.warmup} warm-up), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, work dir ${root}`,
+  );
 
   try {
     const big = prepare(root, 'dag', nodes, opts.jobs);
     const one = prepare(root, 'one', [{ name: 'n0', needs: [] }], opts.jobs);
 
     console.log(`\n${opts.steps}-step DAG (alternating make, runway):`);
-    for (let i = 0; i < opts.repeat; i++) round(big, opts.jobs, i, true);
+    measure(big, opts);
     console.log('\n1-step pipeline, fixed cost (alternating make, runway):');
-    for (let i = 0; i < opts.repeat; i++) round(one, opts.jobs, i, true);
+    measure(one, opts);
 
     const mMake = median(big.makeMs);
     const mRunway = median(big.runwayMs);
@@ -328,7 +347,6 @@ function main(): number {
   } catch (err) {
     if (err instanceof BenchFailure) {
       console.error(`\nbench: a run failed: ${err.message}`);
-      console.error(`(work dir kept: ${root})`);
       opts.keep = true;
       return 1;
     }

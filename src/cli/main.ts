@@ -39,7 +39,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return EXIT.usage;
     }
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`runway: ${err.message}\nusage: ${COMMANDS[name ?? '']?.usage ?? 'runway --help'}\n`);
+      const unknown = /Unknown option '([^']+)'/.exec(err.message)?.[1];
+      const what = unknown ? `unknown flag ${unknown} for "runway ${name}"` : err.message.split('. ')[0];
+      io.err(`runway: ${what}\nusage: ${COMMANDS[name ?? '']?.usage ?? 'runway --help'}\n`);
       return EXIT.usage;
     }
     io.err(

@@ -5,6 +5,7 @@ import type { ConfigIssue } from './errors.ts';
 import type { Path, PositionIndex } from './positions.ts';
 import type { PipelineConfig, StageConfig, StepConfig } from './schema.ts';
 import { assignStepIds } from './step-ids.ts';
+import { didYouMean } from './suggest.ts';
 import { schemaIssues } from './validate-schema.ts';
 
 /** Checks what a schema cannot: references, cycles, expressions, action names and inputs. */
@@ -26,7 +27,7 @@ export function checkSemantics(
       else if (!config.stages[need]) {
         issue(
           path,
-          `stage "${name}" needs "${need}", which does not exist — expected one of: ${stageNames.join(', ')}`,
+          `stage "${name}" needs "${need}", which does not exist${didYouMean(need, stageNames)} — expected one of: ${stageNames.join(', ')}`,
         );
       }
     });
@@ -108,7 +109,7 @@ function checkSteps(
     if (!action) {
       issue(
         [...path, 'uses'],
-        `unknown action "${step.uses}" — expected one of: ${[...actions.keys()].sort().join(', ')}`,
+        `unknown action "${step.uses}"${didYouMean(step.uses ?? '', actions.keys())} — expected one of: ${[...actions.keys()].sort().join(', ')}`,
       );
       return;
     }

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigIssue } from './errors.ts';
+import { didYouMean } from './suggest.ts';
 import type { Path, PositionIndex } from './positions.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -50,12 +51,12 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
       const hint = allowed.length ? `expected one of: ${allowed.join(', ')}` : 'no keys are allowed here';
       return {
         ...positions.at([...path, key], { key: true }),
-        message: `unknown key "${key}" in ${where} — ${hint}`,
+        message: `unknown key "${key}"${didYouMean(key, allowed)} in ${where} — ${hint}`,
       };
     }
     case 'required': {
       const key = String((e.params as { missingProperty: string }).missingProperty);
-      return { ...positions.at(path), message: `${where} is missing "${key}" — it is required` };
+      return { ...positions.at(path, { key: true }), message: `${where} is missing "${key}" — it is required` };
     }
     case 'propertyNames': {
       const key = String((e.params as { propertyName: string }).propertyName);

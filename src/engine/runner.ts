@@ -559,11 +559,7 @@ export class Engine {
             pgid,
           });
           ctx.stepStates.set(step.key, { record: rec, outputs: {} });
-          void this.#d.store.apply(
-            ctx.run.id,
-            { step: rec, event: { type: 'step.process', data: { step: step.key, pgid } } },
-            this.#now(),
-          );
+          void this.#apply(ctx.run.id, { step: rec, event: { type: 'step.process', data: { step: step.key, pgid } } });
         },
         onOutput: (text) => {
           appendFileSync(io.logPath, text);

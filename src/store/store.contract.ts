@@ -1,0 +1,479 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pipeline } from '../config/pipeline.ts';
+import type { RunContext } from '../engine/run-context.ts';
+import type { EvidenceRecord, NewRun, RunOwner, StageRecord, StepRecord, Store } from './store.ts';
+
+/** A small resolved pipeline, as a run stores it. */
+export const CONTRACT_PIPELINE: Pipeline = {
+  file: 'runway.yaml',
+  root: '/srv/checkout',
+  name: 'checkout-api',
+  concurrency: 2,
+  inheritEnv: ['PATH'],
+  env: { SERVICE: 'checkout-api', DEBUG: false, PORT: 8080 },
+  secrets: { TOKEN: { env: 'CHECKOUT_TOKEN' } },
+  service: { name: 'checkout-api', tier: 2, health: '/health' },
+  stages: [
+    {
+      name: 'build',
+      needs: [],
+      env: {},
+      continueOnError: false,
+      services: [],
+      steps: [
+        {
+          key: 'build/bundle',
+          id: 'bundle',
+          name: 'bundle',
+          index: 0,
+          run: 'echo "version=1.0.0" >> "$RUNWAY_OUTPUT"',
+          with: {},
+          env: {},
+          timeoutMs: 300_000,
+          retry: { count: 1, delayMs: 250 },
+          continueOnError: false,
+          workingDirectory: '.',
+        },
+      ],
+    },
+  ],
+};
+
+export const CONTRACT_CONTEXT: RunContext = {
+  sha: '0123456789abcdef0123456789abcdef01234567',
+  ref: 'refs/heads/main',
+  branch: 'main',
+  message: 'feat(api): quotes — "smart" ünïcode\n\nBody line',
+  author: 'Ada <ada@example.com>',
+  committedAt: '2026-01-02T03:04:05+01:00',
+  trigger: 'manual',
+};
+
+const OWNER: RunOwner = { pid: 4242, host: 'build-1' };
+const OTHER: RunOwner = { pid: 777, host: 'build-2' };
+
+/** An ISO timestamp `s` seconds after a fixed instant. */
+function t(s: number): string {
+  return new Date(Date.UTC(2026, 0, 2, 3, 0, 0) + s * 1000).toISOString();
+}
+
+function newRun(over: Partial<NewRun> = {}): NewRun {
+  return { pipeline: CONTRACT_PIPELINE, context: CONTRACT_CONTEXT, owner: OWNER, at: t(0), ...over };
+}
+
+function step(over: Partial<StepRecord> = {}): StepRecord {
+  return {
+    key: 'build/bundle',
+    stage: 'build',
+    id: 'bundle',
+    name: 'bundle',
+    index: 0,
+    status: 'running',
+    attempts: 1,
+    flaky: false,
+    failedButContinued: false,
+    ...over,
+  };
+}
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * Registers the behaviour every Store must have. `open` must give a fresh, empty store each call;
+ * each test closes the store it opened.
+ */
+export function storeContract(name: string, open: () => Promise<Store> | Store): void {
+  describe(`${name} store contract`, () => {
+    const withStore = (fn: (store: Store) => Promise<void>) => async () => {
+      const store = await open();
+      try {
+        await fn(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+    it(
+      'createRun returns an id and a record that round-trips pipeline and context',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        assert.ok(Number.isInteger(run.id) && run.id > 0, `id ${run.id}`);
+        assert.equal(run.status, 'running');
+        assert.equal(run.createdAt, t(0));
+        assert.deepEqual(run.owner, OWNER);
+        assert.deepEqual(run.pipeline, CONTRACT_PIPELINE);
+        assert.deepEqual(run.context, CONTRACT_CONTEXT);
+        assert.equal(run.finishedAt, undefined);
+        assert.equal(run.cancelRequestedAt, undefined);
+        assert.deepEqual(await store.getRun(run.id), run);
+        const second = await store.createRun(newRun({ at: t(1) }));
+        assert.ok(second.id > run.id, 'ids increase');
+        assert.equal(await store.getRun(second.id + 1000), undefined);
+      }),
+    );
+
+    it(
+      'apply writes stage, step, outputs and evidence and returns its event with increasing seq',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const before = await store.events(run.id);
+        const stage: StageRecord = { name: 'build', status: 'running', startedAt: t(1) };
+        const e1 = await store.apply(
+          run.id,
+          { stage, event: { type: 'stage.started', data: { stage: 'build' } } },
+          t(1),
+        );
+        assert.deepEqual(e1, {
+          seq: e1.seq,
+          runId: run.id,
+          at: t(1),
+          type: 'stage.started',
+          data: { stage: 'build' },
+        });
+        const rec = step({ startedAt: t(2), logPath: '/logs/1/build-bundle.log', pgid: 999 });
+        const e2 = await store.apply(
+          run.id,
+          { step: rec, event: { type: 'step.started', data: { key: rec.key } } },
+          t(2),
+        );
+        const evidence: EvidenceRecord[] = [
+          { key: 'coverage.lines', value: 83.2, stepKey: 'build/bundle', recordedAt: t(3) },
+        ];
+        const e3 = await store.apply(
+          run.id,
+          {
+            outputs: { stepKey: 'build/bundle', values: { version: '1.0.0' } },
+            evidence,
+            event: { type: 'step.outputs', data: { nested: { list: [1, 'two', true, null] } } },
+          },
+          t(3),
+        );
+        assert.ok(e1.seq < e2.seq && e2.seq < e3.seq, `seqs ${e1.seq} ${e2.seq} ${e3.seq}`);
+        assert.deepEqual(await store.stages(run.id), [stage]);
+        assert.deepEqual(await store.steps(run.id), [rec]);
+        assert.deepEqual(await store.outputs(run.id), { 'build/bundle': { version: '1.0.0' } });
+        assert.deepEqual(await store.evidence(run.id), evidence);
+        const events = await store.events(run.id);
+        assert.deepEqual(events.slice(before.length), [e1, e2, e3]);
+      }),
+    );
+
+    it(
+      'apply updates the run status, finish time and reason',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        await store.apply(
+          run.id,
+          {
+            run: { status: 'failed', finishedAt: t(9), reason: 'stage test failed' },
+            event: { type: 'run.finished', data: {} },
+          },
+          t(9),
+        );
+        const got = await store.getRun(run.id);
+        assert.equal(got?.status, 'failed');
+        assert.equal(got?.finishedAt, t(9));
+        assert.equal(got?.reason, 'stage test failed');
+        assert.deepEqual(got?.pipeline, CONTRACT_PIPELINE);
+      }),
+    );
+
+    it(
+      'apply on a missing run throws and writes nothing',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const missing = run.id + 1000;
+        const countBefore = (await store.events(run.id)).length;
+        const changes = [
+          { event: { type: 'x', data: {} } },
+          { run: { status: 'succeeded' as const }, event: { type: 'x', data: {} } },
+          { stage: { name: 'build', status: 'running' as const }, event: { type: 'x', data: {} } },
+          { step: step(), event: { type: 'x', data: {} } },
+          { outputs: { stepKey: 'build/bundle', values: { a: '1' } }, event: { type: 'x', data: {} } },
+        ];
+        for (const change of changes) {
+          await assert.rejects(store.apply(missing, change, t(1)), `apply ${Object.keys(change).join('+')}`);
+        }
+        assert.deepEqual(await store.events(missing), []);
+        assert.deepEqual(await store.stages(missing), []);
+        assert.deepEqual(await store.steps(missing), []);
+        assert.deepEqual(await store.outputs(missing), {});
+        assert.equal(await store.getRun(missing), undefined);
+        assert.equal((await store.events(run.id)).length, countBefore);
+        const next = await store.apply(run.id, { event: { type: 'after', data: {} } }, t(2));
+        assert.equal((await store.events(run.id)).at(-1)?.seq, next.seq);
+      }),
+    );
+
+    it(
+      'a change that fails part-way writes none of its parts',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const countBefore = (await store.events(run.id)).length;
+        const circular: Record<string, unknown> = {};
+        circular['self'] = circular;
+        await assert.rejects(
+          store.apply(
+            run.id,
+            {
+              run: { status: 'succeeded' },
+              stage: { name: 'build', status: 'succeeded' },
+              step: step({ status: 'succeeded' }),
+              outputs: { stepKey: 'build/bundle', values: { version: '9' } },
+              evidence: [{ key: 'k', value: 1, stepKey: 'build/bundle', recordedAt: t(1) }],
+              event: { type: 'bad', data: circular },
+            },
+            t(1),
+          ),
+        );
+        assert.equal((await store.getRun(run.id))?.status, 'running');
+        assert.deepEqual(await store.stages(run.id), []);
+        assert.deepEqual(await store.steps(run.id), []);
+        assert.deepEqual(await store.outputs(run.id), {});
+        assert.deepEqual(await store.evidence(run.id), []);
+        assert.equal((await store.events(run.id)).length, countBefore);
+      }),
+    );
+
+    it(
+      'upserts overwrite stages, steps, outputs and evidence',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const ev = (type: string) => ({ type, data: {} });
+        await store.apply(run.id, { stage: { name: 'build', status: 'pending' }, event: ev('a') }, t(1));
+        await store.apply(run.id, { stage: { name: 'test', status: 'pending' }, event: ev('a') }, t(1));
+        const done: StageRecord = {
+          name: 'build',
+          status: 'failed',
+          startedAt: t(1),
+          finishedAt: t(5),
+          reason: 'exit 2',
+        };
+        await store.apply(run.id, { stage: done, event: ev('b') }, t(5));
+        const stages = await store.stages(run.id);
+        assert.equal(stages.length, 2);
+        assert.deepEqual(
+          stages.find((s) => s.name === 'build'),
+          done,
+        );
+
+        await store.apply(run.id, { step: step({ pgid: 55, logPath: '/l' }), event: ev('c') }, t(2));
+        const final = step({
+          status: 'succeeded',
+          attempts: 2,
+          flaky: true,
+          failedButContinued: true,
+          exitCode: 0,
+          startedAt: t(2),
+          finishedAt: t(4),
+          reason: 'passed on retry',
+          logPath: '/l',
+          logBytes: 1234,
+        });
+        await store.apply(run.id, { step: final, event: ev('d') }, t(4));
+        assert.deepEqual(await store.steps(run.id), [final]);
+
+        await store.apply(
+          run.id,
+          { outputs: { stepKey: 'build/bundle', values: { v: '1', keep: 'k' } }, event: ev('e') },
+          t(4),
+        );
+        await store.apply(
+          run.id,
+          { outputs: { stepKey: 'build/bundle', values: { v: '2' } }, event: ev('f') },
+          t(5),
+        );
+        assert.deepEqual(await store.outputs(run.id), { 'build/bundle': { v: '2', keep: 'k' } });
+
+        await store.apply(
+          run.id,
+          { evidence: [{ key: 'coverage', value: 50, stepKey: 'a/x', recordedAt: t(4) }], event: ev('g') },
+          t(4),
+        );
+        const latest: EvidenceRecord = { key: 'coverage', value: 'n/a', stepKey: 'b/y', recordedAt: t(6) };
+        await store.apply(run.id, { evidence: [latest], event: ev('h') }, t(6));
+        assert.deepEqual(await store.evidence(run.id), [latest]);
+      }),
+    );
+
+    it(
+      'outputs are grouped by step key and kept per run',
+      withStore(async (store) => {
+        const a = await store.createRun(newRun());
+        const b = await store.createRun(newRun());
+        const ev = { type: 'outputs', data: {} };
+        await store.apply(
+          a.id,
+          { outputs: { stepKey: 'build/bundle', values: { version: '1', digest: 'sha256:x' } }, event: ev },
+          t(1),
+        );
+        await store.apply(
+          a.id,
+          { outputs: { stepKey: 'test/unit', values: { passed: '42', multi: 'l1\nl2=x' } }, event: ev },
+          t(2),
+        );
+        await store.apply(
+          b.id,
+          { outputs: { stepKey: 'build/bundle', values: { version: '2' } }, event: ev },
+          t(3),
+        );
+        assert.deepEqual(await store.outputs(a.id), {
+          'build/bundle': { version: '1', digest: 'sha256:x' },
+          'test/unit': { passed: '42', multi: 'l1\nl2=x' },
+        });
+        assert.deepEqual(await store.outputs(b.id), { 'build/bundle': { version: '2' } });
+      }),
+    );
+
+    it(
+      'evidence keeps numbers, booleans and strings typed',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const records: EvidenceRecord[] = [
+          { key: 'coverage.lines', value: 83.2, stepKey: 'unit/tests', recordedAt: t(1) },
+          { key: 'tests.passed', value: 42, stepKey: 'unit/tests', recordedAt: t(1) },
+          { key: 'delta', value: -0.5, stepKey: 'unit/tests', recordedAt: t(1) },
+          { key: 'zero', value: 0, stepKey: 'unit/tests', recordedAt: t(1) },
+          { key: 'tests.flaky', value: false, stepKey: 'unit/tests', recordedAt: t(1) },
+          { key: 'signed', value: true, stepKey: 'sign/sbom', recordedAt: t(2) },
+          { key: 'grade', value: 'A', stepKey: 'scan/sec', recordedAt: t(2) },
+          { key: 'looks.numeric', value: '42', stepKey: 'scan/sec', recordedAt: t(2) },
+          { key: 'looks.bool', value: 'true', stepKey: 'scan/sec', recordedAt: t(2) },
+          { key: 'empty', value: '', stepKey: 'scan/sec', recordedAt: t(2) },
+        ];
+        await store.apply(run.id, { evidence: records, event: { type: 'evidence', data: {} } }, t(2));
+        const got = [...(await store.evidence(run.id))].sort(byKey);
+        assert.deepEqual(got, [...records].sort(byKey));
+        for (const r of got) {
+          const sent = records.find((x) => x.key === r.key);
+          assert.equal(typeof r.value, typeof sent?.value, r.key);
+        }
+      }),
+    );
+
+    it(
+      'events(afterSeq) gives only later events of that run, in order',
+      withStore(async (store) => {
+        const a = await store.createRun(newRun());
+        const b = await store.createRun(newRun());
+        const seqs: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const e = await store.apply(a.id, { event: { type: 'tick', data: { i } } }, t(i));
+          seqs.push(e.seq);
+          await store.apply(b.id, { event: { type: 'other', data: { i } } }, t(i));
+        }
+        const all = await store.events(a.id);
+        assert.ok(all.every((e) => e.runId === a.id));
+        assert.deepEqual(
+          all.map((e) => e.seq),
+          [...all.map((e) => e.seq)].sort((x, y) => x - y),
+        );
+        const later = await store.events(a.id, seqs[1]);
+        assert.deepEqual(
+          later.map((e) => e.data['i']),
+          [2, 3, 4],
+        );
+        assert.deepEqual(
+          later.map((e) => e.seq),
+          seqs.slice(2),
+        );
+        assert.deepEqual(await store.events(a.id, seqs[4]), []);
+        assert.deepEqual(
+          (await store.events(b.id)).filter((e) => e.type === 'tick'),
+          [],
+        );
+      }),
+    );
+
+    it(
+      'claimRun: the owner keeps it, a fresh other owner is refused, a stale one is replaced',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun({ at: t(0) }));
+        // the same owner may always claim, which renews its heartbeat
+        assert.equal(await store.claimRun(run.id, OWNER, t(10), t(-100)), true);
+        assert.equal((await store.getRun(run.id))?.heartbeatAt, t(10));
+        // another process while the heartbeat (t10) is newer than staleBefore (t5): refused
+        assert.equal(await store.claimRun(run.id, OTHER, t(20), t(5)), false);
+        let got = await store.getRun(run.id);
+        assert.deepEqual(got?.owner, OWNER);
+        assert.equal(got?.heartbeatAt, t(10));
+        // same pid on another host is another owner
+        assert.equal(await store.claimRun(run.id, { pid: OWNER.pid, host: 'elsewhere' }, t(20), t(5)), false);
+        // a heartbeat keeps the lease fresh
+        await store.heartbeat(run.id, OWNER, t(30));
+        assert.equal(await store.claimRun(run.id, OTHER, t(31), t(25)), false);
+        // once the heartbeat is older than staleBefore, another process takes it
+        assert.equal(await store.claimRun(run.id, OTHER, t(40), t(35)), true);
+        got = await store.getRun(run.id);
+        assert.deepEqual(got?.owner, OTHER);
+        assert.equal(got?.heartbeatAt, t(40));
+        // the old owner's heartbeats no longer count, nor can it claim back a fresh lease
+        await store.heartbeat(run.id, OWNER, t(50));
+        assert.equal((await store.getRun(run.id))?.heartbeatAt, t(40));
+        assert.equal(await store.claimRun(run.id, OWNER, t(41), t(39)), false);
+        // a run that does not exist cannot be claimed
+        assert.equal(await store.claimRun(run.id + 1000, OWNER, t(1), t(0)), false);
+      }),
+    );
+
+    it(
+      'requestCancel records the first request only',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const other = await store.createRun(newRun());
+        await store.requestCancel(run.id, t(5));
+        assert.equal((await store.getRun(run.id))?.cancelRequestedAt, t(5));
+        await store.requestCancel(run.id, t(9));
+        assert.equal((await store.getRun(run.id))?.cancelRequestedAt, t(5));
+        assert.equal((await store.getRun(other.id))?.cancelRequestedAt, undefined);
+        await store.requestCancel(run.id + 1000, t(9)); // no such run: nothing happens
+      }),
+    );
+
+    it(
+      'listRuns gives the newest first, honours limit and filters by status',
+      withStore(async (store) => {
+        assert.deepEqual(await store.listRuns(), []);
+        const ids: number[] = [];
+        for (let i = 0; i < 6; i++) ids.push((await store.createRun(newRun({ at: t(i) }))).id);
+        const finish = async (id: number, status: 'succeeded' | 'failed' | 'cancelled') =>
+          store.apply(
+            id,
+            { run: { status, finishedAt: t(100) }, event: { type: 'run.finished', data: {} } },
+            t(100),
+          );
+        await finish(ids[0] as number, 'succeeded');
+        await finish(ids[2] as number, 'failed');
+        await finish(ids[3] as number, 'succeeded');
+        await finish(ids[5] as number, 'cancelled');
+
+        const newestFirst = [...ids].reverse();
+        assert.deepEqual(
+          (await store.listRuns()).map((r) => r.id),
+          newestFirst,
+        );
+        assert.deepEqual(
+          (await store.listRuns({ limit: 2 })).map((r) => r.id),
+          newestFirst.slice(0, 2),
+        );
+        assert.deepEqual(
+          (await store.listRuns({ status: 'succeeded' })).map((r) => r.id),
+          [ids[3], ids[0]],
+        );
+        assert.deepEqual(
+          (await store.listRuns({ status: 'running' })).map((r) => r.id),
+          [ids[4], ids[1]],
+        );
+        assert.deepEqual(
+          (await store.listRuns({ status: 'succeeded', limit: 1 })).map((r) => r.id),
+          [ids[3]],
+        );
+        const [first] = await store.listRuns({ status: 'cancelled' });
+        assert.equal(first?.id, ids[5]);
+        assert.deepEqual(first?.context, CONTRACT_CONTEXT);
+        assert.equal(first?.finishedAt, t(100));
+      }),
+    );
+  });
+}

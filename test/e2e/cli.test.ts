@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { project, REPO, runDetail, runway, spawnRunway } from './helpers.ts';
+
+test('help, version and unknown commands', async () => {
+  const help = await runway(['--help'], { cwd: REPO });
+  assert.equal(help.code, 0);
+  for (const c of ['validate', 'run', 'runs', 'logs', 'cancel', 'resume', 'schema', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  const runHelp = await runway(['run', '--help'], { cwd: REPO });
+  assert.match(runHelp.stdout, /usage: runway run/);
+  const version = await runway(['--version'], { cwd: REPO });
+  assert.match(version.stdout, /^runway \d+\.\d+\.\d+\n$/);
+  const unknown = await runway(['deploy'], { cwd: REPO });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "deploy" — expected one of: validate, run/);
+  const flag = await runway(['runs', '--colour'], { cwd: REPO });
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /unknown flag --colour for "runway runs"/);
+});
+
+test('runs, logs, cancel and resume reject bad run ids without a stack trace', async () => {
+  const dir = project('version: 1\nstages: { a: { steps: [ { id: hello, run: echo hello world } ] } }\n');
+  for (const args of [['logs', '7'], ['runs', '7'], ['cancel', '7'], ['resume', '7'], ['logs', 'abc'], ['logs']]) {
+    const res = await runway(args, { cwd: dir });
+    assert.equal(res.code, 2, args.join(' '));
+    assert.match(res.stderr, /^runway: (run 7 does not exist|"abc" is not a run id|a run id is needed)/);
+  }
+  assert.equal((await runway(['run', '--message', 'chore: a'], { cwd: dir })).code, 0);
+  const logs = await runway(['logs', '1', 'hello'], { cwd: dir });
+  assert.equal(logs.stdout, 'hello world\n');
+  const missing = await runway(['logs', '1', 'nope'], { cwd: dir });
+  assert.match(missing.stderr, /run 1 has no step "nope" with logs — expected one of: a\/hello/);
+  const list = await runway(['runs'], { cwd: dir });
+  assert.match(list.stdout, /^✔ +1 +succeeded/);
+});
+
+test('schema prints a JSON Schema that accepts the example pipeline keys', async () => {
+  const res = await runway(['schema'], { cwd: REPO });
+  const schema = JSON.parse(res.stdout) as { properties: Record<string, unknown>; required: string[] };
+  assert.deepEqual(schema.required, ['version', 'stages']);
+  assert.ok(schema.properties['stages'] && schema.properties['secrets']);
+});
+
+test('cancel from another process stops a running run: its step is killed, the rest is cancelled', async () => {
+  const dir = project(`
+version: 1
+stages:
+  slow: { steps: [ { run: 'sleep 30' }, { run: 'echo never' } ] }
+  later: { needs: slow, steps: [ { run: 'echo never' } ] }
+`);
+  const child = spawnRunway(['run', '--json', '--message', 'chore: c'], { cwd: dir });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => {
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('"step.process"') && resolve());
+  });
+  const started = Date.now();
+  const status = await runway(['runs', '1', '--json'], { cwd: dir });
+  assert.equal((JSON.parse(status.stdout) as { displayStatus: string }).displayStatus, 'running');
+  const cancel = await runway(['cancel', '1'], { cwd: dir });
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.match(cancel.stdout, /run 1 cancelled/);
+  const code = await closed;
+  assert.equal(code, 1);
+  assert.ok(Date.now() - started < 8000, 'cancelled promptly');
+  const run = await runDetail(dir, 1);
+  assert.equal(run.status, 'cancelled');
+  assert.deepEqual(
+    run.steps.map((s) => s.status),
+    ['cancelled', 'cancelled', 'cancelled'],
+  );
+});
