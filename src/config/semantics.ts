@@ -1,6 +1,6 @@
 import type { Action } from '../actions/action.ts';
-import type { ExpressionError} from '../engine/expressions.ts';
-import { compile, findTemplates } from '../engine/expressions.ts';
+import type { ExpressionError } from '../engine/expressions.ts';
+import { compile, compileCondition, findTemplates } from '../engine/expressions.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Path, PositionIndex } from './positions.ts';
 import type { PipelineConfig, StageConfig, StepConfig } from './schema.ts';
@@ -52,7 +52,7 @@ export function checkSemantics(
   for (const [name, stage] of Object.entries(config.stages)) {
     const base = ['stages', name];
     const reachable = ancestors.get(name) ?? new Set<string>();
-    checkExpression(stage.if, [...base, 'if'], new Set(), reachable, issues, positions);
+    checkExpression(stage.if, [...base, 'if'], new Set(), reachable, issues, positions, 'condition');
     checkEnv(stage.env, [...base, 'env'], new Set(), reachable, issues, positions);
     for (const [svcName, svc] of Object.entries(stage.services ?? {})) {
       const ready = svc.ready ?? {};
@@ -96,7 +96,7 @@ function checkSteps(
       issue([...path, 'uses'], 'a step has either run: or uses:, not both', true);
       return;
     }
-    checkExpression(step.if, [...path, 'if'], earlier, reachable, issues, positions);
+    checkExpression(step.if, [...path, 'if'], earlier, reachable, issues, positions, 'condition');
     checkEnv(step.env, [...path, 'env'], earlier, reachable, issues, positions);
     if (step.run !== undefined) {
       if (step.with !== undefined) issue([...path, 'with'], 'with: is only for uses: steps', true);
@@ -147,11 +147,13 @@ function checkExpression(
   reachableStages: Set<string>,
   issues: ConfigIssue[],
   positions: PositionIndex,
+  kind: 'value' | 'condition' = 'value',
 ): void {
   if (source === undefined) return;
   const pos = positions.at(path);
   try {
-    compile(source);
+    if (kind === 'condition') compileCondition(source);
+    else compile(source);
   } catch (err) {
     const e = err as ExpressionError;
     const at = source.includes('\n') ? `line ${e.line}, column ${e.col}` : `column ${e.col}`;

@@ -56,7 +56,10 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
     }
     case 'required': {
       const key = String((e.params as { missingProperty: string }).missingProperty);
-      return { ...positions.at(path, { key: true }), message: `${where} is missing "${key}" — it is required` };
+      return {
+        ...positions.at(path, { key: true }),
+        message: `${where} is missing "${key}" — it is required`,
+      };
     }
     case 'propertyNames': {
       const key = String((e.params as { propertyName: string }).propertyName);

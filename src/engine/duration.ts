@@ -9,7 +9,7 @@ export function parseDuration(value: string | number): number {
     if (!Number.isFinite(value) || value < 0) throw new Error(`invalid duration ${value}`);
     return Math.round(value * 1000);
   }
-  const text = value.trim();
+  const text = value.replace(/\s+/g, '');
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;

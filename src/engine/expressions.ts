@@ -68,12 +68,25 @@ export function compile(source: string): Compiled {
   return fn;
 }
 
+/** Whether a condition decides for itself how earlier failures count (else it implies `success() && …`). */
+export function usesStatusFunction(source: string): boolean {
+  return /\b(success|failure|cancelled|always)\s*\(\s*\)/.test(source);
+}
+
+/** Parses a condition and checks it can only be true or false. */
+export function compileCondition(source: string): void {
+  compile(source);
+  const type = env.check(source);
+  if (type.valid && type.type !== 'bool' && type.type !== 'dyn') {
+    throw new ExpressionError(`a condition must be true or false, but this is a ${type.type}`, 1, 1);
+  }
+}
+
 /** Evaluates a condition; a non-boolean result is an error, never a silent truthy value. */
 export function evaluateCondition(source: string, ctx: ExpressionContext, soFar: StatusSoFar): boolean {
-  const usesStatus = /\b(success|failure|cancelled|always)\s*\(/.test(source);
-  const effective = usesStatus ? source : `success() && (${source})`;
+  if (!usesStatusFunction(source) && soFar !== 'success') return false;
   status.current = soFar;
-  const value = evaluate(effective, ctx);
+  const value = evaluate(source, ctx);
   if (typeof value !== 'boolean') {
     throw new Error(`condition ${JSON.stringify(source)} gave ${stringify(value)}, expected true or false`);
   }

@@ -7,7 +7,8 @@ export const FOLD_MIN_LENGTH = 8;
 /** The forms of a secret to hide: the value, each of its lines, and its JSON-escaped form. */
 export function secretPatterns(values: Iterable<string>): string[] {
   const patterns = new Set<string>();
-  for (const value of values) {
+  for (const raw of values) {
+    const value = raw.trim();
     if (value.length < 3) continue;
     patterns.add(value);
     const escaped = JSON.stringify(value).slice(1, -1);
@@ -20,13 +21,20 @@ export function secretPatterns(values: Iterable<string>): string[] {
 }
 
 const regexCache = new Map<string, RegExp>();
+const REGEX_CACHE_LIMIT = 256;
+
+/** Single-line secrets long enough not to match by chance are also looked for across line breaks. */
+function foldable(pattern: string): boolean {
+  return pattern.length >= FOLD_MIN_LENGTH && !/[\r\n]/.test(pattern);
+}
 
 /** A secret as a regex that also matches it with line breaks inserted between its characters. */
 function folded(pattern: string): RegExp {
   let re = regexCache.get(pattern);
   if (!re) {
-    const chars = [...pattern].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace('\n', '\\r?\\n'));
+    const chars = [...pattern].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
     re = new RegExp(chars.join('(?:\\r?\\n)?'), 'g');
+    if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
     regexCache.set(pattern, re);
   }
   return re;
@@ -37,7 +45,7 @@ export function maskText(text: string, patterns: readonly string[]): string {
   let out = text;
   for (const p of patterns) {
     if (out.includes(p)) out = out.split(p).join(MASK);
-    if (p.length >= FOLD_MIN_LENGTH && /\n/.test(out)) out = out.replace(folded(p), MASK);
+    if (foldable(p) && /\n/.test(out)) out = out.replace(folded(p), MASK);
   }
   return out;
 }
@@ -74,14 +82,18 @@ export class StreamMasker {
   #holdBack(text: string): number {
     let hold = 0;
     for (const p of this.#patterns) {
-      const foldable = p.length >= FOLD_MIN_LENGTH;
-      const flat = foldable ? p.replace(/\r?\n/g, '') : p;
-      const window = Math.min(text.length, foldable ? p.length * 3 : p.length - 1);
+      const folds = foldable(p);
+      const window = Math.min(text.length, folds ? p.length * 3 : p.length - 1);
       for (let start = text.length - window; start < text.length - hold; start++) {
         if (start < 0) continue;
         const tail = text.slice(start);
-        const candidate = foldable ? tail.replace(/\r?\n/g, '') : tail;
-        if (candidate.length > 0 && candidate.length < flat.length && flat.startsWith(candidate) && tail[0] !== '\n') {
+        const candidate = folds ? tail.replace(/\r?\n/g, '').replace(/\r$/, '') : tail;
+        if (
+          candidate.length > 0 &&
+          candidate.length < p.length &&
+          p.startsWith(candidate) &&
+          !/^[\r\n]/.test(tail)
+        ) {
           hold = text.length - start;
           break;
         }

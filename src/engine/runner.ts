@@ -18,7 +18,7 @@ import type {
 import type { Clock } from './clock.ts';
 import { buildStepEnv, expressionContext, renderEnv } from './environment.ts';
 import type { EventFunnel } from './events.ts';
-import { evaluateCondition, rewriteScript, type StatusSoFar } from './expressions.ts';
+import { evaluateCondition, rewriteScript, usesStatusFunction, type StatusSoFar } from './expressions.ts';
 import { maskText, secretPatterns } from './masker.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
 import { waitUntilReady } from './readiness.ts';
@@ -192,8 +192,7 @@ export class Engine {
     }
     try {
       if (stage.if !== undefined) {
-        const usesStatus = /\b(success|failure|cancelled|always)\s*\(/.test(stage.if);
-        if (!usesStatus && !needsAllSucceeded) skipReason = this.#needsReason(ctx, stage);
+        if (!usesStatusFunction(stage.if) && !needsAllSucceeded) skipReason = this.#needsReason(ctx, stage);
         else if (!evaluateCondition(stage.if, this.#exprCtx(ctx, stage), soFar)) {
           skipReason = `if: ${stage.if} is false`;
         }
@@ -270,7 +269,9 @@ export class Engine {
       for (const step of stage.steps) {
         const existing = ctx.stepStates.get(step.key);
         if (existing && TERMINAL.has(existing.record.status)) continue;
-        const record = this.#stepRecord(step, status, existing?.record.attempts ?? 0, rec.reason, { finishedAt: rec.finishedAt });
+        const record = this.#stepRecord(step, status, existing?.record.attempts ?? 0, rec.reason, {
+          finishedAt: rec.finishedAt,
+        });
         untouched.push(record);
         ctx.stepStates.set(step.key, { record, outputs: {} });
       }
@@ -559,7 +560,10 @@ export class Engine {
             pgid,
           });
           ctx.stepStates.set(step.key, { record: rec, outputs: {} });
-          void this.#apply(ctx.run.id, { step: rec, event: { type: 'step.process', data: { step: step.key, pgid } } });
+          void this.#apply(ctx.run.id, {
+            step: rec,
+            event: { type: 'step.process', data: { step: step.key, pgid } },
+          });
         },
         onOutput: (text) => {
           appendFileSync(io.logPath, text);

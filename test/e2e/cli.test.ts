@@ -5,7 +5,8 @@ import { project, REPO, runDetail, runway, spawnRunway } from './helpers.ts';
 test('help, version and unknown commands', async () => {
   const help = await runway(['--help'], { cwd: REPO });
   assert.equal(help.code, 0);
-  for (const c of ['validate', 'run', 'runs', 'logs', 'cancel', 'resume', 'schema', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['validate', 'run', 'runs', 'logs', 'cancel', 'resume', 'schema', 'demo'])
+    assert.match(help.stdout, new RegExp(`\\n  ${c} `));
   const runHelp = await runway(['run', '--help'], { cwd: REPO });
   assert.match(runHelp.stdout, /usage: runway run/);
   const version = await runway(['--version'], { cwd: REPO });
@@ -20,7 +21,14 @@ test('help, version and unknown commands', async () => {
 
 test('runs, logs, cancel and resume reject bad run ids without a stack trace', async () => {
   const dir = project('version: 1\nstages: { a: { steps: [ { id: hello, run: echo hello world } ] } }\n');
-  for (const args of [['logs', '7'], ['runs', '7'], ['cancel', '7'], ['resume', '7'], ['logs', 'abc'], ['logs']]) {
+  for (const args of [
+    ['logs', '7'],
+    ['runs', '7'],
+    ['cancel', '7'],
+    ['resume', '7'],
+    ['logs', 'abc'],
+    ['logs'],
+  ]) {
     const res = await runway(args, { cwd: dir });
     assert.equal(res.code, 2, args.join(' '));
     assert.match(res.stderr, /^runway: (run 7 does not exist|"abc" is not a run id|a run id is needed)/);

@@ -19,7 +19,10 @@ stages:
 `;
 
 /** Starts `runway run --json` and kills it with SIGKILL once `predicate` matches an event. */
-async function runUntil(dir: string, predicate: (e: { type: string; data: Record<string, unknown> }) => boolean) {
+async function runUntil(
+  dir: string,
+  predicate: (e: { type: string; data: Record<string, unknown> }) => boolean,
+) {
   const child = spawnRunway(['run', '--json', '--message', 'fix: crash'], { cwd: dir });
   let buffer = '';
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +73,10 @@ test('kill -9 mid-step, then resume: finished steps are kept, the interrupted on
   );
   assert.deepEqual(ledger(dir), ['s1', 's2', 's3', 'd1'], 'each step ran to completion exactly once');
   assert.deepEqual(run.outputs['deploy/d1'], { ok: 'yes' });
-  assert.match(readFileSync(run.steps[1]?.logPath ?? '', 'utf8'), /attempt 2 \(re-run after the previous runner stopped\)/);
+  assert.match(
+    readFileSync(run.steps[1]?.logPath ?? '', 'utf8'),
+    /attempt 2 \(re-run after the previous runner stopped\)/,
+  );
 
   const again = await runway(['resume', '1'], { cwd: dir });
   assert.equal(again.code, 2);
@@ -78,8 +84,13 @@ test('kill -9 mid-step, then resume: finished steps are kept, the interrupted on
 });
 
 test('kill -9 at random moments, resumed each time: every step completes and none is lost', async () => {
-  const steps = Array.from({ length: 12 }, (_, i) => `      - { id: s${i}, run: 'sleep 0.05; echo "$RUNWAY_STEP" >> ledger.txt' }`);
-  const dir = project(`version: 1\nstages:\n  a:\n    steps:\n${steps.slice(0, 6).join('\n')}\n  b:\n    needs: a\n    steps:\n${steps.slice(6).join('\n')}\n`);
+  const steps = Array.from(
+    { length: 12 },
+    (_, i) => `      - { id: s${i}, run: 'sleep 0.05; echo "$RUNWAY_STEP" >> ledger.txt' }`,
+  );
+  const dir = project(
+    `version: 1\nstages:\n  a:\n    steps:\n${steps.slice(0, 6).join('\n')}\n  b:\n    needs: a\n    steps:\n${steps.slice(6).join('\n')}\n`,
+  );
   let seen = 0;
   const killAt = [3, 7, 12, 18];
   await runUntil(dir, (e) => e.type === 'step.finished' && ++seen === killAt[0]);
@@ -105,6 +116,9 @@ test('kill -9 at random moments, resumed each time: every step completes and non
     const id = step.key.split('/')[1] ?? '';
     assert.equal(step.status, 'succeeded', step.key);
     assert.ok((counts.get(id) ?? 0) >= 1, `${step.key} completed`);
-    assert.ok((counts.get(id) ?? 0) <= step.attempts, `${step.key} never re-ran after it was recorded as finished`);
+    assert.ok(
+      (counts.get(id) ?? 0) <= step.attempts,
+      `${step.key} never re-ran after it was recorded as finished`,
+    );
   }
 });

@@ -22,7 +22,10 @@ export function project(yaml: string, files: Record<string, string> = {}): strin
 }
 
 /** Starts the real CLI with the Node running the tests. */
-export function spawnRunway(args: string[], opts: { cwd: string; env?: Record<string, string> }): ChildProcess {
+export function spawnRunway(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NO_COLOR: '1', ...opts.env },
@@ -31,7 +34,10 @@ export function spawnRunway(args: string[], opts: { cwd: string; env?: Record<st
 }
 
 /** Runs the CLI to the end and collects its output. */
-export function runway(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export function runway(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
   const child = spawnRunway(args, opts);
   let stdout = '';
   let stderr = '';

@@ -8,7 +8,9 @@ const DIR = join(REPO, 'test', 'fixtures', 'invalid');
 
 for (const name of readdirSync(DIR).filter((f) => f.endsWith('.yaml'))) {
   const file = join('test', 'fixtures', 'invalid', name);
-  const header = /^# expect: (\d+):(\d+) (.*)$/.exec(readFileSync(join(REPO, file), 'utf8').split('\n')[0] ?? '');
+  const header = /^# expect: (\d+):(\d+) (.*)$/.exec(
+    readFileSync(join(REPO, file), 'utf8').split('\n')[0] ?? '',
+  );
   assert.ok(header, `${name} needs an "# expect: line:col message" header`);
   const [, line, col, message] = header;
 

@@ -56,7 +56,10 @@ stages:
 
 test('a pipeline with parallel stages, a service, outputs, if: and a flaky step runs and is recorded', async () => {
   const dir = project(PIPELINE);
-  const res = await runway(['run', '--ref', 'refs/heads/feature', '--sha', 'abc123', '--message', 'feat: x'], { cwd: dir });
+  const res = await runway(
+    ['run', '--ref', 'refs/heads/feature', '--sha', 'abc123', '--message', 'feat: x'],
+    { cwd: dir },
+  );
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /integration\/talk-to-the-database \| db said PONG/);
   assert.match(res.stdout, /build\/check \| got 1\.2\.3/);
@@ -73,7 +76,10 @@ test('a pipeline with parallel stages, a service, outputs, if: and a flaky step 
   assert.ok(Date.parse(lint.startedAt) < Date.parse(build.finishedAt), 'lint and build ran in parallel');
   const [unit, integ] = [stage('unit'), stage('integration')];
   assert.ok(unit?.startedAt && unit.finishedAt && integ?.startedAt && integ.finishedAt);
-  assert.ok(Date.parse(unit.startedAt) < Date.parse(integ.finishedAt) && Date.parse(integ.startedAt) < Date.parse(unit.finishedAt));
+  assert.ok(
+    Date.parse(unit.startedAt) < Date.parse(integ.finishedAt) &&
+      Date.parse(integ.startedAt) < Date.parse(unit.finishedAt),
+  );
 
   // if: skipped e2e, and its steps never ran
   assert.equal(stage('e2e')?.status, 'skipped');

@@ -47,10 +47,26 @@ stages:
   assert.match(plain.stdout, /token is \*\*\*/);
   const details = await runway(['runs', '--json'], { cwd: dir });
   const logs = await runway(['logs', '1'], { cwd: dir });
-  const stored = allFiles(join(dir, '.runway')).map((f) => readFileSync(f, 'latin1')).join('\n');
-  const everything = [plain.stdout, plain.stderr, json.stdout, json.stderr, details.stdout, logs.stdout, stored].join('\n');
+  const stored = allFiles(join(dir, '.runway'))
+    .map((f) => readFileSync(f, 'latin1'))
+    .join('\n');
+  const everything = [
+    plain.stdout,
+    plain.stderr,
+    json.stdout,
+    json.stderr,
+    details.stdout,
+    logs.stdout,
+    stored,
+  ].join('\n');
   for (const secret of [TOKEN, ...KEY.split('\n')]) {
-    const parts = { plain: plain.stdout + plain.stderr, json: json.stdout + json.stderr, details: details.stdout, logs: logs.stdout, stored };
+    const parts = {
+      plain: plain.stdout + plain.stderr,
+      json: json.stdout + json.stderr,
+      details: details.stdout,
+      logs: logs.stdout,
+      stored,
+    };
     for (const [where, text] of Object.entries(parts)) {
       assert.ok(!text.includes(secret), `secret ${JSON.stringify(secret)} leaked in ${where}`);
     }
