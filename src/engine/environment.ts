@@ -59,10 +59,11 @@ export function buildStepEnv(opts: {
 }
 
 /** Renders `${{ }}` in env values; the results are plain strings handed to the process. */
-export function renderEnv(env: EnvMap, ctx: ExpressionContext): Record<string, string> {
+export function renderEnv(env: EnvMap, ctx: () => ExpressionContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env))
-    out[k] = typeof v === 'string' ? renderTemplate(v, ctx) : String(v);
+  for (const [k, v] of Object.entries(env)) {
+    out[k] = typeof v !== 'string' ? String(v) : v.includes('${{') ? renderTemplate(v, ctx()) : v;
+  }
   return out;
 }
 

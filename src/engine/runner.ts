@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Action, EvidenceValue } from '../actions/action.ts';
@@ -18,7 +18,13 @@ import type {
 import type { Clock } from './clock.ts';
 import { buildStepEnv, expressionContext, renderEnv } from './environment.ts';
 import type { EventFunnel } from './events.ts';
-import { evaluateCondition, rewriteScript, usesStatusFunction, type StatusSoFar } from './expressions.ts';
+import {
+  evaluateCondition,
+  rewriteScript,
+  usesStatusFunction,
+  type ExpressionContext,
+  type StatusSoFar,
+} from './expressions.ts';
 import { maskText, secretPatterns } from './masker.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
 import { waitUntilReady } from './readiness.ts';
@@ -139,6 +145,7 @@ export class Engine {
       stepStates,
       evidence: Object.fromEntries((await store.evidence(run.id)).map((e) => [e.key, e.value])),
       runDir: join(this.#d.dataDir, 'runs', String(run.id)),
+      dirs: new Set(),
     };
     await this.#apply(run.id, {
       event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
@@ -294,7 +301,7 @@ export class Engine {
     signal: AbortSignal,
   ): Promise<string | undefined> {
     for (const svc of stage.services) {
-      const exprCtx = this.#exprCtx(ctx, stage);
+      const exprCtx = () => this.#exprCtx(ctx, stage);
       const env = buildStepEnv({
         hostEnv: this.#d.hostEnv,
         pipeline: ctx.pipeline,
@@ -308,8 +315,7 @@ export class Engine {
         ],
       });
       const cwd = resolve(ctx.pipeline.root, svc.workingDirectory);
-      const logPath = join(ctx.runDir, stage.name, `service-${svc.name}.log`);
-      mkdirSync(join(ctx.runDir, stage.name), { recursive: true });
+      const logPath = join(this.#dir(ctx, stage.name), `service-${svc.name}.log`);
       const proc = this.#d.executor.start({
         script: svc.run,
         cwd,
@@ -406,8 +412,7 @@ export class Engine {
     prior: StepRecord | undefined,
     signal: AbortSignal,
   ): Promise<{ status: NodeStatus; reason?: string }> {
-    const dir = join(ctx.runDir, stage.name);
-    mkdirSync(dir, { recursive: true });
+    const dir = this.#dir(ctx, stage.name);
     const logPath = join(dir, `${step.id}.log`);
     const outputFile = join(dir, `${step.id}.output`);
     const evidenceFile = join(dir, `${step.id}.evidence`);
@@ -434,8 +439,10 @@ export class Engine {
           `\n── attempt ${attempts}${prior?.status === 'running' && attempts === prior.attempts + 1 ? ' (re-run after the previous runner stopped)' : ''} ──\n`,
         );
       }
-      writeFileSync(outputFile, '');
-      writeFileSync(evidenceFile, '');
+      if (prior) {
+        rmSync(outputFile, { force: true });
+        rmSync(evidenceFile, { force: true });
+      }
       const running = this.#stepRecord(step, 'running', attempts, undefined, { startedAt, logPath });
       ctx.stepStates.set(step.key, { record: running, outputs: {} });
       await this.#apply(ctx.run.id, {
@@ -493,7 +500,8 @@ export class Engine {
     outputs: Record<string, string>;
     evidence: Record<string, EvidenceValue>;
   }> {
-    const exprCtx = this.#exprCtx(ctx, stage);
+    let cached: ExpressionContext | undefined;
+    const exprCtx = () => (cached ??= this.#exprCtx(ctx, stage));
     const log = (text: string) => {
       const safe = maskText(text, ctx.patterns);
       appendFileSync(io.logPath, safe);
@@ -517,7 +525,7 @@ export class Engine {
         const result = await action.run({
           step,
           inputs,
-          expressions: exprCtx,
+          expressions: exprCtx(),
           root: ctx.pipeline.root,
           workingDirectory: resolve(ctx.pipeline.root, step.workingDirectory),
           log: (line) => log(`${line}\n`),
@@ -575,11 +583,12 @@ export class Engine {
           });
         },
       });
-      const outputs = parseKeyValues(readFileSync(io.outputFile, 'utf8'), io.outputFile);
+      const outputs = parseKeyValues(readIfExists(io.outputFile), io.outputFile);
       const evidence = Object.fromEntries(
-        Object.entries(parseKeyValues(readFileSync(io.evidenceFile, 'utf8'), io.evidenceFile)).map(
-          ([k, v]) => [k, typeEvidence(v)],
-        ),
+        Object.entries(parseKeyValues(readIfExists(io.evidenceFile), io.evidenceFile)).map(([k, v]) => [
+          k,
+          typeEvidence(v),
+        ]),
       );
       // the step wrote these files unmasked: keep only the masked copy in the store
       rmSync(io.outputFile, { force: true });
@@ -655,6 +664,16 @@ export class Engine {
     Object.assign(ctx.evidence, evidence);
   }
 
+  /** The run's directory for a stage, created once. */
+  #dir(ctx: RunCtx, stage: string): string {
+    const dir = join(ctx.runDir, stage);
+    if (!ctx.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      ctx.dirs.add(dir);
+    }
+    return dir;
+  }
+
   #stepRecord(
     step: Step,
     status: NodeStatus,
@@ -710,6 +729,16 @@ interface RunCtx {
   stepStates: Map<string, StepState>;
   evidence: Record<string, EvidenceValue>;
   runDir: string;
+  dirs: Set<string>;
+}
+
+function readIfExists(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
 }
 
 function safeSize(path: string): number | undefined {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { project, REPO, runDetail, runway, spawnRunway } from './helpers.ts';
 
@@ -75,5 +77,14 @@ stages:
   assert.deepEqual(
     run.steps.map((s) => s.status),
     ['cancelled', 'cancelled', 'cancelled'],
+  );
+});
+
+test('docs/runway.schema.json is what `runway schema` prints', async () => {
+  const res = await runway(['schema'], { cwd: REPO });
+  assert.equal(
+    readFileSync(join(REPO, 'docs', 'runway.schema.json'), 'utf8'),
+    res.stdout,
+    'run: runway schema > docs/runway.schema.json',
   );
 });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
   Change,
   EventRecord,
@@ -24,6 +24,7 @@ type Row = Record<string, SQLInputValue>;
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -57,6 +58,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** A prepared statement, compiled once per store. */
+  #sql(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   #tx<T>(fn: () => T): T {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
@@ -71,20 +82,18 @@ export class SqliteStore implements Store {
 
   async createRun(input: NewRun): Promise<RunRecord> {
     const id = this.#tx(() => {
-      const res = this.#db
-        .prepare(
-          `INSERT INTO runs (pipeline_name, pipeline_json, context_json, status, created_at, owner_pid, owner_host, heartbeat_at)
+      const res = this.#sql(
+        `INSERT INTO runs (pipeline_name, pipeline_json, context_json, status, created_at, owner_pid, owner_host, heartbeat_at)
            VALUES (?, ?, ?, 'running', ?, ?, ?, ?)`,
-        )
-        .run(
-          input.pipeline.name,
-          JSON.stringify(input.pipeline),
-          JSON.stringify(input.context),
-          input.at,
-          input.owner.pid,
-          input.owner.host,
-          input.at,
-        );
+      ).run(
+        input.pipeline.name,
+        JSON.stringify(input.pipeline),
+        JSON.stringify(input.context),
+        input.at,
+        input.owner.pid,
+        input.owner.host,
+        input.at,
+      );
       const runId = Number(res.lastInsertRowid);
       this.#insertEvent(runId, input.at, 'run.created', {
         pipeline: input.pipeline.name,
@@ -96,17 +105,15 @@ export class SqliteStore implements Store {
   }
 
   async getRun(id: number): Promise<RunRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? toRun(row) : undefined;
   }
 
   async listRuns(opts: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
     const limit = opts.limit ?? 20;
     const rows = opts.status
-      ? this.#db
-          .prepare('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?')
-          .all(opts.status, limit)
-      : this.#db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit);
+      ? this.#sql('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?').all(opts.status, limit)
+      : this.#sql('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit);
     return (rows as Row[]).map(toRun);
   }
 
@@ -114,28 +121,24 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       if (change.run) {
         const r = change.run;
-        const res = this.#db
-          .prepare(
-            `UPDATE runs SET status = COALESCE(?, status), finished_at = COALESCE(?, finished_at),
+        const res = this.#sql(
+          `UPDATE runs SET status = COALESCE(?, status), finished_at = COALESCE(?, finished_at),
              reason = COALESCE(?, reason) WHERE id = ?`,
-          )
-          .run(r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId);
+        ).run(r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId);
         if (res.changes === 0) throw new Error(`run ${runId} does not exist`);
       }
       if (change.stage) {
         const s = change.stage;
-        this.#db
-          .prepare(
-            `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES (?, ?, ?, ?, ?, ?)
+        this.#sql(
+          `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
              finished_at = excluded.finished_at, reason = excluded.reason`,
-          )
-          .run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
+        ).run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
       }
       if (change.step) this.#upsertStep(runId, change.step);
       for (const step of change.steps ?? []) this.#upsertStep(runId, step);
       if (change.outputs) {
-        const stmt = this.#db.prepare(
+        const stmt = this.#sql(
           `INSERT INTO outputs (run_id, step_key, name, value) VALUES (?, ?, ?, ?)
            ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
         );
@@ -144,7 +147,7 @@ export class SqliteStore implements Store {
         }
       }
       if (change.evidence) {
-        const stmt = this.#db.prepare(
+        const stmt = this.#sql(
           `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
            recorded_at = excluded.recorded_at`,
@@ -157,68 +160,71 @@ export class SqliteStore implements Store {
   }
 
   #upsertStep(runId: number, s: StepRecord): void {
-    this.#db
-      .prepare(
-        `INSERT INTO steps (run_id, key, stage, step_id, name, idx, status, attempts, flaky, failed_but_continued,
+    this.#sql(
+      `INSERT INTO steps (run_id, key, stage, step_id, name, idx, status, attempts, flaky, failed_but_continued,
            exit_code, started_at, finished_at, reason, log_path, log_bytes, pgid)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
            flaky = excluded.flaky, failed_but_continued = excluded.failed_but_continued, exit_code = excluded.exit_code,
            started_at = excluded.started_at, finished_at = excluded.finished_at, reason = excluded.reason,
            log_path = excluded.log_path, log_bytes = excluded.log_bytes, pgid = excluded.pgid`,
-      )
-      .run(
-        runId,
-        s.key,
-        s.stage,
-        s.id,
-        s.name,
-        s.index,
-        s.status,
-        s.attempts,
-        s.flaky ? 1 : 0,
-        s.failedButContinued ? 1 : 0,
-        s.exitCode ?? null,
-        s.startedAt ?? null,
-        s.finishedAt ?? null,
-        s.reason ?? null,
-        s.logPath ?? null,
-        s.logBytes ?? null,
-        s.pgid ?? null,
-      );
+    ).run(
+      runId,
+      s.key,
+      s.stage,
+      s.id,
+      s.name,
+      s.index,
+      s.status,
+      s.attempts,
+      s.flaky ? 1 : 0,
+      s.failedButContinued ? 1 : 0,
+      s.exitCode ?? null,
+      s.startedAt ?? null,
+      s.finishedAt ?? null,
+      s.reason ?? null,
+      s.logPath ?? null,
+      s.logBytes ?? null,
+      s.pgid ?? null,
+    );
   }
 
   #insertEvent(runId: number, at: string, type: string, data: Record<string, unknown>): EventRecord {
-    const res = this.#db
-      .prepare('INSERT INTO events (run_id, at, type, data_json) VALUES (?, ?, ?, ?)')
-      .run(runId, at, type, JSON.stringify(data));
+    const res = this.#sql('INSERT INTO events (run_id, at, type, data_json) VALUES (?, ?, ?, ?)').run(
+      runId,
+      at,
+      type,
+      JSON.stringify(data),
+    );
     return { seq: Number(res.lastInsertRowid), runId, at, type, data };
   }
 
   async claimRun(runId: number, owner: RunOwner, at: string, staleBefore: string): Promise<boolean> {
-    const res = this.#db
-      .prepare(
-        `UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ?
+    const res = this.#sql(
+      `UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ?
          WHERE id = ? AND (owner_pid IS NULL OR (owner_pid = ? AND owner_host = ?) OR heartbeat_at < ?)`,
-      )
-      .run(owner.pid, owner.host, at, runId, owner.pid, owner.host, staleBefore);
+    ).run(owner.pid, owner.host, at, runId, owner.pid, owner.host, staleBefore);
     return res.changes === 1;
   }
 
   async heartbeat(runId: number, owner: RunOwner, at: string): Promise<void> {
-    this.#db
-      .prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?')
-      .run(at, runId, owner.pid, owner.host);
+    this.#sql('UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?').run(
+      at,
+      runId,
+      owner.pid,
+      owner.host,
+    );
   }
 
   async requestCancel(runId: number, at: string): Promise<void> {
-    this.#db
-      .prepare('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?')
-      .run(at, runId);
+    this.#sql('UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?').run(
+      at,
+      runId,
+    );
   }
 
   async stages(runId: number): Promise<StageRecord[]> {
-    const rows = this.#db.prepare('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    const rows = this.#sql('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
     return rows.map((r) => ({
       name: String(r['name']),
       status: r['status'] as StageRecord['status'],
@@ -229,7 +235,7 @@ export class SqliteStore implements Store {
   }
 
   async steps(runId: number): Promise<StepRecord[]> {
-    const rows = this.#db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
+    const rows = this.#sql('SELECT * FROM steps WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
     return rows.map((r) => ({
       key: String(r['key']),
       stage: String(r['stage']),
@@ -251,16 +257,14 @@ export class SqliteStore implements Store {
   }
 
   async outputs(runId: number): Promise<Record<string, Record<string, string>>> {
-    const rows = this.#db
-      .prepare('SELECT * FROM outputs WHERE run_id = ? ORDER BY rowid')
-      .all(runId) as Row[];
+    const rows = this.#sql('SELECT * FROM outputs WHERE run_id = ? ORDER BY rowid').all(runId) as Row[];
     const out: Record<string, Record<string, string>> = {};
     for (const r of rows) (out[String(r['step_key'])] ??= {})[String(r['name'])] = String(r['value']);
     return out;
   }
 
   async evidence(runId: number): Promise<EvidenceRecord[]> {
-    const rows = this.#db.prepare('SELECT * FROM evidence WHERE run_id = ? ORDER BY key').all(runId) as Row[];
+    const rows = this.#sql('SELECT * FROM evidence WHERE run_id = ? ORDER BY key').all(runId) as Row[];
     return rows.map((r) => ({
       key: String(r['key']),
       value: JSON.parse(String(r['value_json'])) as EvidenceRecord['value'],
@@ -270,9 +274,10 @@ export class SqliteStore implements Store {
   }
 
   async events(runId: number, afterSeq = 0): Promise<EventRecord[]> {
-    const rows = this.#db
-      .prepare('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq')
-      .all(runId, afterSeq) as Row[];
+    const rows = this.#sql('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq').all(
+      runId,
+      afterSeq,
+    ) as Row[];
     return rows.map((r) => ({
       seq: Number(r['seq']),
       runId,
