@@ -115,7 +115,7 @@ export class Engine {
     outerSignal: AbortSignal | undefined,
     startEvent: string,
   ): Promise<RunRecord> {
-    const { store, clock } = this.#d;
+    const { store } = this.#d;
     const pipeline = run.pipeline;
     const patterns = secretPatterns(Object.values(secrets));
     const controller = new AbortController();
@@ -177,7 +177,6 @@ export class Engine {
       run: { status, finishedAt: this.#now(), ...(reason ? { reason } : {}) },
       event: { type: 'run.finished', data: { status, ...(reason ? { reason } : {}) } },
     });
-    void clock;
     return (await store.getRun(run.id)) as RunRecord;
   }
 
@@ -418,7 +417,7 @@ export class Engine {
     const evidenceFile = join(dir, `${step.id}.evidence`);
     const startedAt = prior?.startedAt ?? this.#now();
     let attempts = prior?.attempts ?? 0;
-    let failedOnce = attempts > 0 && prior?.status === 'running' ? false : false;
+    let failedOnce = false;
     const maxAttempts = attempts + step.retry.count + 1;
     let last: {
       ok: boolean;

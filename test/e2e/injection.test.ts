@@ -19,7 +19,7 @@ stages:
           printf '%s\\n' "$RUNWAY_COMMIT_MESSAGE"
           echo "out=\${{ message }}" >> "$RUNWAY_OUTPUT"
       - run: echo "again \${{ steps.echo.outputs.out }}"
-      - run: echo "\$MSG"
+      - run: echo "$MSG"
         env: { MSG: 'msg \${{ message }}' }
       - if: message.contains("pwned")
         run: echo "conditions see the text"

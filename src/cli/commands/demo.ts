@@ -29,7 +29,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       paint(
         io,
         'dim',
-        'commit → build → unit ∥ integration (with a database service) → golden path (service + smoke) → e2e (skipped off release branches)\n\n',
+        'commit → build → unit ∥ integration (database service) → golden path (smoke) → e2e (release only)\n\n',
       ),
     );
   }

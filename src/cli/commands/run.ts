@@ -31,6 +31,7 @@ const FLAGS = {
   message: { type: 'string' },
   author: { type: 'string' },
   trigger: { type: 'string' },
+  'committed-at': { type: 'string' },
 } as const;
 
 /** `runway run`: validates the pipeline, then runs it for the current commit. */
@@ -43,6 +44,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(values.ref !== undefined ? { ref: values.ref } : {}),
     ...(values.message !== undefined ? { message: values.message } : {}),
     ...(values.author !== undefined ? { author: values.author } : {}),
+    ...(values['committed-at'] !== undefined ? { committedAt: values['committed-at'] } : {}),
     trigger: values.trigger ?? 'manual',
   };
   const context = readRunContext(pipeline.root, overrides);
