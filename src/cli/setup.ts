@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
 import { systemClock } from '../engine/clock.ts';
@@ -39,11 +39,7 @@ export function storeFor(
   } catch (err) {
     throw new UsageError(`cannot open the store: ${(err as Error).message}`);
   }
-  const path = url.replace(/^sqlite:/, '');
-  return {
-    store,
-    dataDir: path === ':memory:' ? resolve(io.cwd, '.runway') : dirname(resolve(io.cwd, path)),
-  };
+  return { store, dataDir: dataDirFor(io.cwd, url) };
 }
 
 /** Builds the engine with the built-in local executor and actions. */
@@ -84,4 +80,12 @@ export function cancelOnSignals(io: Io): { signal: AbortSignal; dispose(): void 
       process.off('SIGTERM', onSignal);
     },
   };
+}
+
+/** Logs and step files of a store live beside it, in a folder named after it: `.runway/runway.db` → `.runway/runway/`. */
+export function dataDirFor(cwd: string, url: string): string {
+  const path = url.replace(/^sqlite:/, '');
+  if (path === ':memory:') return resolve(cwd, '.runway', 'memory');
+  const file = resolve(cwd, path);
+  return join(dirname(file), basename(file, extname(file)));
 }

@@ -56,6 +56,17 @@ export function checkSemantics(
     checkEnv(stage.env, [...base, 'env'], new Set(), reachable, issues, positions);
     for (const [svcName, svc] of Object.entries(stage.services ?? {})) {
       const ready = svc.ready ?? {};
+      const svcPath = [...base, 'services', svcName];
+      checkEnv(svc.env, [...svcPath, 'env'], new Set(), reachable, issues, positions);
+      for (const part of findTemplates(svc.run)) {
+        checkExpression(part.expr, [...svcPath, 'run'], new Set(), reachable, issues, positions);
+      }
+      if (findTemplates(ready.run ?? '').length > 0) {
+        issue(
+          [...svcPath, 'ready', 'run'],
+          'ready.run cannot use ${{ }} — pass values through the service env: instead',
+        );
+      }
       const probes = (['tcp', 'http', 'run'] as const).filter((k) => ready[k] !== undefined);
       if (svc.ready && probes.length !== 1) {
         issue(

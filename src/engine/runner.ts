@@ -91,17 +91,20 @@ export class Engine {
     const staleBefore = ownerDead
       ? new Date(now + 1).toISOString()
       : new Date(now - STALE_AFTER_MS).toISOString();
+    const secrets = resolveSecrets(run.pipeline, this.#d.hostEnv);
     if (!(await store.claimRun(runId, this.#owner, this.#now(), staleBefore))) {
       throw new ResumeError(
         `run ${runId} is still being executed by process ${run.owner?.pid} on ${run.owner?.host} (heartbeat ${run.heartbeatAt})`,
       );
     }
-    const secrets = resolveSecrets(run.pipeline, this.#d.hostEnv);
+    const sameHost = run.owner?.host === this.#owner.host;
     const stages = new Map((await store.stages(runId)).map((s) => [s.name, s]));
     const outputs = await store.outputs(runId);
     const steps = new Map<string, StepState>();
     for (const rec of await store.steps(runId)) {
-      if (rec.status === 'running' && rec.pgid && groupAlive(rec.pgid)) signalGroup(rec.pgid, 'SIGKILL');
+      if (sameHost && rec.status === 'running' && rec.pgid && groupAlive(rec.pgid)) {
+        signalGroup(rec.pgid, 'SIGKILL');
+      }
       steps.set(rec.key, { record: rec, outputs: outputs[rec.key] ?? {} });
     }
     return this.#execute(run, secrets, stages, steps, signal, 'run.resumed');
@@ -146,14 +149,24 @@ export class Engine {
       evidence: Object.fromEntries((await store.evidence(run.id)).map((e) => [e.key, e.value])),
       runDir: join(this.#d.dataDir, 'runs', String(run.id)),
       dirs: new Set(),
+      ancestors: ancestorsOf(pipeline),
     };
     await this.#apply(run.id, {
       event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
     });
     try {
-      await runDag(pipeline.stages, pipeline.concurrency, (name) =>
-        this.#runStage(ctx, pipeline.stages.find((s) => s.name === name) as Stage),
-      );
+      await runDag(pipeline.stages, pipeline.concurrency, (name) => {
+        const stage = pipeline.stages.find((s) => s.name === name) as Stage;
+        return this.#runStage(ctx, stage).catch((err: unknown) =>
+          this.#finishStage(
+            ctx,
+            stage,
+            'failed',
+            ctx.stageRecords.get(name)?.startedAt,
+            `runway: ${String((err as Error)?.message ?? err)}`,
+          ),
+        );
+      });
     } finally {
       clearInterval(beat);
       outerSignal?.removeEventListener('abort', cancel);
@@ -184,16 +197,18 @@ export class Engine {
     const prior = ctx.stageRecords.get(stage.name);
     if (prior && TERMINAL.has(prior.status)) return;
     const needs = stage.needs.map((n) => ctx.stageRecords.get(n)?.status ?? 'pending');
-    const soFar: StatusSoFar = ctx.signal.aborted
+    const ancestors = [...(ctx.ancestors.get(stage.name) ?? [])].map((n) => ctx.stageRecords.get(n)?.status);
+    const cancelled = ctx.signal.aborted;
+    const soFar: StatusSoFar = cancelled
       ? 'cancelled'
-      : needs.some((s) => s === 'failed' || s === 'cancelled')
+      : ancestors.some((s) => s === 'failed' || s === 'cancelled')
         ? 'failure'
         : 'success';
     const needsAllSucceeded = needs.every((s) => s === 'succeeded');
 
-    // decide whether the stage runs at all
+    // decide whether the stage runs at all; after a cancel only stages that ask for it (always(), cancelled())
     let skipReason: string | undefined;
-    if (ctx.signal.aborted) {
+    if (cancelled && !(stage.if !== undefined && usesStatusFunction(stage.if))) {
       return this.#finishStage(ctx, stage, 'cancelled', undefined, 'the run was cancelled');
     }
     try {
@@ -208,7 +223,8 @@ export class Engine {
     } catch (err) {
       return this.#finishStage(ctx, stage, 'failed', undefined, (err as Error).message);
     }
-    if (skipReason) return this.#finishStage(ctx, stage, 'skipped', undefined, skipReason);
+    if (skipReason)
+      return this.#finishStage(ctx, stage, cancelled ? 'cancelled' : 'skipped', undefined, skipReason);
 
     const startedAt = prior?.startedAt ?? this.#now();
     ctx.stageRecords.set(stage.name, { name: stage.name, status: 'running', startedAt });
@@ -219,7 +235,7 @@ export class Engine {
 
     const stageController = new AbortController();
     const stageAbort = () => stageController.abort();
-    ctx.signal.addEventListener('abort', stageAbort, { once: true });
+    if (!cancelled) ctx.signal.addEventListener('abort', stageAbort, { once: true });
     let stageTimedOut = false;
     const stageTimer =
       stage.timeoutMs !== undefined
@@ -240,11 +256,12 @@ export class Engine {
       await this.#stopServices(ctx, stage, services);
     }
     if (stageTimedOut) failure = `the stage timed out after ${(stage.timeoutMs ?? 0) / 1000}s`;
-    const status: NodeStatus = ctx.signal.aborted
-      ? 'cancelled'
-      : failure && !stage.continueOnError
-        ? 'failed'
-        : 'succeeded';
+    const status: NodeStatus =
+      ctx.signal.aborted && !cancelled
+        ? 'cancelled'
+        : failure && !stage.continueOnError
+          ? 'failed'
+          : 'succeeded';
     await this.#finishStage(ctx, stage, status, startedAt, failure);
   }
 
@@ -271,16 +288,15 @@ export class Engine {
       ...(reason ? { reason: maskText(reason, ctx.patterns) } : {}),
     };
     const untouched: StepRecord[] = [];
-    if (status === 'skipped' || status === 'cancelled') {
-      for (const step of stage.steps) {
-        const existing = ctx.stepStates.get(step.key);
-        if (existing && TERMINAL.has(existing.record.status)) continue;
-        const record = this.#stepRecord(step, status, existing?.record.attempts ?? 0, rec.reason, {
-          finishedAt: rec.finishedAt,
-        });
-        untouched.push(record);
-        ctx.stepStates.set(step.key, { record, outputs: {} });
-      }
+    for (const step of stage.steps) {
+      const existing = ctx.stepStates.get(step.key);
+      if (existing && TERMINAL.has(existing.record.status)) continue;
+      const stepStatus: NodeStatus = status === 'cancelled' ? 'cancelled' : 'skipped';
+      const record = this.#stepRecord(step, stepStatus, existing?.record.attempts ?? 0, rec.reason, {
+        finishedAt: rec.finishedAt,
+      });
+      untouched.push(record);
+      ctx.stepStates.set(step.key, { record, outputs: {} });
     }
     ctx.stageRecords.set(stage.name, rec);
     await this.#apply(ctx.run.id, {
@@ -301,6 +317,7 @@ export class Engine {
   ): Promise<string | undefined> {
     for (const svc of stage.services) {
       const exprCtx = () => this.#exprCtx(ctx, stage);
+      const script = rewriteScript(svc.run);
       const env = buildStepEnv({
         hostEnv: this.#d.hostEnv,
         pipeline: ctx.pipeline,
@@ -311,12 +328,15 @@ export class Engine {
           renderEnv(ctx.pipeline.env, exprCtx),
           renderEnv(stage.env, exprCtx),
           renderEnv(svc.env, exprCtx),
+          renderEnv(Object.fromEntries(script.bindings.map((b) => [b.name, `\${{ ${b.expr} }}`])), exprCtx),
         ],
       });
       const cwd = resolve(ctx.pipeline.root, svc.workingDirectory);
+      if (!isDirectory(cwd))
+        return `service ${svc.name}: working-directory ${svc.workingDirectory} does not exist`;
       const logPath = join(this.#dir(ctx, stage.name), `service-${svc.name}.log`);
       const proc = this.#d.executor.start({
-        script: svc.run,
+        script: script.script,
         cwd,
         env,
         secrets: ctx.patterns,
@@ -383,8 +403,11 @@ export class Engine {
               : 'an earlier step failed'
             : `if: ${step.if} is false`;
       } catch (err) {
-        failure ??= `step ${step.id}: ${(err as Error).message}`;
-        await this.#finishStep(ctx, step, this.#stepRecord(step, 'failed', 0, (err as Error).message), {});
+        if (!step.continueOnError) failure ??= `step ${step.id}: ${(err as Error).message}`;
+        const rec = this.#stepRecord(step, 'failed', 0, (err as Error).message, {
+          failedButContinued: step.continueOnError,
+        });
+        await this.#finishStep(ctx, step, rec, {});
         continue;
       }
       if (!run) {
@@ -397,7 +420,9 @@ export class Engine {
         );
         continue;
       }
-      const result = await this.#runStep(ctx, stage, step, prior?.record, signal);
+      // a step that asked to run after a cancel (always(), cancelled()) is not killed by it
+      const stepSignal = soFar === 'cancelled' ? new AbortController().signal : signal;
+      const result = await this.#runStep(ctx, stage, step, prior?.record, stepSignal);
       if (result.status === 'failed' && !step.continueOnError)
         failure ??= `step ${step.id} failed: ${result.reason}`;
     }
@@ -537,6 +562,8 @@ export class Engine {
           evidence: result.evidence ?? {},
         };
       }
+      const cwd = resolve(ctx.pipeline.root, step.workingDirectory);
+      if (!isDirectory(cwd)) throw new Error(`working-directory ${step.workingDirectory} does not exist`);
       const { script, bindings } = rewriteScript(step.run ?? '');
       const envLayers = [
         renderEnv(ctx.pipeline.env, exprCtx),
@@ -555,7 +582,7 @@ export class Engine {
       });
       const result = await this.#d.executor.run({
         script,
-        cwd: resolve(ctx.pipeline.root, step.workingDirectory),
+        cwd,
         env,
         ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
         signal: io.signal,
@@ -582,16 +609,18 @@ export class Engine {
           });
         },
       });
-      const outputs = parseKeyValues(readIfExists(io.outputFile), io.outputFile);
+      // the step wrote these files unmasked: remove them before anything can fail, keep only masked copies
+      const outputText = readIfExists(io.outputFile);
+      const evidenceText = readIfExists(io.evidenceFile);
+      rmSync(io.outputFile, { force: true });
+      rmSync(io.evidenceFile, { force: true });
+      const outputs = parseKeyValues(outputText, `$RUNWAY_OUTPUT of ${step.key}`);
       const evidence = Object.fromEntries(
-        Object.entries(parseKeyValues(readIfExists(io.evidenceFile), io.evidenceFile)).map(([k, v]) => [
+        Object.entries(parseKeyValues(evidenceText, `$RUNWAY_EVIDENCE of ${step.key}`)).map(([k, v]) => [
           k,
           typeEvidence(v),
         ]),
       );
-      // the step wrote these files unmasked: keep only the masked copy in the store
-      rmSync(io.outputFile, { force: true });
-      rmSync(io.evidenceFile, { force: true });
       const ok = result.exitCode === 0 && !result.timedOut && !result.cancelled;
       const reason = result.timedOut
         ? `timed out after ${(step.timeoutMs ?? 0) / 1000}s`
@@ -639,7 +668,7 @@ export class Engine {
         ? {
             evidence: Object.entries(evidence).map(([key, value]) => ({
               key,
-              value,
+              value: typeof value === 'string' ? maskText(value, ctx.patterns) : value,
               stepKey: step.key,
               recordedAt: at,
             })),
@@ -729,6 +758,29 @@ interface RunCtx {
   evidence: Record<string, EvidenceValue>;
   runDir: string;
   dirs: Set<string>;
+  /** Every stage each stage depends on, directly or through others. */
+  ancestors: Map<string, Set<string>>;
+}
+
+function ancestorsOf(pipeline: Pipeline): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const stage of pipeline.stages) {
+    const set = new Set<string>();
+    for (const need of stage.needs) {
+      set.add(need);
+      for (const a of out.get(need) ?? []) set.add(a);
+    }
+    out.set(stage.name, set);
+  }
+  return out;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function readIfExists(path: string): string {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { alive, project, runDetail, runway } from './helpers.ts';
+import { alive, project, runDetail, runway, spawnRunway } from './helpers.ts';
 
 const PIPELINE = `
 version: 1
@@ -147,4 +147,67 @@ stages:
   assert.match(res.stdout, /timed out after 0\.3s/);
   const pid = Number(readFileSync(join(dir, 'background.pid'), 'utf8'));
   assert.equal(alive(pid), false, 'the background child of the step was killed too');
+});
+
+test('after a cancel only always()/cancelled() steps and stages run, and they are not killed', async () => {
+  const dir = project(`
+version: 1
+stages:
+  deploy:
+    steps:
+      - run: sleep 30
+      - run: touch never-runs
+      - if: always()
+        run: sleep 0.3 && touch cleaned-up
+  notify:
+    needs: deploy
+    if: cancelled()
+    steps: [ { run: touch notified } ]
+  report:
+    needs: deploy
+    steps: [ { run: touch reported } ]
+`);
+  const child = spawnRunway(['run', '--json', '--message', 'chore: c'], { cwd: dir });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => {
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('"step.process"') && resolve());
+  });
+  child.kill('SIGTERM');
+  assert.equal(await closed, 1);
+  assert.deepEqual(readdirSync(dir).sort(), ['.runway', 'cleaned-up', 'notified', 'runway.yaml']);
+  const run = await runDetail(dir, 1);
+  assert.equal(run.status, 'cancelled');
+  assert.deepEqual(run.steps.map((s) => [s.key, s.status]).sort(), [
+    ['deploy/step-1', 'cancelled'],
+    ['deploy/step-2', 'cancelled'],
+    ['deploy/step-3', 'succeeded'],
+    ['notify/step-1', 'succeeded'],
+    ['report/step-1', 'cancelled'],
+  ]);
+});
+
+test('success() looks at every earlier stage, not only direct needs; a missing working-directory fails clearly', async () => {
+  const dir = project(`
+version: 1
+stages:
+  a: { steps: [ { run: exit 1 } ] }
+  b: { needs: a, steps: [ { run: echo b } ] }
+  c: { needs: b, if: success(), steps: [ { run: echo c } ] }
+  d: { needs: b, if: failure(), steps: [ { run: echo d } ] }
+  e: { working-directory: nowhere, steps: [ { run: echo e } ] }
+`);
+  const res = await runway(['run', '--message', 'fix: a'], { cwd: dir });
+  assert.equal(res.code, 1);
+  const run = await runDetail(dir, 1);
+  assert.deepEqual(Object.fromEntries(run.stages.map((s) => [s.name, s.status])), {
+    a: 'failed',
+    b: 'skipped',
+    c: 'skipped',
+    d: 'succeeded',
+    e: 'failed',
+  });
+  assert.equal(
+    run.steps.find((s) => s.key === 'e/step-1')?.reason,
+    'working-directory nowhere does not exist',
+  );
 });

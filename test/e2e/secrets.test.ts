@@ -36,6 +36,7 @@ stages:
           echo "$KEY"
           echo "the key: $KEY" | tr '\\n' ' '
           echo "leaked=$TOKEN" >> "$RUNWAY_OUTPUT"
+          echo "token.copy=$TOKEN" >> "$RUNWAY_EVIDENCE"
           exit 1
 `,
     { 'signing.key': `${KEY}\n` },
@@ -75,6 +76,7 @@ stages:
   assert.ok(!everything.replace(/\n.*?\| /g, '').includes(TOKEN));
   assert.match(logs.stdout, /token on stderr \*\*\*/);
   assert.match(details.stdout, /"leaked": "\*\*\*"/);
+  assert.match(details.stdout, /"key": "token.copy",\s+"value": "\*\*\*"/);
 });
 
 test('a declared secret that is not provided stops the run before anything runs', async () => {

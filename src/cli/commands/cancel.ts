@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { processAlive } from '../../executors/local/process-group.ts';
+import { processAlive, signalGroup } from '../../executors/local/process-group.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor } from '../setup.ts';
@@ -22,14 +22,29 @@ export async function run(args: string[], io: Io): Promise<number> {
     await store.requestCancel(id, at);
     const orphaned = run.owner?.host === hostname() && !processAlive(run.owner.pid);
     if (orphaned) {
+      // nobody is running it: stop what its steps left behind and close every open record
+      const steps = (await store.steps(id)).filter((s) => s.status === 'running' || s.status === 'pending');
+      for (const s of steps) if (s.pgid) signalGroup(s.pgid, 'SIGKILL');
+      const stages = (await store.stages(id)).filter((s) => s.status === 'running' || s.status === 'pending');
+      const reason = 'cancelled while no process was running it';
+      for (const stage of stages) {
+        await store.apply(
+          id,
+          {
+            stage: { ...stage, status: 'cancelled', finishedAt: at, reason },
+            steps: steps
+              .filter((s) => s.stage === stage.name)
+              .map(({ pgid: _pgid, ...s }) => ({ ...s, status: 'cancelled', finishedAt: at, reason })),
+            event: { type: 'stage.finished', data: { stage: stage.name, status: 'cancelled', reason } },
+          },
+          at,
+        );
+      }
       await store.apply(
         id,
         {
           run: { status: 'cancelled', finishedAt: at, reason: 'cancelled' },
-          event: {
-            type: 'run.finished',
-            data: { status: 'cancelled', reason: 'cancelled while no process was running it' },
-          },
+          event: { type: 'run.finished', data: { status: 'cancelled', reason } },
         },
         at,
       );

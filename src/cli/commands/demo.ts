@@ -4,7 +4,7 @@ import { loadPipeline } from '../../config/load.ts';
 import { readRunContext } from '../../engine/run-context.ts';
 import { defaultStoreUrl, openStore } from '../../store/open.ts';
 import { paint, type Io } from '../io.ts';
-import { JSON_FLAG, parse } from '../setup.ts';
+import { dataDirFor, JSON_FLAG, parse } from '../setup.ts';
 import { execute } from './run.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -17,7 +17,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const context = readRunContext(REPO, { trigger: 'demo' });
   if (!context.message) context.message = 'chore(demo): run the example pipeline';
   const url = defaultStoreUrl(pipeline.root);
-  const dataDir = dirname(url.replace(/^sqlite:/, ''));
+  const dataDir = dataDirFor(REPO, url);
   const bin = join(REPO, 'node_modules', '.bin');
   const demoIo: Io = { ...io, env: { ...io.env, PATH: `${bin}${delimiter}${io.env['PATH'] ?? ''}` } };
   if (!values.json) {

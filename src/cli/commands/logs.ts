@@ -32,7 +32,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       try {
         text = readFileSync(s.logPath as string, 'utf8');
       } catch {
-        text = `(log file ${s.logPath} is gone)\n`;
+        // a step that printed nothing has no file; one that did and lost it says so
+        text = s.logBytes ? `(log file ${s.logPath} is gone)\n` : '';
       }
       io.out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
     }
