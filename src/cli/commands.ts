@@ -39,6 +39,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway resume RUN [--store URL] [--json]',
     load: () => import('./commands/resume.ts'),
   },
+  window: {
+    summary: 'check a deployment window now or at a time, or when it next opens and closes',
+    usage: 'runway window check|next NAME [-f runway.yaml] [--at ISO-TIME] [--tz ZONE] [--json]',
+    load: () => import('./commands/window.ts'),
+  },
   schema: {
     summary: 'print the JSON Schema of runway.yaml (for editor completion)',
     usage: 'runway schema',

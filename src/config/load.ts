@@ -9,6 +9,8 @@ import { PIPELINE_SCHEMA, type PipelineConfig } from './schema.ts';
 import { schemaIssues } from './validate-schema.ts';
 import { checkSemantics } from './semantics.ts';
 import { resolvePipeline } from './resolve.ts';
+import { CalendarError } from '../gates/windows/calendar.ts';
+import { parseWindows } from '../gates/windows/parse.ts';
 import type { Pipeline } from './pipeline.ts';
 
 export interface LoadOptions {
@@ -55,9 +57,26 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
 
   const config = value as PipelineConfig;
   const actions = opts.actions ?? ACTIONS;
-  const semanticIssues = checkSemantics(config, positions, actions);
+  const semanticIssues = [...checkSemantics(config, positions, actions), ...windowIssues(config, positions)];
   if (semanticIssues.length > 0) throw new ConfigError(sortIssues(semanticIssues));
   return resolvePipeline(config, file, root);
+}
+
+/** Calendars are checked by their own parser; its field paths become file positions. */
+function windowIssues(config: PipelineConfig, positions: PositionIndex): ConfigIssue[] {
+  try {
+    parseWindows(config.windows ?? {});
+    return [];
+  } catch (err) {
+    if (!(err instanceof CalendarError)) throw err;
+    return err.issues.map((i) => {
+      const path = i.path
+        .split(/\.|\[(\d+)\]/)
+        .filter((p) => p !== undefined && p !== '')
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+      return { ...positions.at(path), message: `${i.path}: ${i.message}` };
+    });
+  }
 }
 
 function yamlMessage(code: string, message: string): string {

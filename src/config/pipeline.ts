@@ -57,6 +57,8 @@ export interface Pipeline {
   env: EnvMap;
   secrets: Record<string, { env?: string; file?: string }>;
   service?: { name: string; tier?: number; health?: string };
+  /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
+  windows: Record<string, unknown>;
   /** Stages in a topological order (every stage after its needs). */
   stages: Stage[];
 }

@@ -54,6 +54,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     env: config.env ?? {},
     secrets: config.secrets ?? {},
     ...(config.service ? { service: config.service } : {}),
+    windows: config.windows ?? {},
     stages,
   });
 }

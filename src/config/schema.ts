@@ -1,3 +1,5 @@
+import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
+
 /** JSON Schema (draft-07) of runway.yaml version 1; the validator and `runway schema` share it. */
 
 const duration = {
@@ -149,6 +151,7 @@ export const PIPELINE_SCHEMA = {
       additionalProperties: false,
       properties: { timeout: duration, retry, 'working-directory': common['working-directory'] },
     },
+    windows: WINDOWS_SCHEMA,
     stages: {
       type: 'object',
       minProperties: 1,
@@ -210,5 +213,7 @@ export interface PipelineConfig {
   env?: EnvMap;
   secrets?: Record<string, { env?: string; file?: string }>;
   defaults?: { timeout?: Duration; retry?: RetryConfig; 'working-directory'?: string };
+  /** Deployment-window calendars by name, checked by parseWindows. */
+  windows?: Record<string, unknown>;
   stages: Record<string, StageConfig>;
 }

@@ -78,6 +78,13 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
         ...positions.at(path),
         message: `${where} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
       };
+    case 'pattern': {
+      const expected = schema?.description ?? `text matching ${(e.params as { pattern: string }).pattern}`;
+      return {
+        ...positions.at(path),
+        message: `${where} is ${JSON.stringify(e.data)} — expected ${expected}`,
+      };
+    }
     case 'type':
       return {
         ...positions.at(path),

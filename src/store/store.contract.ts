@@ -13,6 +13,7 @@ export const CONTRACT_PIPELINE: Pipeline = {
   inheritEnv: ['PATH'],
   env: { SERVICE: 'checkout-api', DEBUG: false, PORT: 8080 },
   secrets: { TOKEN: { env: 'CHECKOUT_TOKEN' } },
+  windows: {},
   service: { name: 'checkout-api', tier: 2, health: '/health' },
   stages: [
     {

@@ -16,7 +16,8 @@ export function activeCounts(incidents: Iterable<Incident>, service: string, now
   const counts = { p1: 0, p2: 0 };
   for (const incident of incidents) {
     if (incident.service !== service || seen.has(incident.id)) continue;
-    const open = incident.openedAt.getTime() <= at && !(incident.resolvedAt && incident.resolvedAt.getTime() <= at);
+    const open =
+      incident.openedAt.getTime() <= at && !(incident.resolvedAt && incident.resolvedAt.getTime() <= at);
     if (!open) continue;
     seen.add(incident.id);
     if (incident.severity === 'P1') counts.p1++;

@@ -25,5 +25,4 @@ export interface Incident {
 
 /** A change to apply to the incident record: open it, or resolve it (by `id`, else by `fingerprint`). */
 export type IncidentCommand =
-  | { action: 'open'; incident: Incident }
-  | { action: 'resolve'; incident: Incident & { resolvedAt: Date } };
+  { action: 'open'; incident: Incident } | { action: 'resolve'; incident: Incident & { resolvedAt: Date } };

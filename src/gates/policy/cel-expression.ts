@@ -70,12 +70,12 @@ export function compileTemplate(text: string): CelTemplate {
   return { render: (ctx) => pieces.map((p) => (typeof p === 'string' ? p : show(p.run(ctx)))).join('') };
 }
 
-/** Turns a gate input into what CEL sees: plain JSON values, with `undefined` and NaN left out (missing). */
+/** Turns a gate input into what CEL sees: plain JSON values; `undefined` and NaN members are missing (null in lists). */
 export function toCelValue(value: unknown): unknown {
   if (value === undefined || (typeof value === 'number' && Number.isNaN(value))) return undefined;
   if (value === null || typeof value !== 'object') return typeof value === 'function' ? undefined : value;
   if (value instanceof Date) return value;
-  if (Array.isArray(value)) return value.map(toCelValue).filter((v) => v !== undefined);
+  if (Array.isArray(value)) return value.map((v) => toCelValue(v) ?? null);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const converted = toCelValue(v);

@@ -1,6 +1,6 @@
 import { compileExpression, compileTemplate, toCelValue } from './cel-expression.ts';
 import type { CelExpression, CelTemplate, PolicyContext } from './cel-expression.ts';
-import { decide, errorText } from './decision.ts';
+import { errorText, toDecision } from './decision.ts';
 import type { Findings } from './decision.ts';
 import type { GateInput } from './gate-input.ts';
 import { contentDigest } from './input-digest.ts';
@@ -125,7 +125,7 @@ export class CelPolicy implements Policy {
       else if (result) findings.warnings.push({ rule: rule.name, message: render(rule, ctx) });
     }
     this.#pickStrategy(ctx, findings);
-    return decide(this, input, now, findings);
+    return toDecision(this, input, now, findings);
   }
 
   #pickStrategy(ctx: PolicyContext, findings: Findings): void {
@@ -149,7 +149,7 @@ export class CelPolicy implements Policy {
       return Promise.resolve(this.decide(input, now));
     } catch (err) {
       const violation = { rule: 'policy', message: `policy failed: ${errorText(err)}`, overridable: false };
-      return Promise.resolve(decide(this, input, now, { violations: [violation], warnings: [] }));
+      return Promise.resolve(toDecision(this, input, now, { violations: [violation], warnings: [] }));
     }
   }
 }

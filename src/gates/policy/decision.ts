@@ -9,7 +9,7 @@ export interface Findings {
 }
 
 /** Builds a Decision: allow only with no violations and a valid `now`; never throws. */
-export function decide(policy: PolicyRef, input: unknown, now: Date, findings: Findings): Decision {
+export function toDecision(policy: PolicyRef, input: unknown, now: Date, findings: Findings): Decision {
   const violations = [...findings.violations];
   const valid = now instanceof Date && !Number.isNaN(now.getTime());
   if (!valid) violations.push({ rule: 'now', message: 'now is not a valid time', overridable: false });

@@ -177,7 +177,7 @@ const warnRules: WarnRuleDefinition[] = [
 ];
 
 /** The seed's release gate as a policy document. */
-export const DEFAULT_POLICY_DOCUMENT: PolicyDocument = {
+export const DEFAULT_POLICY_DOCUMENT: PolicyDocument = deepFreeze({
   name: 'runway-default-release',
   deny: denyRules,
   warn: warnRules,
@@ -187,7 +187,12 @@ export const DEFAULT_POLICY_DOCUMENT: PolicyDocument = {
     { when: 'input.tier == 2', use: 'tier2-standard' },
   ],
   defaultStrategy: 'tier2-standard',
-};
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') Object.values(value).forEach(deepFreeze);
+  return Object.freeze(value);
+}
 
 /** The seed's release gate, compiled. */
 export function defaultPolicy(): CelPolicy {

@@ -1,5 +1,5 @@
 import { PolicyDefinitionError } from './cel-policy.ts';
-import { decide, errorText } from './decision.ts';
+import { errorText, toDecision } from './decision.ts';
 import type { Findings } from './decision.ts';
 import type { GateInput } from './gate-input.ts';
 import { contentDigest } from './input-digest.ts';
@@ -57,11 +57,17 @@ export class OpaHttpPolicy implements Policy {
   constructor(options: OpaHttpOptions) {
     const base = parseBaseUrl(options.url);
     if (typeof options.path !== 'string' || !PATH.test(options.path)) {
-      throw new PolicyDefinitionError('opa.path', `must look like "companyos/release/decision", got ${JSON.stringify(options.path)}`);
+      throw new PolicyDefinitionError(
+        'opa.path',
+        `must look like "companyos/release/decision", got ${JSON.stringify(options.path)}`,
+      );
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      throw new PolicyDefinitionError('opa.timeoutMs', `must be a positive whole number of milliseconds, got ${timeoutMs}`);
+      throw new PolicyDefinitionError(
+        'opa.timeoutMs',
+        `must be a positive whole number of milliseconds, got ${timeoutMs}`,
+      );
     }
     this.#endpoint = `${base}/v1/data/${options.path}`;
     this.#document = `data.${options.path.replaceAll('/', '.')}`;
@@ -80,7 +86,7 @@ export class OpaHttpPolicy implements Policy {
       const reason = err instanceof Unusable ? err.message : `opa could not be asked: ${errorText(err)}`;
       findings = { violations: [{ rule: 'opa', message: reason, overridable: false }], warnings: [] };
     }
-    return decide(this, input, now, findings);
+    return toDecision(this, input, now, findings);
   }
 
   async #query(input: GateInput): Promise<unknown> {
@@ -88,8 +94,8 @@ export class OpaHttpPolicy implements Policy {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
-        controller.abort();
         reject(new Unusable(`opa did not answer within ${this.#timeoutMs} ms`));
+        controller.abort();
       }, this.#timeoutMs);
     });
     try {
@@ -99,13 +105,16 @@ export class OpaHttpPolicy implements Policy {
         body: JSON.stringify({ input }),
         signal: controller.signal,
       };
-      const response = await Promise.race([this.#client.fetch(this.#endpoint, init), timeout]).catch(unreachable);
+      const response = await Promise.race([this.#client.fetch(this.#endpoint, init), timeout]).catch(
+        unreachable,
+      );
       const body = await Promise.race([response.json(), timeout]).catch((err: unknown) => {
         if (err instanceof Unusable) throw err;
         const status = response.status === 200 ? 'with a body that is not JSON' : `HTTP ${response.status}`;
         throw new Unusable(`opa answered ${status}`);
       });
-      if (response.status !== 200) throw new Unusable(`opa answered HTTP ${response.status}${opaError(body)}`);
+      if (response.status !== 200)
+        throw new Unusable(`opa answered HTTP ${response.status}${opaError(body)}`);
       return body;
     } finally {
       clearTimeout(timer);
@@ -115,13 +124,15 @@ export class OpaHttpPolicy implements Policy {
 
 function unreachable(err: unknown): never {
   if (err instanceof Unusable) throw err;
-  const cause = (err as { cause?: unknown }).cause;
+  const cause = err instanceof Error ? err.cause : undefined;
   throw new Unusable(`opa could not be reached: ${errorText(cause instanceof Error ? cause : err)}`);
 }
 
 function toFindings(body: unknown, document: string): Findings {
   if (!isObject(body) || !('result' in body)) {
-    throw new Unusable(`opa has no result for ${document}: the rule is undefined for this input or not loaded`);
+    throw new Unusable(
+      `opa has no result for ${document}: the rule is undefined for this input or not loaded`,
+    );
   }
   const result = body['result'];
   const malformed = (why: string) => new Unusable(`opa result for ${document} is malformed: ${why}`);
@@ -131,12 +142,15 @@ function toFindings(body: unknown, document: string): Findings {
   if (strategy !== undefined && (typeof strategy !== 'string' || strategy === '')) {
     throw malformed(`strategy must be a name, got ${short(strategy)}`);
   }
-  const violations = items(result['violations'], 'violations', document, malformed).map(
-    (v): Violation => ({ rule: v.rule, message: v.message, overridable: v.overridable ?? false }),
-  );
-  const warnings = items(result['warnings'], 'warnings', document, malformed).map(
-    (w): Warning => ({ rule: w.rule, message: w.message }),
-  );
+  const violations = items(result['violations'], 'violations', document, malformed).map((v): Violation => ({
+    rule: v.rule,
+    message: v.message,
+    overridable: v.overridable ?? false,
+  }));
+  const warnings = items(result['warnings'], 'warnings', document, malformed).map((w): Warning => ({
+    rule: w.rule,
+    message: w.message,
+  }));
   if (!allow && violations.length === 0) {
     violations.push({ rule: document, message: 'opa denied without giving a reason', overridable: false });
   }
@@ -159,7 +173,8 @@ function items(raw: unknown, key: string, document: string, malformed: (why: str
       typeof entry['message'] === 'string' &&
       (entry['rule'] === undefined || typeof entry['rule'] === 'string') &&
       (entry['overridable'] === undefined || typeof entry['overridable'] === 'boolean');
-    if (!ok) throw malformed(`${key}[${i}] must be text or {rule?, message, overridable?}, got ${short(entry)}`);
+    if (!ok)
+      throw malformed(`${key}[${i}] must be text or {rule?, message, overridable?}, got ${short(entry)}`);
     return {
       rule: (entry['rule'] as string | undefined) ?? document,
       message: entry['message'] as string,
@@ -182,7 +197,10 @@ function parseBaseUrl(raw: unknown): string {
     url = undefined;
   }
   if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) {
-    throw new PolicyDefinitionError('opa.url', `must be an http(s) URL without query, got ${JSON.stringify(raw)}`);
+    throw new PolicyDefinitionError(
+      'opa.url',
+      `must be an http(s) URL without query, got ${JSON.stringify(raw)}`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -46,7 +46,10 @@ function burn(window: WindowBurn | undefined): number {
 }
 
 function near(actual: number | undefined, expected: number, what = 'value'): void {
-  assert.ok(actual !== undefined && Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
+  assert.ok(
+    actual !== undefined && Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} != ${expected}`,
+  );
 }
 
 const steady = (total: number, errors: number) => () => ({ total, errors });
@@ -84,13 +87,20 @@ describe('evaluateSlo', () => {
   });
 
   it('pages fast only once both 1h and 5m burn above 14.4', async () => {
-    const spike = (minutes: number, endedAgo = 0) => (ago: number) => ({
-      total: 2000,
-      errors: ago >= endedAgo && ago < endedAgo + minutes ? 40 : 1,
-    });
+    const spike =
+      (minutes: number, endedAgo = 0) =>
+      (ago: number) => ({
+        total: 2000,
+        errors: ago >= endedAgo && ago < endedAgo + minutes ? 40 : 1,
+      });
     const evaluate = async (minutes: number, endedAgo = 0) =>
-      (await evaluateSlo(SLO, new MemoryCounterSource(series({ perStep: spike(minutes, endedAgo), days: 4 })), NOW))
-        .alerts.pageFast;
+      (
+        await evaluateSlo(
+          SLO,
+          new MemoryCounterSource(series({ perStep: spike(minutes, endedAgo), days: 4 })),
+          NOW,
+        )
+      ).alerts.pageFast;
 
     const forty = await evaluate(40); // 1h: (20 + 1600) / 120000 = 0.0135
     near(burn(forty.long), 13.5, '1h after 40m');
@@ -120,7 +130,11 @@ describe('evaluateSlo', () => {
 
   it('reports a gap in the data as insufficient, not as a healthy window', async () => {
     const skip = (ago: number) => ago >= 20 && ago < 40; // 20 scrapes lost: 21 minutes uncovered
-    const state = await evaluateSlo(SLO, new MemoryCounterSource(series({ perStep: steady(1000, 1), skip })), NOW);
+    const state = await evaluateSlo(
+      SLO,
+      new MemoryCounterSource(series({ perStep: steady(1000, 1), skip })),
+      NOW,
+    );
     const hour = state.windows['1h'];
     assert.equal(hour?.status, 'insufficient-data');
     assert.equal(hour.coverage, 39 / 60);
@@ -134,7 +148,11 @@ describe('evaluateSlo', () => {
 
   it('reports data that stopped as insufficient on every window it no longer covers', async () => {
     const skip = (ago: number) => ago < 10;
-    const state = await evaluateSlo(SLO, new MemoryCounterSource(series({ perStep: steady(1000, 0), skip })), NOW);
+    const state = await evaluateSlo(
+      SLO,
+      new MemoryCounterSource(series({ perStep: steady(1000, 0), skip })),
+      NOW,
+    );
     assert.equal(state.alerts.pageFast.status, 'insufficient-data');
     assert.equal(
       state.alerts.pageFast.reason,
@@ -145,7 +163,11 @@ describe('evaluateSlo', () => {
   });
 
   it('has no error budget for an SLO window mostly without data', async () => {
-    const state = await evaluateSlo(SLO, new MemoryCounterSource(series({ perStep: steady(1000, 0), days: 10 })), NOW);
+    const state = await evaluateSlo(
+      SLO,
+      new MemoryCounterSource(series({ perStep: steady(1000, 0), days: 10 })),
+      NOW,
+    );
     assert.equal(state.errorBudgetRemaining, undefined);
     assert.equal(state.errorBudgetReason, 'data covers 33.33% of the last 30d, below the 90% required');
     assert.equal(state.alerts.ticket.status, 'ok');
@@ -190,7 +212,10 @@ describe('evaluateSlo', () => {
       },
     };
     await assert.rejects(evaluateSlo(SLO, broken, NOW), /prometheus unreachable/);
-    await assert.rejects(evaluateSlo(SLO, new MemoryCounterSource([]), new Date('nope')), /invalid evaluation time/);
+    await assert.rejects(
+      evaluateSlo(SLO, new MemoryCounterSource([]), new Date('nope')),
+      /invalid evaluation time/,
+    );
   });
 
   it('scales every burn rate linearly with the error ratio', async () => {
@@ -218,13 +243,17 @@ describe('evaluateSlo', () => {
 
   it('leaves 100% of the budget at zero errors with full coverage', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(90, 99, 99.9, 99.99), async (requests, o) => {
-        const slo = defineSlo({ objective: o, window: '30d' });
-        const source = new MemoryCounterSource(series({ perStep: steady(requests, 0), stepMinutes: 5 }));
-        const state = await evaluateSlo(slo, source, NOW);
-        assert.equal(state.errorBudgetRemaining, 100);
-        for (const alert of Object.values(state.alerts)) assert.equal(alert.status, 'ok');
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.constantFrom(90, 99, 99.9, 99.99),
+        async (requests, o) => {
+          const slo = defineSlo({ objective: o, window: '30d' });
+          const source = new MemoryCounterSource(series({ perStep: steady(requests, 0), stepMinutes: 5 }));
+          const state = await evaluateSlo(slo, source, NOW);
+          assert.equal(state.errorBudgetRemaining, 100);
+          for (const alert of Object.values(state.alerts)) assert.equal(alert.status, 'ok');
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -18,15 +18,27 @@ describe('defineSlo', () => {
 
   for (const objective of [0, 100, -1, 101, Number.NaN]) {
     it(`rejects objective ${objective}, naming it`, () => {
-      assert.throws(() => defineSlo({ objective, window: '30d' }), new RegExp(`invalid slo objective ${objective}`));
+      assert.throws(
+        () => defineSlo({ objective, window: '30d' }),
+        new RegExp(`invalid slo objective ${objective}`),
+      );
     });
   }
 
   it('rejects a bad window, coverage or request minimum, naming the value', () => {
     assert.throws(() => defineSlo({ objective: 99.9, window: 'a month' }), /invalid duration "a month"/);
     assert.throws(() => defineSlo({ objective: 99.9, window: '0s' }), /invalid slo window "0s"/);
-    assert.throws(() => defineSlo({ objective: 99.9, window: '30d', minCoverage: 0 }), /invalid minCoverage 0/);
-    assert.throws(() => defineSlo({ objective: 99.9, window: '30d', minCoverage: 1.5 }), /invalid minCoverage 1.5/);
-    assert.throws(() => defineSlo({ objective: 99.9, window: '30d', minRequests: 0 }), /invalid minRequests 0/);
+    assert.throws(
+      () => defineSlo({ objective: 99.9, window: '30d', minCoverage: 0 }),
+      /invalid minCoverage 0/,
+    );
+    assert.throws(
+      () => defineSlo({ objective: 99.9, window: '30d', minCoverage: 1.5 }),
+      /invalid minCoverage 1.5/,
+    );
+    assert.throws(
+      () => defineSlo({ objective: 99.9, window: '30d', minRequests: 0 }),
+      /invalid minRequests 0/,
+    );
   });
 });

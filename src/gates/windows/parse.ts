@@ -1,7 +1,9 @@
 import {
   CalendarError,
+  DAYS,
   type Calendar,
   type CalendarIssue,
+  type Day,
   type Freeze,
   type WeeklyRule,
 } from './calendar.ts';
@@ -50,6 +52,15 @@ function reasonOf(raw: Record<string, unknown>, path: string, issues: Issues): s
   return undefined;
 }
 
+/** `outside hours (mon-fri 09:00-16:00)` or `denied (sat,sun)`: the rule describes itself. */
+function defaultReason(kind: 'allow' | 'deny', days: Day[], hours: { from: number; to: number }): string {
+  const scope = [
+    days.length < DAYS.length ? formatDays(days) : '',
+    hours.to - hours.from !== 24 * 60 ? formatHours(hours.from, hours.to) : '',
+  ].filter(Boolean);
+  return kind === 'allow' ? `outside hours (${scope.join(' ')})` : `denied (${scope.join(' ')})`;
+}
+
 function parseRule(raw: unknown, path: string, id: string, kind: 'allow' | 'deny', issues: Issues) {
   if (!isObject(raw)) {
     issues.push({
@@ -62,26 +73,18 @@ function parseRule(raw: unknown, path: string, id: string, kind: 'allow' | 'deny
   if (raw['days'] === undefined && raw['hours'] === undefined)
     issues.push({ path, message: 'a rule needs days, hours or both' });
   const days =
-    raw['days'] === undefined
-      ? parseDays('mon-sun')
-      : field(`${path}.days`, issues, () => parseDays(raw['days']));
+    raw['days'] === undefined ? [...DAYS] : field(`${path}.days`, issues, () => parseDays(raw['days']));
   const hours =
     raw['hours'] === undefined
-      ? { from: 0, to: 1440 }
+      ? { from: 0, to: 24 * 60 }
       : field(`${path}.hours`, issues, () => parseHours(raw['hours']));
   const reason = reasonOf(raw, path, issues);
   if (!days || !hours) return undefined;
-  const scope = [
-    days.length < 7 ? formatDays(days) : '',
-    hours.to - hours.from !== 1440 ? formatHours(hours.from, hours.to) : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
   const rule: WeeklyRule = {
     id,
     days: Object.freeze(days),
     ...hours,
-    reason: reason ?? (kind === 'allow' ? `outside hours (${scope})` : `denied (${scope})`),
+    reason: reason ?? defaultReason(kind, days, hours),
   };
   return Object.freeze(rule);
 }

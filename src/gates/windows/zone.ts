@@ -1,6 +1,8 @@
 import { DAYS } from './calendar.ts';
 
+/** One minute in milliseconds. */
 export const MINUTE_MS = 60_000;
+/** One (24-hour) day in milliseconds. */
 export const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
