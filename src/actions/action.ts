@@ -1,5 +1,7 @@
-import type { Step } from '../config/pipeline.ts';
+import type { Pipeline, Step } from '../config/pipeline.ts';
+import type { Clock } from '../engine/clock.ts';
 import type { ExpressionContext } from '../engine/expressions.ts';
+import type { Store } from '../store/store.ts';
 
 /** A typed fact a step recorded, e.g. `coverage.lines = 83.2`. */
 export type EvidenceValue = string | number | boolean;
@@ -16,6 +18,10 @@ export interface ActionContext {
   /** Writes a line to the step's log (secrets are masked downstream). */
   log(line: string): void;
   signal: AbortSignal;
+  /** The run this step belongs to, its pipeline, and where its state lives. */
+  run: { id: number; pipeline: Pipeline };
+  store: Store;
+  clock: Clock;
 }
 
 /** What an action produced. `ok: false` fails the step with `reason`. */

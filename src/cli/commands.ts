@@ -44,6 +44,18 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway window check|next NAME [-f runway.yaml] [--at ISO-TIME] [--tz ZONE] [--json]',
     load: () => import('./commands/window.ts'),
   },
+  gate: {
+    summary: 'evaluate the release gate (policy, window, incidents) and explain the decision',
+    usage:
+      'runway gate evaluate --env ENV [--input gate-input.json] [--at ISO-TIME] [--window NAME] [--policy default|FILE] [--json]',
+    load: () => import('./commands/gate.ts'),
+  },
+  incident: {
+    summary:
+      'open, resolve and list incidents (P1 blocks the release gate), or apply an Alertmanager payload',
+    usage: 'runway incident open|resolve|list|alertmanager … [--json]',
+    load: () => import('./commands/incident.ts'),
+  },
   schema: {
     summary: 'print the JSON Schema of runway.yaml (for editor completion)',
     usage: 'runway schema',

@@ -554,6 +554,9 @@ export class Engine {
           workingDirectory: resolve(ctx.pipeline.root, step.workingDirectory),
           log: (line) => log(`${line}\n`),
           signal: io.signal,
+          run: { id: ctx.run.id, pipeline: ctx.pipeline },
+          store: this.#d.store,
+          clock: this.#d.clock,
         });
         return {
           ok: result.ok,

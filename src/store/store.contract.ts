@@ -476,5 +476,98 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal(first?.finishedAt, t(100));
       }),
     );
+
+    it(
+      'recordDecision keeps the whole decision and its input; decisions() filters, newest first',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const base = {
+          gate: 'release',
+          service: 'checkout-api',
+          outcome: 'deny',
+          decision: {
+            outcome: 'deny',
+            violations: [{ rule: 'window', message: 'outside deployment window: weekend' }],
+          },
+          input: { window: { open: false, reason: 'weekend' }, token: '[redacted]' },
+          inputDigest: 'sha256:abc',
+          evaluatedAt: t(10),
+        };
+        const first = await store.recordDecision({
+          ...base,
+          environment: 'production',
+          runId: run.id,
+          stepKey: 'gate/release',
+        });
+        const second = await store.recordDecision({
+          ...base,
+          environment: 'staging',
+          outcome: 'allow',
+          strategy: 'tier2-standard',
+        });
+        assert.ok(second > first);
+        const all = await store.decisions();
+        assert.deepEqual(
+          all.map((d) => d.id),
+          [second, first],
+        );
+        const [prod] = await store.decisions({ environment: 'production' });
+        assert.equal(prod?.runId, run.id);
+        assert.equal(prod?.stepKey, 'gate/release');
+        assert.deepEqual(prod?.decision, base.decision);
+        assert.deepEqual(prod?.input, base.input);
+        assert.equal((await store.decisions({ runId: run.id })).length, 1);
+        assert.equal((await store.decisions({ service: 'other' })).length, 0);
+        assert.equal((await store.decisions({ limit: 1 }))[0]?.strategy, 'tier2-standard');
+      }),
+    );
+
+    it(
+      'incidents open once, resolve by id or fingerprint, and filter by service and state',
+      withStore(async (store) => {
+        const p1 = {
+          id: 'am:f1:1',
+          service: 'checkout-api',
+          severity: 'P1',
+          title: 'errors',
+          source: 'alertmanager',
+          fingerprint: 'f1',
+          openedAt: t(1),
+        };
+        assert.equal(await store.openIncident(p1), true);
+        assert.equal(await store.openIncident({ ...p1, title: 'again' }), false, 'same id opens once');
+        await store.openIncident({
+          id: 'cli:2',
+          service: 'checkout-api',
+          severity: 'P2',
+          title: 'slow',
+          source: 'cli',
+          openedAt: t(2),
+        });
+        await store.openIncident({
+          id: 'cli:3',
+          service: 'billing',
+          severity: 'P1',
+          title: 'down',
+          source: 'cli',
+          openedAt: t(3),
+        });
+        assert.deepEqual(
+          (await store.incidents({ service: 'checkout-api', open: true })).map((i) => i.id),
+          ['cli:2', 'am:f1:1'],
+        );
+        assert.deepEqual(await store.resolveIncident({ fingerprint: 'f1' }, t(5)), ['am:f1:1']);
+        assert.deepEqual(await store.resolveIncident({ fingerprint: 'f1' }, t(6)), [], 'already resolved');
+        assert.deepEqual(await store.resolveIncident({ id: 'cli:3' }, t(7)), ['cli:3']);
+        const open = await store.incidents({ open: true });
+        assert.deepEqual(
+          open.map((i) => i.id),
+          ['cli:2'],
+        );
+        const all = await store.incidents();
+        assert.equal(all.find((i) => i.id === 'am:f1:1')?.resolvedAt, t(5));
+        assert.equal(all.find((i) => i.id === 'am:f1:1')?.title, 'errors');
+      }),
+    );
   });
 }

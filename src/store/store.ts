@@ -86,6 +86,34 @@ export interface Change {
   event: { type: string; data: Record<string, unknown> };
 }
 
+/** A stored gate decision: the whole decision, the (redacted) input it was made on, and where. */
+export interface DecisionRecord {
+  id: number;
+  runId?: number;
+  stepKey?: string;
+  gate: string;
+  service?: string;
+  environment?: string;
+  outcome: string;
+  strategy?: string;
+  decision: Record<string, unknown>;
+  input: unknown;
+  inputDigest: string;
+  evaluatedAt: string;
+}
+
+/** An incident as stored; times are ISO 8601. */
+export interface IncidentRecord {
+  id: string;
+  service: string;
+  severity: string;
+  title: string;
+  source: string;
+  fingerprint?: string;
+  openedAt: string;
+  resolvedAt?: string;
+}
+
 export interface NewRun {
   pipeline: Pipeline;
   context: RunContext;
@@ -113,5 +141,20 @@ export interface Store {
   outputs(runId: number): Promise<Record<string, Record<string, string>>>;
   evidence(runId: number): Promise<EvidenceRecord[]>;
   events(runId: number, afterSeq?: number): Promise<EventRecord[]>;
+  /** Stores a gate decision; returns its id. */
+  recordDecision(decision: Omit<DecisionRecord, 'id'>): Promise<number>;
+  /** Decisions, newest first. */
+  decisions(filter?: {
+    service?: string;
+    environment?: string;
+    runId?: number;
+    limit?: number;
+  }): Promise<DecisionRecord[]>;
+  /** Opens an incident; opening the same id again changes nothing. Returns whether it was new. */
+  openIncident(incident: IncidentRecord): Promise<boolean>;
+  /** Resolves an open incident by id, else by fingerprint; returns the ids resolved. */
+  resolveIncident(ref: { id?: string; fingerprint?: string }, at: string): Promise<string[]>;
+  /** Incidents, newest first; `open` keeps those not resolved. */
+  incidents(filter?: { service?: string; open?: boolean; limit?: number }): Promise<IncidentRecord[]>;
   close(): Promise<void>;
 }

@@ -73,4 +73,36 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX events_run ON events(run_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'gate decisions and incidents',
+    sql: `
+      CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        step_key TEXT,
+        gate TEXT NOT NULL,
+        service TEXT,
+        environment TEXT,
+        outcome TEXT NOT NULL,
+        strategy TEXT,
+        decision_json TEXT NOT NULL,
+        input_json TEXT NOT NULL,
+        input_digest TEXT NOT NULL,
+        evaluated_at TEXT NOT NULL
+      );
+      CREATE INDEX decisions_service ON decisions(service, environment, id);
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        fingerprint TEXT,
+        opened_at TEXT NOT NULL,
+        resolved_at TEXT
+      );
+      CREATE INDEX incidents_open ON incidents(service, resolved_at);
+    `,
+  },
 ];

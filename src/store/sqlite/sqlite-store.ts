@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
   Change,
+  DecisionRecord,
+  IncidentRecord,
   EventRecord,
   EvidenceRecord,
   NewRun,
@@ -284,6 +286,92 @@ export class SqliteStore implements Store {
       at: String(r['at']),
       type: String(r['type']),
       data: JSON.parse(String(r['data_json'])) as Record<string, unknown>,
+    }));
+  }
+
+  async recordDecision(d: Omit<DecisionRecord, 'id'>): Promise<number> {
+    const res = this.#sql(
+      `INSERT INTO decisions (run_id, step_key, gate, service, environment, outcome, strategy, decision_json,
+         input_json, input_digest, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      d.runId ?? null,
+      d.stepKey ?? null,
+      d.gate,
+      d.service ?? null,
+      d.environment ?? null,
+      d.outcome,
+      d.strategy ?? null,
+      JSON.stringify(d.decision),
+      JSON.stringify(d.input),
+      d.inputDigest,
+      d.evaluatedAt,
+    );
+    return Number(res.lastInsertRowid);
+  }
+
+  async decisions(
+    filter: { service?: string; environment?: string; runId?: number; limit?: number } = {},
+  ): Promise<DecisionRecord[]> {
+    const rows = this.#sql(
+      `SELECT * FROM decisions WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR environment = ?2)
+       AND (?3 IS NULL OR run_id = ?3) ORDER BY id DESC LIMIT ?4`,
+    ).all(
+      filter.service ?? null,
+      filter.environment ?? null,
+      filter.runId ?? null,
+      filter.limit ?? 50,
+    ) as Row[];
+    return rows.map((r) => ({
+      id: Number(r['id']),
+      ...optNum('runId', r['run_id']),
+      ...opt('stepKey', r['step_key']),
+      gate: String(r['gate']),
+      ...opt('service', r['service']),
+      ...opt('environment', r['environment']),
+      outcome: String(r['outcome']),
+      ...opt('strategy', r['strategy']),
+      decision: JSON.parse(String(r['decision_json'])) as Record<string, unknown>,
+      input: JSON.parse(String(r['input_json'])) as unknown,
+      inputDigest: String(r['input_digest']),
+      evaluatedAt: String(r['evaluated_at']),
+    }));
+  }
+
+  async openIncident(i: IncidentRecord): Promise<boolean> {
+    const res = this.#sql(
+      `INSERT INTO incidents (id, service, severity, title, source, fingerprint, opened_at, resolved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
+    ).run(i.id, i.service, i.severity, i.title, i.source, i.fingerprint ?? null, i.openedAt);
+    return res.changes === 1;
+  }
+
+  async resolveIncident(ref: { id?: string; fingerprint?: string }, at: string): Promise<string[]> {
+    return this.#tx(() => {
+      const rows = this.#sql(
+        `SELECT id FROM incidents WHERE resolved_at IS NULL AND (id = ?1 OR (?1 IS NULL AND fingerprint = ?2))`,
+      ).all(ref.id ?? null, ref.fingerprint ?? null) as Row[];
+      const stmt = this.#sql('UPDATE incidents SET resolved_at = ? WHERE id = ?');
+      for (const r of rows) stmt.run(at, String(r['id']));
+      return rows.map((r) => String(r['id']));
+    });
+  }
+
+  async incidents(
+    filter: { service?: string; open?: boolean; limit?: number } = {},
+  ): Promise<IncidentRecord[]> {
+    const rows = this.#sql(
+      `SELECT * FROM incidents WHERE (?1 IS NULL OR service = ?1) AND (?2 = 0 OR resolved_at IS NULL)
+       ORDER BY opened_at DESC, id LIMIT ?3`,
+    ).all(filter.service ?? null, filter.open ? 1 : 0, filter.limit ?? 100) as Row[];
+    return rows.map((r) => ({
+      id: String(r['id']),
+      service: String(r['service']),
+      severity: String(r['severity']),
+      title: String(r['title']),
+      source: String(r['source']),
+      ...opt('fingerprint', r['fingerprint']),
+      openedAt: String(r['opened_at']),
+      ...opt('resolvedAt', r['resolved_at']),
     }));
   }
 

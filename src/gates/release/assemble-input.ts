@@ -1,0 +1,98 @@
+import type { EvidenceValue } from '../../actions/action.ts';
+import type { GateInput } from '../policy/gate-input.ts';
+import type { WindowCheck } from '../windows/calendar.ts';
+
+/** Facts about the release the gate is asked about; anything unknown is left out (and then denies). */
+export interface GateFacts {
+  service?: string;
+  version?: string;
+  environment: string;
+  tier?: number;
+  image?: string;
+  evidence: Readonly<Record<string, EvidenceValue>>;
+  window: WindowCheck;
+  incidents: { p1: number; p2: number };
+  /** Rollbacks of this service in the last 24 hours, when known. */
+  rollbacksLast24h?: number;
+  /** Explicit input (from `with: input:` or `--input`), merged last. */
+  explicit?: Record<string, unknown>;
+}
+
+/**
+ * Evidence keys that fill the seed's gate input. Keys written as the input's own paths
+ * (`gates.security.high_cves`, `slo.fast_burn_rate`) are taken as they are; these are the
+ * conventional names Runway's actions and the demo write.
+ */
+export const EVIDENCE_ALIASES: Readonly<Record<string, string>> = {
+  'coverage.lines': 'gates.quality.coverage',
+  golden_path: 'gates.quality.golden_path',
+  'sarif.critical': 'gates.security.critical_cves',
+  'sarif.high': 'gates.security.high_cves',
+  'secrets.found': 'gates.security.secrets_found',
+  'attest.signed': 'gates.security.image_signed',
+  'attest.slsa_level': 'gates.security.slsa_level',
+};
+
+/**
+ * Builds the gate input in the shape of the seed's gate-input.json. Precedence, lowest first:
+ * explicit input, then the run's evidence, then what Runway observes itself (the window, and
+ * incidents: the larger of the declared and the recorded count, so a stale file cannot hide one).
+ */
+export function assembleGateInput(facts: GateFacts): GateInput {
+  const input: Record<string, unknown> = structuredClone(facts.explicit ?? {});
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) input[key] = value;
+  };
+  set('service', facts.service);
+  set('version', facts.version);
+  set('environment', facts.environment);
+  set('image', facts.image);
+  set('tier', facts.tier);
+  for (const [key, value] of Object.entries(facts.evidence)) {
+    const path = EVIDENCE_ALIASES[key] ?? (/^(gates|slo)\./.test(key) ? key : undefined);
+    if (path) setPath(input, path, value);
+  }
+  // tests.failed = 0 means the unit tests passed, unless something said otherwise explicitly
+  const failed = facts.evidence['tests.failed'];
+  if (typeof failed === 'number' && facts.evidence['gates.quality.unit_tests'] === undefined) {
+    setPath(input, 'gates.quality.unit_tests', failed === 0 ? 'pass' : 'fail');
+  }
+  input['window'] = {
+    open: facts.window.open,
+    ...(facts.window.reason ? { reason: facts.window.reason } : {}),
+  };
+  const declared = (key: string) => {
+    const v = getPath(input, `slo.${key}`);
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  };
+  setPath(input, 'slo.active_p1_incidents', Math.max(declared('active_p1_incidents'), facts.incidents.p1));
+  setPath(input, 'slo.active_p2_incidents', Math.max(declared('active_p2_incidents'), facts.incidents.p2));
+  if (facts.rollbacksLast24h !== undefined) {
+    setPath(
+      input,
+      'slo.rollbacks_last_24h',
+      Math.max(declared('rollbacks_last_24h'), facts.rollbacksLast24h),
+    );
+  }
+  return input as GateInput;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+function getPath(target: Record<string, unknown>, path: string): unknown {
+  let node: unknown = target;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

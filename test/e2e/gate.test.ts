@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { project, REPO, runDetail, runway } from './helpers.ts';
+
+const SEED_INPUT = join(REPO, 'test', 'fixtures', 'gate', 'seed-gate-input.json');
+const SATURDAY = '2026-11-21T10:00:00Z';
+const TUESDAY = '2026-11-24T10:00:00Z';
+
+test('the seed gate input is refused on a Saturday with the next opening, and allowed on a Tuesday', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'runway-gate-'));
+  const args = [
+    'gate',
+    'evaluate',
+    '--env',
+    'production',
+    '--input',
+    SEED_INPUT,
+    '--window',
+    'business-hours',
+  ];
+  const sat = await runway([...args, '--at', SATURDAY], { cwd });
+  assert.equal(sat.code, 1);
+  assert.match(sat.stdout, /✖ deny checkout-api → production/);
+  assert.match(sat.stdout, /window: outside deployment window: weekend/);
+  assert.match(sat.stdout, /next opens at 2026-11-23T09:00:00\.000Z/);
+  const fri = await runway([...args, '--at', '2026-11-27T12:00:00Z', '--json'], { cwd });
+  const friday = JSON.parse(fri.stdout) as {
+    outcome: string;
+    violations: { rule: string; message: string }[];
+  };
+  assert.equal(friday.outcome, 'deny');
+  assert.deepEqual(
+    friday.violations.map((v) => v.message),
+    ['outside deployment window: Friday afternoon'],
+  );
+  const tue = await runway([...args, '--at', TUESDAY, '--json'], { cwd });
+  assert.equal(tue.code, 0);
+  const decision = JSON.parse(tue.stdout) as {
+    outcome: string;
+    strategy: string;
+    inputDigest: string;
+    id: number;
+  };
+  assert.equal(decision.outcome, 'allow');
+  assert.equal(decision.strategy, 'tier1-progressive');
+  assert.match(decision.inputDigest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(decision.id, 3, 'every decision is stored');
+});
+
+test('a P1 incident, opened by hand or by an Alertmanager webhook, blocks the gate until resolved', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'runway-incident-'));
+  const gate = () =>
+    runway(['gate', 'evaluate', '--env', 'production', '--input', SEED_INPUT, '--at', TUESDAY, '--json'], {
+      cwd,
+    });
+  assert.equal((await gate()).code, 0);
+
+  const opened = await runway(
+    ['incident', 'open', '--service', 'checkout-api', '--severity', 'P1', '--title', 'errors', '--json'],
+    { cwd },
+  );
+  const { id } = JSON.parse(opened.stdout) as { id: string };
+  const blocked = await gate();
+  assert.equal(blocked.code, 1);
+  assert.match(blocked.stdout, /1 active P1 incidents; the limit is 0/);
+  assert.equal((await runway(['incident', 'resolve', id], { cwd })).code, 0);
+  assert.equal((await gate()).code, 0);
+
+  const fixtures = join(REPO, 'test', 'fixtures', 'alertmanager');
+  const firing = await runway(
+    [
+      'incident',
+      'alertmanager',
+      join(fixtures, 'alertmanager-bot-firing-compact.json'),
+      '--service',
+      'checkout-api',
+      '--json',
+    ],
+    { cwd },
+  );
+  assert.equal(firing.code, 0, firing.stderr);
+  assert.deepEqual((JSON.parse(firing.stdout) as { opened: string[] }).opened.length, 1);
+  assert.equal((await gate()).code, 1, 'the alert blocks the gate');
+  const resolved = await runway(
+    [
+      'incident',
+      'alertmanager',
+      join(fixtures, 'alertmanager-bot-resolved-compact.json'),
+      '--service',
+      'checkout-api',
+      '--json',
+    ],
+    { cwd },
+  );
+  assert.deepEqual((JSON.parse(resolved.stdout) as { resolved: string[] }).resolved.length, 1);
+  assert.equal((await gate()).code, 0, 'resolving the alert unblocks it');
+
+  const bad = await runway(
+    ['incident', 'alertmanager', join(fixtures, 'msteams-testdata-firing-minimal.json')],
+    { cwd },
+  );
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid Alertmanager payload: alerts\[0\]\.status/);
+  const usage = await runway(['incident', 'open', '--service', 'x', '--severity', 'P9', '--title', 't'], {
+    cwd,
+  });
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--severity must be one of P1, P2, P3, P4, got "P9"/);
+});
+
+test('uses: gate/release reads the run evidence, stores the decision and stops the canary when denied', async () => {
+  const yaml = (at: string) => `
+version: 1
+service: { name: checkout-api, tier: 2 }
+stages:
+  evidence:
+    steps:
+      - uses: evidence
+        with:
+          gates.build.typescript: pass
+          gates.build.compile: pass
+          gates.build.lint: pass
+          gates.build.format: pass
+          gates.quality.integration_tests: pass
+          gates.security.critical_cves: 0
+          gates.security.high_cves: 0
+          gates.security.image_signed: true
+          gates.security.slsa_level: 3
+          slo.error_budget_remaining: 80
+          slo.fast_burn_rate: 1
+          slo.slow_burn_rate: 1
+          slo.rollbacks_last_24h: 0
+      - run: |
+          echo "coverage.lines=74.5" >> "$RUNWAY_EVIDENCE"
+          echo "tests.failed=0" >> "$RUNWAY_EVIDENCE"
+          echo "golden_path=pass" >> "$RUNWAY_EVIDENCE"
+          echo "secrets.found=0" >> "$RUNWAY_EVIDENCE"
+  gate:
+    needs: evidence
+    steps:
+      - id: release
+        uses: gate/release
+        with: { environment: production, window: business-hours, at: '${at}' }
+  canary:
+    needs: gate
+    steps:
+      - run: echo "canary with \${{ stages.gate.steps.release.outputs.strategy }}"
+`;
+  const denied = project(yaml(SATURDAY));
+  const res = await runway(['run', '--message', 'feat: gate', '--sha', 'abc'], { cwd: denied });
+  assert.equal(res.code, 1);
+  assert.match(
+    res.stdout,
+    /release gate denied: outside deployment window: weekend \(window opens 2026-11-23T09:00:00\.000Z\)/,
+  );
+  const run = await runDetail(denied, 1);
+  assert.equal(run.stages.find((s) => s.name === 'canary')?.status, 'skipped');
+  assert.equal(run.outputs['gate/release']?.['allowed'], 'false');
+
+  const allowed = project(yaml(TUESDAY));
+  const ok = await runway(['run', '--message', 'feat: gate', '--sha', 'abc'], { cwd: allowed });
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /canary with tier2-standard/);
+  const detail = await runDetail(allowed, 1);
+  assert.deepEqual(
+    detail.evidence.filter((e) => e.key.startsWith('gate.')).map((e) => [e.key, e.value]),
+    [
+      ['gate.allowed', true],
+      ['gate.strategy', 'tier2-standard'],
+    ],
+  );
+});
