@@ -1,11 +1,12 @@
 import type { Action } from './action.ts';
+import { approval } from './approval/approval.ts';
 import { commitlint } from './commitlint/commitlint.ts';
 import { evidence } from './evidence/evidence.ts';
 import { gateRelease } from './gate-release/gate-release.ts';
 
 /** Every built-in action by its `uses:` name. */
 export const ACTIONS: ReadonlyMap<string, Action> = new Map(
-  [commitlint, evidence, gateRelease].map((a) => [a.name, a]),
+  [approval, commitlint, evidence, gateRelease].map((a) => [a.name, a]),
 );
 
 /** The action named `name`, or an error that lists the valid names. */

@@ -56,6 +56,16 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway incident open|resolve|list|alertmanager … [--json]',
     load: () => import('./commands/incident.ts'),
   },
+  approve: {
+    summary: "approve a run's waiting approval step (roles from runway.yaml)",
+    usage: 'runway approve RUN [--step STAGE/STEP] [--as EMAIL] [--comment TEXT]',
+    load: () => import('./commands/approve.ts'),
+  },
+  reject: {
+    summary: "reject a run's waiting approval step, with a comment",
+    usage: 'runway reject RUN --comment TEXT [--step STAGE/STEP] [--as EMAIL]',
+    load: () => import('./commands/reject.ts'),
+  },
   schema: {
     summary: 'print the JSON Schema of runway.yaml (for editor completion)',
     usage: 'runway schema',

@@ -59,6 +59,8 @@ export interface Pipeline {
   service?: { name: string; tier?: number; health?: string };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
+  /** Role name → identities allowed to act in that role (approvals). */
+  roles: Record<string, string[]>;
   /** Stages in a topological order (every stage after its needs). */
   stages: Stage[];
 }

@@ -55,6 +55,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     secrets: config.secrets ?? {},
     ...(config.service ? { service: config.service } : {}),
     windows: config.windows ?? {},
+    roles: config.roles ?? {},
     stages,
   });
 }

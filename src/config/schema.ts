@@ -152,6 +152,12 @@ export const PIPELINE_SCHEMA = {
       properties: { timeout: duration, retry, 'working-directory': common['working-directory'] },
     },
     windows: WINDOWS_SCHEMA,
+    roles: {
+      type: 'object',
+      description: 'who may approve: role name → identities (e-mail addresses)',
+      propertyNames: identifier,
+      additionalProperties: { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } },
+    },
     stages: {
       type: 'object',
       minProperties: 1,
@@ -215,5 +221,6 @@ export interface PipelineConfig {
   defaults?: { timeout?: Duration; retry?: RetryConfig; 'working-directory'?: string };
   /** Deployment-window calendars by name, checked by parseWindows. */
   windows?: Record<string, unknown>;
+  roles?: Record<string, string[]>;
   stages: Record<string, StageConfig>;
 }

@@ -14,6 +14,7 @@ export const CONTRACT_PIPELINE: Pipeline = {
   env: { SERVICE: 'checkout-api', DEBUG: false, PORT: 8080 },
   secrets: { TOKEN: { env: 'CHECKOUT_TOKEN' } },
   windows: {},
+  roles: {},
   service: { name: 'checkout-api', tier: 2, health: '/health' },
   stages: [
     {
@@ -567,6 +568,39 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         const all = await store.incidents();
         assert.equal(all.find((i) => i.id === 'am:f1:1')?.resolvedAt, t(5));
         assert.equal(all.find((i) => i.id === 'am:f1:1')?.title, 'errors');
+      }),
+    );
+
+    it(
+      'an approver gives one verdict per step; approvals are listed per run and step',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const base = { runId: run.id, stepKey: 'gate/uat', at: t(1) };
+        assert.equal(
+          await store.recordApproval({
+            ...base,
+            approver: 'po@example.com',
+            verdict: 'approve',
+            comment: 'UAT ok',
+          }),
+          true,
+        );
+        assert.equal(
+          await store.recordApproval({ ...base, approver: 'po@example.com', verdict: 'reject' }),
+          false,
+        );
+        await store.recordApproval({
+          ...base,
+          stepKey: 'gate/other',
+          approver: 'rm@example.com',
+          verdict: 'reject',
+          at: t(2),
+        });
+        const uat = await store.approvals(run.id, 'gate/uat');
+        assert.deepEqual(uat, [
+          { ...base, approver: 'po@example.com', verdict: 'approve', comment: 'UAT ok' },
+        ]);
+        assert.equal((await store.approvals(run.id)).length, 2);
       }),
     );
   });

@@ -114,6 +114,16 @@ export interface IncidentRecord {
   resolvedAt?: string;
 }
 
+/** One person's verdict on an approval step. */
+export interface ApprovalRecord {
+  runId: number;
+  stepKey: string;
+  approver: string;
+  verdict: 'approve' | 'reject';
+  comment?: string;
+  at: string;
+}
+
 export interface NewRun {
   pipeline: Pipeline;
   context: RunContext;
@@ -156,5 +166,8 @@ export interface Store {
   resolveIncident(ref: { id?: string; fingerprint?: string }, at: string): Promise<string[]>;
   /** Incidents, newest first; `open` keeps those not resolved. */
   incidents(filter?: { service?: string; open?: boolean; limit?: number }): Promise<IncidentRecord[]>;
+  /** Records a verdict; a second verdict by the same approver on the same step is refused (false). */
+  recordApproval(approval: ApprovalRecord): Promise<boolean>;
+  approvals(runId: number, stepKey?: string): Promise<ApprovalRecord[]>;
   close(): Promise<void>;
 }

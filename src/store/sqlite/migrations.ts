@@ -105,4 +105,19 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX incidents_open ON incidents(service, resolved_at);
     `,
   },
+  {
+    version: 3,
+    name: 'approvals',
+    sql: `
+      CREATE TABLE approvals (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step_key TEXT NOT NULL,
+        approver TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        comment TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_key, approver)
+      );
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
+  ApprovalRecord,
   Change,
   DecisionRecord,
   IncidentRecord,
@@ -372,6 +373,28 @@ export class SqliteStore implements Store {
       ...opt('fingerprint', r['fingerprint']),
       openedAt: String(r['opened_at']),
       ...opt('resolvedAt', r['resolved_at']),
+    }));
+  }
+
+  async recordApproval(a: ApprovalRecord): Promise<boolean> {
+    const res = this.#sql(
+      `INSERT INTO approvals (run_id, step_key, approver, verdict, comment, at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step_key, approver) DO NOTHING`,
+    ).run(a.runId, a.stepKey, a.approver, a.verdict, a.comment ?? null, a.at);
+    return res.changes === 1;
+  }
+
+  async approvals(runId: number, stepKey?: string): Promise<ApprovalRecord[]> {
+    const rows = this.#sql(
+      'SELECT * FROM approvals WHERE run_id = ?1 AND (?2 IS NULL OR step_key = ?2) ORDER BY at, approver',
+    ).all(runId, stepKey ?? null) as Row[];
+    return rows.map((r) => ({
+      runId,
+      stepKey: String(r['step_key']),
+      approver: String(r['approver']),
+      verdict: r['verdict'] as ApprovalRecord['verdict'],
+      ...opt('comment', r['comment']),
+      at: String(r['at']),
     }));
   }
 

@@ -1,0 +1,4 @@
+import { verdictCommand } from './approve.ts';
+
+/** `runway reject RUN --comment …`. */
+export const run = verdictCommand('reject');
