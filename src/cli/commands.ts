@@ -56,6 +56,12 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway incident open|resolve|list|alertmanager … [--json]',
     load: () => import('./commands/incident.ts'),
   },
+  override: {
+    summary: 'grant, revoke or list audited emergency overrides of the release gate',
+    usage:
+      'runway override grant --service S --env ENV --reason TEXT --expires 2h [--rules …] | revoke ID | list',
+    load: () => import('./commands/override.ts'),
+  },
   approve: {
     summary: "approve a run's waiting approval step (roles from runway.yaml)",
     usage: 'runway approve RUN [--step STAGE/STEP] [--as EMAIL] [--comment TEXT]',

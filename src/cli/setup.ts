@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
@@ -88,4 +89,20 @@ export function dataDirFor(cwd: string, url: string): string {
   if (path === ':memory:') return resolve(cwd, '.runway', 'memory');
   const file = resolve(cwd, path);
   return join(dirname(file), basename(file, extname(file)));
+}
+
+/** Who is acting: `--as`, else git's user.email, else the OS user. The local CLI trusts the machine's user. */
+export function whoAmI(io: Io, flag: string | undefined): string {
+  if (flag) return flag;
+  try {
+    const email = execFileSync('git', ['config', 'user.email'], {
+      cwd: io.cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    if (email) return email;
+  } catch {
+    // no git identity: fall through
+  }
+  return io.env['USER'] ?? 'unknown';
 }

@@ -603,5 +603,40 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal((await store.approvals(run.id)).length, 2);
       }),
     );
+
+    it(
+      'overrides are active from grant until expiry or revocation',
+      withStore(async (store) => {
+        const base = {
+          service: 'checkout-api',
+          environment: 'production',
+          reason: 'hotfix for P1',
+          grantedBy: 'rm@example.com',
+          grantedAt: t(0),
+          expiresAt: t(100),
+        };
+        const all = await store.grantOverride({ ...base, rules: [] });
+        const window = await store.grantOverride({ ...base, rules: ['window'], expiresAt: t(50) });
+        await store.grantOverride({ ...base, environment: 'staging', rules: [] });
+        const at = (s: number) =>
+          store.overrides({ service: 'checkout-api', environment: 'production', activeAt: t(s) });
+        assert.deepEqual(
+          (await at(10)).map((o) => o.id),
+          [window, all],
+        );
+        assert.deepEqual(
+          (await at(60)).map((o) => o.id),
+          [all],
+          'expired at 50',
+        );
+        assert.equal(await store.revokeOverride(all, t(70)), true);
+        assert.equal(await store.revokeOverride(all, t(71)), false);
+        assert.deepEqual(await at(80), []);
+        const history = await store.overrides({ service: 'checkout-api' });
+        assert.equal(history.length, 3);
+        assert.equal(history.find((o) => o.id === all)?.revokedAt, t(70));
+        assert.deepEqual(history.find((o) => o.id === window)?.rules, ['window']);
+      }),
+    );
   });
 }

@@ -124,6 +124,19 @@ export interface ApprovalRecord {
   at: string;
 }
 
+/** An emergency override of the release gate; `rules` empty means every overridable rule. */
+export interface OverrideRecord {
+  id: number;
+  service: string;
+  environment: string;
+  rules: string[];
+  reason: string;
+  grantedBy: string;
+  grantedAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+}
+
 export interface NewRun {
   pipeline: Pipeline;
   context: RunContext;
@@ -169,5 +182,14 @@ export interface Store {
   /** Records a verdict; a second verdict by the same approver on the same step is refused (false). */
   recordApproval(approval: ApprovalRecord): Promise<boolean>;
   approvals(runId: number, stepKey?: string): Promise<ApprovalRecord[]>;
+  /** Grants an override; returns its id. */
+  grantOverride(o: Omit<OverrideRecord, 'id' | 'revokedAt'>): Promise<number>;
+  revokeOverride(id: number, at: string): Promise<boolean>;
+  /** Overrides, newest first; with `activeAt`, only those not revoked and not expired then. */
+  overrides(filter?: {
+    service?: string;
+    environment?: string;
+    activeAt?: string;
+  }): Promise<OverrideRecord[]>;
   close(): Promise<void>;
 }

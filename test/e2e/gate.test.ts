@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -172,4 +172,74 @@ stages:
       ['gate.strategy', 'tier2-standard'],
     ],
   );
+});
+
+test('an emergency override needs the release-manager role, waives overridable rules only, and is audited', async () => {
+  const dir = project(`
+version: 1
+service: { name: checkout-api, tier: 1 }
+roles:
+  release-manager: [Rita <rm@example.com>]
+  developer: [dev@example.com]
+windows:
+  frozen:
+    freezes: [{ dates: '2020-01-01..2099-12-31', reason: change freeze }]
+stages: { noop: { steps: [ { run: 'true' } ] } }
+`);
+  const gate = (input = SEED_INPUT) =>
+    runway(['gate', 'evaluate', '--env', 'production', '--input', input, '--window', 'frozen', '--json'], {
+      cwd: dir,
+    });
+  assert.equal((await gate()).code, 1);
+
+  const grant = ['override', 'grant', '--service', 'checkout-api', '--env', 'production', '--expires', '2h'];
+  const denied = await runway(
+    [...grant, '--reason', 'hotfix for the P1 checkout outage', '--as', 'dev@example.com'],
+    { cwd: dir },
+  );
+  assert.equal(denied.code, 4);
+  assert.match(denied.stderr, /dev@example.com does not hold the release-manager role/);
+  const vague = await runway([...grant, '--reason', 'because', '--as', 'rm@example.com'], { cwd: dir });
+  assert.equal(vague.code, 2);
+  const granted = await runway(
+    [...grant, '--reason', 'hotfix for the P1 checkout outage', '--as', 'rm@example.com', '--json'],
+    { cwd: dir },
+  );
+  assert.equal(granted.code, 0, granted.stderr);
+
+  const allowed = await gate();
+  assert.equal(allowed.code, 0, allowed.stdout);
+  const decision = JSON.parse(allowed.stdout) as {
+    outcome: string;
+    overrides: { grantedBy: string; waived: string[]; reason: string }[];
+  };
+  assert.deepEqual(
+    decision.overrides.map((o) => [o.grantedBy, o.waived, o.reason]),
+    [['rm@example.com', ['window'], 'hotfix for the P1 checkout outage']],
+  );
+
+  const withCves = join(mkdtempSync(join(tmpdir(), 'runway-cve-')), 'input.json');
+  const seed = JSON.parse(readFileSync(SEED_INPUT, 'utf8')) as {
+    gates: { security: { critical_cves: number } };
+  };
+  seed.gates.security.critical_cves = 1;
+  writeFileSync(withCves, JSON.stringify(seed));
+  const cves = JSON.parse((await gate(withCves)).stdout) as {
+    outcome: string;
+    violations: { rule: string }[];
+  };
+  assert.equal(cves.outcome, 'deny', 'critical CVEs are never overridable');
+  assert.deepEqual(
+    cves.violations.map((v) => v.rule),
+    ['critical-cves'],
+  );
+
+  const { id } = JSON.parse(granted.stdout) as { id: number };
+  assert.equal((await runway(['override', 'revoke', String(id)], { cwd: dir })).code, 0);
+  assert.equal((await gate()).code, 1, 'revoked overrides no longer apply');
+  const audit = JSON.parse((await runway(['override', 'list', '--all', '--json'], { cwd: dir })).stdout) as {
+    revokedAt?: string;
+  }[];
+  assert.equal(audit.length, 1);
+  assert.ok(audit[0]?.revokedAt);
 });

@@ -1,24 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { ineligibility, identityOf } from '../../actions/approval/eligibility.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor } from '../setup.ts';
-
-/** Who is acting: `--as`, else git's user.email, else the OS user. */
-function whoAmI(io: Io, flag: string | undefined): string {
-  if (flag) return flag;
-  try {
-    const email = execFileSync('git', ['config', 'user.email'], {
-      cwd: io.cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (email) return email;
-  } catch {
-    // no git identity: fall through
-  }
-  return io.env['USER'] ?? 'unknown';
-}
+import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
 
 /** An eligibility problem: exit code 4, as the CLI uses for authorisation. */
 class NotAllowed extends Error {}

@@ -13,6 +13,15 @@ export interface Warning {
   message: string;
 }
 
+/** An emergency override the gate applied: who granted it, why, until when, and what it waived. */
+export interface AppliedOverride {
+  id: number;
+  grantedBy: string;
+  reason: string;
+  expiresAt: string;
+  waived: string[];
+}
+
 /** Which policy, at which content digest, made a decision. */
 export interface PolicyRef {
   name: string;
@@ -30,8 +39,8 @@ export interface Decision {
   policy: PolicyRef;
   /** ISO 8601 time the decision was made for (the `now` it was given). */
   evaluatedAt: string;
-  /** Always empty from a policy; the gate records audited overrides separately. */
-  overrides: [];
+  /** Always empty from a policy; the release gate adds the audited overrides it applied. */
+  overrides: AppliedOverride[];
 }
 
 /**

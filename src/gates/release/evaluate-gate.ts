@@ -1,7 +1,7 @@
 import type { EvidenceValue } from '../../actions/action.ts';
 import type { Store } from '../../store/store.ts';
 import { redactSecrets } from '../policy/input-digest.ts';
-import type { Decision, Policy } from '../policy/policy.ts';
+import type { AppliedOverride, Decision, Policy } from '../policy/policy.ts';
 import type { Calendar } from '../windows/calendar.ts';
 import { check } from '../windows/evaluate.ts';
 import { assembleGateInput } from './assemble-input.ts';
@@ -64,6 +64,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
       overrides: [],
     };
   }
+  decision = await applyOverrides(store, decision, req);
   const stored = redactSecrets(input);
   const decisionId = await store.recordDecision({
     ...(req.runId !== undefined ? { runId: req.runId } : {}),
@@ -86,5 +87,50 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
     decisionId,
     input: stored,
     ...(!window.open && window.until ? { opensAt: window.until } : {}),
+  };
+}
+
+/**
+ * Sets aside overridable violations covered by an active emergency override of this service and
+ * environment; rules marked never overridable (critical CVEs, secrets) always stand.
+ */
+async function applyOverrides(store: Store, decision: Decision, req: GateRequest): Promise<Decision> {
+  if (!req.service || decision.violations.length === 0) return decision;
+  const active = await store.overrides({
+    service: req.service,
+    environment: req.environment,
+    activeAt: req.at.toISOString(),
+  });
+  if (active.length === 0) return decision;
+  const applied = new Map<number, AppliedOverride>();
+  const remaining = decision.violations.filter((v) => {
+    if (!v.overridable) return true;
+    const o = active.find((x) => x.rules.length === 0 || x.rules.includes(v.rule));
+    if (!o) return true;
+    const entry = applied.get(o.id) ?? {
+      id: o.id,
+      grantedBy: o.grantedBy,
+      reason: o.reason,
+      expiresAt: o.expiresAt,
+      waived: [],
+    };
+    entry.waived.push(v.rule);
+    applied.set(o.id, entry);
+    return false;
+  });
+  if (applied.size === 0) return decision;
+  const overrides = [...applied.values()];
+  return {
+    ...decision,
+    outcome: remaining.length === 0 ? 'allow' : 'deny',
+    violations: remaining,
+    warnings: [
+      ...decision.warnings,
+      ...overrides.map((o) => ({
+        rule: 'override',
+        message: `override ${o.id} by ${o.grantedBy} (${o.reason}, until ${o.expiresAt}) waived: ${o.waived.join(', ')}`,
+      })),
+    ],
+    overrides,
   };
 }

@@ -120,4 +120,21 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       );
     `,
   },
+  {
+    version: 4,
+    name: 'emergency overrides',
+    sql: `
+      CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        rules_json TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        granted_by TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+    `,
+  },
 ];

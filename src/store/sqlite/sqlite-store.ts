@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
   ApprovalRecord,
+  OverrideRecord,
   Change,
   DecisionRecord,
   IncidentRecord,
@@ -395,6 +396,42 @@ export class SqliteStore implements Store {
       verdict: r['verdict'] as ApprovalRecord['verdict'],
       ...opt('comment', r['comment']),
       at: String(r['at']),
+    }));
+  }
+
+  async grantOverride(o: Omit<OverrideRecord, 'id' | 'revokedAt'>): Promise<number> {
+    const res = this.#sql(
+      `INSERT INTO overrides (service, environment, rules_json, reason, granted_by, granted_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(o.service, o.environment, JSON.stringify(o.rules), o.reason, o.grantedBy, o.grantedAt, o.expiresAt);
+    return Number(res.lastInsertRowid);
+  }
+
+  async revokeOverride(id: number, at: string): Promise<boolean> {
+    const res = this.#sql('UPDATE overrides SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+      at,
+      id,
+    );
+    return res.changes === 1;
+  }
+
+  async overrides(
+    filter: { service?: string; environment?: string; activeAt?: string } = {},
+  ): Promise<OverrideRecord[]> {
+    const rows = this.#sql(
+      `SELECT * FROM overrides WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR environment = ?2)
+       AND (?3 IS NULL OR (revoked_at IS NULL AND granted_at <= ?3 AND expires_at > ?3)) ORDER BY id DESC`,
+    ).all(filter.service ?? null, filter.environment ?? null, filter.activeAt ?? null) as Row[];
+    return rows.map((r) => ({
+      id: Number(r['id']),
+      service: String(r['service']),
+      environment: String(r['environment']),
+      rules: JSON.parse(String(r['rules_json'])) as string[],
+      reason: String(r['reason']),
+      grantedBy: String(r['granted_by']),
+      grantedAt: String(r['granted_at']),
+      expiresAt: String(r['expires_at']),
+      ...opt('revokedAt', r['revoked_at']),
     }));
   }
 
