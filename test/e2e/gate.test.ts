@@ -243,3 +243,29 @@ stages: { noop: { steps: [ { run: 'true' } ] } }
   assert.equal(audit.length, 1);
   assert.ok(audit[0]?.revokedAt);
 });
+
+test('the in-flight rule refuses a rollout that would outlast the window, and says when it can start', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'runway-inflight-'));
+  const args = [
+    'gate',
+    'evaluate',
+    '--env',
+    'production',
+    '--input',
+    SEED_INPUT,
+    '--window',
+    'business-hours',
+    '--json',
+  ];
+  const late = JSON.parse((await runway([...args, '--at', '2026-11-24T15:45:00Z'], { cwd })).stdout) as {
+    outcome: string;
+    violations: { rule: string; message: string }[];
+  };
+  assert.equal(late.outcome, 'deny');
+  assert.equal(late.violations[0]?.rule, 'in-flight');
+  assert.match(late.violations[0]?.message ?? '', /31m00s rollout.*can start at 2026-11-25T09:00:00\.000Z/);
+  const early = JSON.parse((await runway([...args, '--at', '2026-11-24T15:25:00Z'], { cwd })).stdout) as {
+    outcome: string;
+  };
+  assert.equal(early.outcome, 'allow', 'a tier 1 rollout started at 15:25 ends at 15:56');
+});

@@ -28,6 +28,11 @@ export const gateRelease: Action = {
       version: { type: 'string' },
       at: { type: 'string', description: 'evaluate as of this ISO 8601 time (replays, rehearsals)' },
       input: { type: 'object', description: 'gate input fields that take precedence over evidence' },
+      'in-flight': {
+        type: 'string',
+        enum: ['check', 'ignore'],
+        description: 'check (default): refuse a rollout that would not finish before the window closes',
+      },
     },
   },
   async run(ctx) {
@@ -63,6 +68,7 @@ export const gateRelease: Action = {
       at,
       runId: ctx.run.id,
       stepKey: ctx.step.key,
+      inFlight: (ctx.inputs['in-flight'] as 'check' | 'ignore' | undefined) ?? 'check',
     });
 
     ctx.log(

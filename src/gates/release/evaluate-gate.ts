@@ -4,6 +4,8 @@ import { redactSecrets } from '../policy/input-digest.ts';
 import type { AppliedOverride, Decision, Policy } from '../policy/policy.ts';
 import type { Calendar } from '../windows/calendar.ts';
 import { check } from '../windows/evaluate.ts';
+import { fits } from '../windows/fits.ts';
+import { plannedDurationMs, preset, PRESETS } from '../../rollout/presets.ts';
 import { assembleGateInput } from './assemble-input.ts';
 
 export interface GateRequest {
@@ -18,6 +20,8 @@ export interface GateRequest {
   at: Date;
   runId?: number;
   stepKey?: string;
+  /** Whether a rollout must finish inside the window (`check`, the default) or may run past it. */
+  inFlight?: 'check' | 'ignore';
 }
 
 export interface GateResult {
@@ -64,6 +68,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
       overrides: [],
     };
   }
+  decision = checkInFlight(decision, req);
   decision = await applyOverrides(store, decision, req);
   const stored = redactSecrets(input);
   const decisionId = await store.recordDecision({
@@ -132,5 +137,31 @@ async function applyOverrides(store: Store, decision: Decision, req: GateRequest
       })),
     ],
     overrides,
+  };
+}
+
+/**
+ * The in-flight rule: a rollout whose planned duration (its strategy's pauses) would run past the
+ * window's close is refused, and told when it could start instead.
+ */
+function checkInFlight(decision: Decision, req: GateRequest): Decision {
+  if (!req.calendar || req.inFlight === 'ignore' || decision.outcome !== 'allow' || !decision.strategy)
+    return decision;
+  if (!Object.hasOwn(PRESETS, decision.strategy)) return decision;
+  const duration = plannedDurationMs(preset(decision.strategy));
+  const fit = fits(req.calendar, req.at, duration);
+  if (fit.ok) return decision;
+  const when = fit.startAt ? `; it can start at ${fit.startAt.toISOString()}` : '';
+  return {
+    ...decision,
+    outcome: 'deny',
+    violations: [
+      ...decision.violations,
+      {
+        rule: 'in-flight',
+        message: `a ${decision.strategy} rollout would not finish in the window: ${fit.reason}${when}`,
+        overridable: true,
+      },
+    ],
   };
 }
