@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvidenceValue } from '../actions/action.ts';
+import type { Pipeline, Stage, Step } from '../config/pipeline.ts';
+import type { Change, NodeStatus, RunRecord, StageRecord, StepRecord } from '../store/store.ts';
+import { expressionContext } from './environment.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import type { ExpressionContext } from './expressions.ts';
+
+/** Statuses after which a stage or step never runs again. */
+export const TERMINAL: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/** A step's record and the outputs it produced. */
+export interface StepState {
+  record: StepRecord;
+  outputs: Record<string, string>;
+}
+
+/** Everything one execution of a run shares: its record, live state, and the engine's tools. */
+export interface RunCtx {
+  kit: RunKit;
+  run: RunRecord;
+  pipeline: Pipeline;
+  secrets: Record<string, string>;
+  patterns: string[];
+  signal: AbortSignal;
+  stageRecords: Map<string, StageRecord>;
+  stepStates: Map<string, StepState>;
+  evidence: Record<string, EvidenceValue>;
+  runDir: string;
+  dirs: Set<string>;
+  /** Every stage each stage depends on, directly or through others. */
+  ancestors: Map<string, Set<string>>;
+}
+
+/** The engine's tools for stage and step runners: durable changes, time, files, expressions. */
+export class RunKit {
+  readonly deps: EngineDeps;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+  }
+
+  /** Persists a change with its event, then tells the live sinks: durable before it counts. */
+  async apply(runId: number, change: Change): Promise<void> {
+    const at = this.now();
+    const event = await this.deps.store.apply(runId, change, at);
+    this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
+  }
+
+  now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  /** The run's directory for a stage, created once. */
+  dir(ctx: RunCtx, stage: string): string {
+    const dir = join(ctx.runDir, stage);
+    if (!ctx.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      ctx.dirs.add(dir);
+    }
+    return dir;
+  }
+
+  stepRecord(
+    step: Step,
+    status: NodeStatus,
+    attempts: number,
+    reason?: string,
+    extra: Partial<StepRecord> = {},
+  ): StepRecord {
+    const stage = step.key.slice(0, step.key.length - step.id.length - 1);
+    return {
+      key: step.key,
+      stage,
+      id: step.id,
+      name: step.name,
+      index: step.index,
+      status,
+      attempts,
+      flaky: false,
+      ...(reason ? { reason } : {}),
+      ...extra,
+    };
+  }
+
+  exprCtx(ctx: RunCtx, stage: Stage): ExpressionContext {
+    return expressionContext({
+      run: ctx.run,
+      pipeline: ctx.pipeline,
+      stage,
+      stageRecords: ctx.stageRecords,
+      steps: ctx.stepStates,
+      evidence: ctx.evidence,
+      secrets: ctx.secrets,
+    });
+  }
+}
+
+/** Every stage each stage depends on; stages are in topological order. */
+export function ancestorsOf(pipeline: Pipeline): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const stage of pipeline.stages) {
+    const set = new Set<string>();
+    for (const need of stage.needs) {
+      set.add(need);
+      for (const a of out.get(need) ?? []) set.add(a);
+    }
+    out.set(stage.name, set);
+  }
+  return out;
+}
