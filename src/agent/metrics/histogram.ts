@@ -48,7 +48,12 @@ export class Histogram {
     const cumulative: number[] = [];
     let running = 0;
     for (const c of this.#counts) cumulative.push((running += c));
-    return Object.freeze({ bounds: this.bounds, cumulative: Object.freeze(cumulative), sum: this.#sum, count: running });
+    return Object.freeze({
+      bounds: this.bounds,
+      cumulative: Object.freeze(cumulative),
+      sum: this.#sum,
+      count: running,
+    });
   }
 }
 
@@ -64,11 +69,12 @@ export function histogramQuantile(q: number, h: HistogramSnapshot): number {
   if (q > 1) return Infinity;
   const rank = q * h.count;
   let i = 0;
-  while (i < h.bounds.length && (h.cumulative[i] as number) < rank) i++;
+  while (i < h.bounds.length && ((h.cumulative[i] as number) < rank || h.cumulative[i] === 0)) i++;
   if (i === h.bounds.length) return h.bounds[h.bounds.length - 1] as number;
   const lower = i === 0 ? 0 : (h.bounds[i - 1] as number);
   const below = i === 0 ? 0 : (h.cumulative[i - 1] as number);
   const inBucket = (h.cumulative[i] as number) - below;
   const upper = h.bounds[i] as number;
+  if (inBucket === 0) return lower;
   return lower + (upper - lower) * ((rank - below) / inBucket);
 }

@@ -37,7 +37,12 @@ export function validateFaults(input: Partial<Faults>): Faults {
   ] as const) {
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) problems.push(`${name} must be in 0..1, got ${v}`);
   }
-  if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
+  if (
+    typeof latencyMs !== 'number' ||
+    !Number.isInteger(latencyMs) ||
+    latencyMs < 0 ||
+    latencyMs > MAX_LATENCY_MS
+  ) {
     problems.push(`latencyMs must be an integer in 0..${MAX_LATENCY_MS}, got ${latencyMs}`);
   }
   if (problems.length > 0) throw new RangeError(`invalid faults: ${problems.join('; ')}`);

@@ -16,7 +16,9 @@ export class WeightedPicker {
   constructor(weights: readonly number[]) {
     const sum = weights.reduce((a, b) => a + b, 0);
     if (sum !== WEIGHT_TOTAL || weights.some((w) => !Number.isInteger(w) || w < 0)) {
-      throw new RangeError(`weights must be non-negative integers summing to ${WEIGHT_TOTAL}, got ${weights}`);
+      throw new RangeError(
+        `weights must be non-negative integers summing to ${WEIGHT_TOTAL}, got ${weights}`,
+      );
     }
     this.#tickets = new Uint16Array(WEIGHT_TOTAL);
     let next = 0;

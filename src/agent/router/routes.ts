@@ -101,7 +101,9 @@ function backendsOf(value: unknown, problems: string[]): Backend[] {
       problems.push(`${where}.target must be "host:port" with a port in 1..65535, got ${show(target)}`);
     }
     if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > WEIGHT_TOTAL) {
-      problems.push(`${where}.weight must be an integer in 0..${WEIGHT_TOTAL} (per-mille), got ${show(weight)}`);
+      problems.push(
+        `${where}.weight must be an integer in 0..${WEIGHT_TOTAL} (per-mille), got ${show(weight)}`,
+      );
       weightsValid = false;
     } else {
       sum += weight;
