@@ -7,6 +7,9 @@ import { paint, type Io } from '../io.ts';
 import { dataDirFor, JSON_FLAG, parse } from '../setup.ts';
 import { execute } from './run.ts';
 
+/** The commit message the demo's commit stage checks. */
+export const DEMO_MESSAGE = 'feat(checkout): quote carts with 8.25% sales tax';
+
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** `runway demo`: runs examples/runway.yaml on the sample service, offline, at any hour. */
@@ -14,8 +17,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...JSON_FLAG });
   const file = join(REPO, 'examples', 'runway.yaml');
   const pipeline = loadPipeline(file);
-  const context = readRunContext(REPO, { trigger: 'demo' });
-  if (!context.message) context.message = 'chore(demo): run the example pipeline';
+  // the sample service's own change, so the demo never depends on the message of Runway's HEAD
+  const context = readRunContext(REPO, {
+    trigger: 'demo',
+    message: DEMO_MESSAGE,
+    author: 'Runway Demo <demo@runway.invalid>',
+  });
   const url = defaultStoreUrl(pipeline.root);
   const dataDir = dataDirFor(REPO, url);
   const bin = join(REPO, 'node_modules', '.bin');
