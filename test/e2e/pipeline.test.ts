@@ -32,11 +32,11 @@ stages:
     services:
       db:
         run: exec node -e "require('node:net').createServer(s => s.on('error', () => {}).end('PONG\\\\n')).listen(Number(process.env.DB_PORT), '127.0.0.1')"
-        env: { DB_PORT: '57311' }
-        ready: { tcp: 57311, timeout: 10s }
+        env: { DB_PORT: '24311' }
+        ready: { tcp: 24311, timeout: 10s }
     steps:
       - name: talk to the database
-        run: node -e "require('node:net').connect(57311, '127.0.0.1').on('data', d => { process.stdout.write('db said ' + d); process.exit(0) })"
+        run: node -e "require('node:net').connect(24311, '127.0.0.1').on('data', d => { process.stdout.write('db said ' + d); process.exit(0) })"
       - id: flaky
         retry: 2
         run: |
