@@ -13,6 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import { intFlag } from './flags.ts';
 
 const RUNWAY_BIN = resolve(import.meta.dirname, '..', 'bin', 'runway.js');
 const AIM = 1.5;
@@ -52,14 +53,7 @@ function options(): Options {
     );
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be an integer in ${min}..${max}, got "${v}"`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = intFlag;
   return {
     steps: int('steps', values.steps, 1, 100_000),
     jobs: int('jobs', values.jobs, 1, 64), // runway's schema caps concurrency at 64

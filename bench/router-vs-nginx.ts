@@ -20,6 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WeightedProxy } from '../src/agent/router/proxy.ts';
+import { intFlag } from './flags.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const AIM_THROUGHPUT = 0.5;
@@ -370,14 +371,7 @@ function options(): Options {
     );
     process.exit(0);
   }
-  const int = (name: string, v: string, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be an integer in ${min}..${max}, got "${v}"`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = intFlag;
   if (!['auto', 'wrk', 'node'].includes(values.loadgen)) {
     console.error(`--loadgen must be auto, wrk or node, got "${values.loadgen}"`);
     process.exit(2);
