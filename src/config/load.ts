@@ -11,6 +11,8 @@ import { checkSemantics } from './semantics.ts';
 import { resolvePipeline } from './resolve.ts';
 import { CalendarError } from '../gates/windows/calendar.ts';
 import { parseWindows } from '../gates/windows/parse.ts';
+import { formatAnalysisIssue } from '../analysis/fields.ts';
+import { parseAnalysisTemplates } from '../analysis/template.ts';
 import type { Pipeline } from './pipeline.ts';
 
 export interface LoadOptions {
@@ -57,9 +59,22 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
 
   const config = value as PipelineConfig;
   const actions = opts.actions ?? ACTIONS;
-  const semanticIssues = [...checkSemantics(config, positions, actions), ...windowIssues(config, positions)];
+  const semanticIssues = [
+    ...checkSemantics(config, positions, actions),
+    ...windowIssues(config, positions),
+    ...analysisIssues(config, positions),
+  ];
   if (semanticIssues.length > 0) throw new ConfigError(sortIssues(semanticIssues));
   return resolvePipeline(config, file, root);
+}
+
+/** Analysis templates are checked by their own parser; its field paths become file positions. */
+function analysisIssues(config: PipelineConfig, positions: PositionIndex): ConfigIssue[] {
+  if (config.analysis === undefined) return [];
+  return parseAnalysisTemplates(config.analysis).issues.map((i) => ({
+    ...positions.at(i.path),
+    message: formatAnalysisIssue(i),
+  }));
 }
 
 /** Calendars are checked by their own parser; its field paths become file positions. */

@@ -61,6 +61,8 @@ export interface Pipeline {
   windows: Record<string, unknown>;
   /** Role name → identities allowed to act in that role (approvals). */
   roles: Record<string, string[]>;
+  /** Analysis templates as written (validated); `parseAnalysisTemplates` reads them. */
+  analysis: Record<string, unknown>;
   /** Stages in a topological order (every stage after its needs). */
   stages: Stage[];
 }

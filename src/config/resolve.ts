@@ -56,6 +56,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     ...(config.service ? { service: config.service } : {}),
     windows: config.windows ?? {},
     roles: config.roles ?? {},
+    analysis: config.analysis ?? {},
     stages,
   });
 }

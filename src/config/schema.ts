@@ -152,6 +152,11 @@ export const PIPELINE_SCHEMA = {
       properties: { timeout: duration, retry, 'working-directory': common['working-directory'] },
     },
     windows: WINDOWS_SCHEMA,
+    analysis: {
+      type: 'object',
+      description:
+        'analysis templates by name (Argo Rollouts AnalysisTemplate metrics: provider, successCondition, …)',
+    },
     roles: {
       type: 'object',
       description: 'who may approve: role name → identities (e-mail addresses)',
@@ -222,5 +227,7 @@ export interface PipelineConfig {
   /** Deployment-window calendars by name, checked by parseWindows. */
   windows?: Record<string, unknown>;
   roles?: Record<string, string[]>;
+  /** Analysis templates, checked by parseAnalysisTemplates. */
+  analysis?: Record<string, unknown>;
   stages: Record<string, StageConfig>;
 }

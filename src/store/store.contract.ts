@@ -15,6 +15,7 @@ export const CONTRACT_PIPELINE: Pipeline = {
   secrets: { TOKEN: { env: 'CHECKOUT_TOKEN' } },
   windows: {},
   roles: {},
+  analysis: {},
   service: { name: 'checkout-api', tier: 2, health: '/health' },
   stages: [
     {

@@ -88,3 +88,20 @@ test('docs/runway.schema.json is what `runway schema` prints', async () => {
     'run: runway schema > docs/runway.schema.json',
   );
 });
+
+test("the seed's analysis templates, pasted as written, validate; a broken condition is reported at its line", async () => {
+  const ok = await runway(['validate', '-f', 'test/fixtures/seed-analysis.yaml'], { cwd: REPO });
+  assert.equal(ok.code, 0, ok.stderr);
+  const dir = project(
+    readFileSync(join(REPO, 'test', 'fixtures', 'seed-analysis.yaml'), 'utf8').replace(
+      'successCondition: result < 0.5',
+      'successCondition: result <',
+    ),
+  );
+  const bad = await runway(['validate'], { cwd: dir });
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /^runway\.yaml:24:27: analysis\.slo-burn-check\.metrics\[1\]\.successCondition: Unexpected token/,
+  );
+});

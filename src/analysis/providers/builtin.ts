@@ -1,0 +1,101 @@
+import { histogramQuantile } from '../../agent/metrics/histogram.ts';
+import { deltaSnapshots, errorRate } from '../../agent/metrics/version-snapshot.ts';
+import type { VersionSnapshot } from '../../agent/metrics/version-snapshot.ts';
+import type { BuiltinMetric, MeasureContext, MetricQuery, Provider } from '../provider.ts';
+import { ProviderConfigError } from './config-error.ts';
+import { errorMeasurement, isError, queryFor, settle } from './measurement.ts';
+import type { ErrorMeasurement } from './measurement.ts';
+import { SnapshotHistory } from './snapshot-history.ts';
+
+/** The one call of `RequestMetrics` the built-in provider needs. */
+export interface SnapshotSource {
+  snapshot(service?: string): readonly VersionSnapshot[];
+}
+
+/** What the built-in provider measured over its window, with the evidence behind it. */
+export interface BuiltinValue {
+  /** A ratio (error-rate), seconds (latency-p95/p99) or requests per second (request-rate). */
+  readonly value: number;
+  readonly requests: number;
+  readonly windowSeconds: number;
+}
+
+/** A built-in measurement, or why there is none. */
+export type BuiltinMeasurement = BuiltinValue | ErrorMeasurement;
+
+/** Where the built-in provider reads counts, e.g. `{ metrics: requestMetrics }`. */
+export interface BuiltinOptions {
+  readonly metrics: SnapshotSource;
+}
+
+const QUANTILES: Partial<Record<BuiltinMetric, number>> = { 'latency-p95': 0.95, 'latency-p99': 0.99 };
+
+/**
+ * Judges a version from the local router's own counts, no Prometheus needed: each measurement diffs the
+ * counters against a snapshot taken `windowMs` earlier (the first one only records a baseline). The
+ * service comes from `args.service`, the version from `args['canary.version']` / `args['stable.version']`.
+ */
+export class BuiltinProvider implements Provider {
+  readonly name = 'builtin';
+  readonly #metrics: SnapshotSource;
+  readonly #history = new SnapshotHistory();
+
+  constructor(options: BuiltinOptions) {
+    if (typeof options?.metrics?.snapshot !== 'function') {
+      throw new ProviderConfigError(
+        'the builtin provider needs the data plane metrics ({ metrics: { snapshot() } })',
+      );
+    }
+    this.#metrics = options.metrics;
+  }
+
+  /** Measures the window that ends at `ctx.now`; never rejects. */
+  measure(query: MetricQuery, ctx: MeasureContext): Promise<BuiltinMeasurement> {
+    return settle('builtin', ctx, async () => {
+      const q = queryFor(query, 'builtin');
+      if (isError(q)) return q;
+      const service = ctx.args?.['service'];
+      if (!service) return errorMeasurement('the builtin provider needs args.service');
+      const versionArg = `${q.version}.version`;
+      const version = ctx.args[versionArg];
+      if (!version)
+        return errorMeasurement(`the builtin provider needs args['${versionArg}'] to find the ${q.version}`);
+      if (!Number.isInteger(q.windowMs) || q.windowMs <= 0) {
+        return errorMeasurement(`builtin windowMs must be a positive whole number, got ${q.windowMs}`);
+      }
+      const at = ctx.now.getTime();
+      if (Number.isNaN(at)) return errorMeasurement('the builtin provider needs a valid time (now)');
+      const current = this.#metrics.snapshot(service);
+      const baseline = this.#history.baseline(service, at, q.windowMs, current);
+      if (!baseline) {
+        return errorMeasurement(`no window yet for ${service}: this first measurement records the baseline`);
+      }
+      const delta = deltaSnapshots(current, baseline.snapshot).find((s) => s.version === version);
+      const windowSeconds = (at - baseline.at) / 1000;
+      const who = `${service} ${version} (${q.version})`;
+      if (delta && (delta.total < 0 || delta.latency.count < 0)) {
+        this.#history.restart(service, at, current);
+        return errorMeasurement(
+          `counters of ${who} went backwards (the data plane restarted); the window starts again`,
+        );
+      }
+      if (!delta || delta.total === 0) {
+        return errorMeasurement(`no requests to ${who} in the ${windowSeconds} s window`);
+      }
+      const value = measureDelta(q.metric, delta, windowSeconds);
+      if (value === undefined) return errorMeasurement(`unknown builtin metric ${JSON.stringify(q.metric)}`);
+      return Object.freeze({ value, requests: delta.total, windowSeconds });
+    });
+  }
+}
+
+function measureDelta(
+  metric: BuiltinMetric,
+  delta: VersionSnapshot,
+  windowSeconds: number,
+): number | undefined {
+  if (metric === 'error-rate') return errorRate(delta);
+  if (metric === 'request-rate') return delta.total / windowSeconds;
+  const q = QUANTILES[metric];
+  return q === undefined ? undefined : histogramQuantile(q, delta.latency);
+}
