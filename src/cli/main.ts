@@ -63,7 +63,7 @@ function help(): string {
     'commands:',
     ...lines,
     '',
-    'Run "runway <command> --help" for its flags. Exit codes: 0 ok, 1 pipeline failed, 2 usage or config error.',
+    'Run "runway <command> --help" for its flags. Exit codes: 0 ok, 1 pipeline failed or gate denied, 2 usage or config error, 4 not allowed.',
     '',
   ].join('\n');
 }
