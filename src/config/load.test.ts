@@ -382,7 +382,7 @@ stages:
 `,
       5,
       15,
-      /unknown action "comitlint".* — expected one of: approval, commitlint, evidence, gate\/release/,
+      /unknown action "comitlint".* — expected one of: approval, commitlint, evidence, gate\/coverage, gate\/release, gate\/sarif, gate\/tests/,
     );
   });
 

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  checkCoverage,
+  COVERAGE_FORMATS,
+  formatPct,
+  parseCoverage,
+  type CoverageFormat,
+  type CoverageReport,
+  type PathMinimum,
+} from '../../gates/quality/coverage.ts';
+import type { Action, ActionResult, EvidenceValue } from '../action.ts';
+
+const PERCENT = { type: 'number', minimum: 0, maximum: 100 } as const;
+
+/**
+ * `uses: gate/coverage` — reads one coverage report (lcov, Cobertura or Istanbul summary), records
+ * `coverage.lines` (and branches/functions when measured) and fails the step with a table of every
+ * scope below its minimum: the total against `minimum` (default: the service tier's, 80/70/60) and
+ * each `paths:` floor.
+ */
+export const gateCoverage: Action = {
+  name: 'gate/coverage',
+  description: 'gate on line coverage: a total minimum (by service tier) and per-path floors',
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    oneOf: COVERAGE_FORMATS.map((format) => ({ required: [format] })),
+    properties: {
+      lcov: {
+        type: 'string',
+        minLength: 1,
+        description: 'lcov tracefile, relative to the working directory',
+      },
+      cobertura: { type: 'string', minLength: 1, description: 'Cobertura XML (coverage.py, scoverage, …)' },
+      istanbul: { type: 'string', minLength: 1, description: 'Istanbul coverage-summary.json' },
+      minimum: { ...PERCENT, description: 'minimum total line coverage (default by service tier)' },
+      paths: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'minimum'],
+          properties: {
+            path: { type: 'string', minLength: 1, description: 'path prefix, or a glob' },
+            minimum: PERCENT,
+          },
+        },
+      },
+    },
+  },
+  async run(ctx) {
+    const formats = COVERAGE_FORMATS.filter((f) => ctx.inputs[f] !== undefined);
+    const format: CoverageFormat | undefined = formats[0];
+    if (format === undefined || formats.length > 1)
+      return {
+        ok: false,
+        reason: `give exactly one of ${COVERAGE_FORMATS.join(', ')}; got ${formats.length}`,
+      };
+    const file = resolve(ctx.workingDirectory, String(ctx.inputs[format]));
+
+    // read and check the report
+    let report: CoverageReport;
+    let check: ReturnType<typeof checkCoverage>;
+    try {
+      report = parseCoverage(format, readFileSync(file, 'utf8'), file);
+      check = checkCoverage(report, {
+        ...(ctx.inputs['minimum'] !== undefined ? { minimum: ctx.inputs['minimum'] as number } : {}),
+        ...(ctx.run.pipeline.service?.tier !== undefined ? { tier: ctx.run.pipeline.service.tier } : {}),
+        ...(ctx.inputs['paths'] ? { paths: ctx.inputs['paths'] as PathMinimum[] } : {}),
+      });
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    const { total } = report;
+    ctx.log(
+      `${format} ${file}: lines ${formatPct(total.lines)}%${
+        total.branches !== undefined ? `, branches ${formatPct(total.branches)}%` : ''
+      }${total.functions !== undefined ? `, functions ${formatPct(total.functions)}%` : ''}`,
+    );
+    for (const line of check.table.split('\n')) ctx.log(line);
+
+    // record and decide
+    const evidence: Record<string, EvidenceValue> = { 'coverage.lines': round(total.lines) };
+    if (total.branches !== undefined) evidence['coverage.branches'] = round(total.branches);
+    if (total.functions !== undefined) evidence['coverage.functions'] = round(total.functions);
+    const result: ActionResult = { ok: check.ok, evidence };
+    if (!check.ok)
+      result.reason = `coverage below minimum: ${check.shortfalls
+        .map((s) =>
+          s.actual === undefined
+            ? `${s.scope} matched no files`
+            : `${s.scope} ${formatPct(s.actual)}% < ${formatPct(s.minimum)}%`,
+        )
+        .join('; ')}\n${check.table}`;
+    return result;
+  },
+};
+
+function round(value: number): number {
+  return Math.floor(value * 100 + 1e-9) / 100;
+}

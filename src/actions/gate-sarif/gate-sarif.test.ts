@@ -1,0 +1,211 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import type { ActionContext, ActionResult } from '../action.ts';
+import { gateSarif } from './gate-sarif.ts';
+
+const FIXTURES = new URL('../../../test/fixtures/sarif/', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'runway-gate-sarif-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the action with `inputs` in `dir`; only the fields the action reads are filled. */
+async function gate(
+  inputs: Record<string, unknown>,
+  dir = FIXTURES,
+): Promise<ActionResult & { log: string }> {
+  const lines: string[] = [];
+  const ctx = { inputs, workingDirectory: dir, root: dir, log: (l: string) => lines.push(l) };
+  const result = await gateSarif.run(ctx as unknown as ActionContext);
+  return { ...result, log: lines.join('\n') };
+}
+
+/** Writes a SARIF log with `high` error-level and `critical` 9.8-scored results into the scratch dir. */
+function synthetic(name: string, high: number, critical = 0): string {
+  const results = [
+    ...Array.from({ length: high }, (_, i) => ({ ruleId: `H${i}`, level: 'error' })),
+    ...Array.from({ length: critical }, () => ({ ruleId: 'C', properties: { 'security-severity': '9.8' } })),
+  ];
+  writeFileSync(
+    join(scratch, name),
+    JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'scanner' } }, results }] }),
+  );
+  return name;
+}
+
+describe('gate/sarif', () => {
+  it('passes trivy in production: four medium findings, evidence per severity', async () => {
+    const r = await gate({ files: 'trivy-alpine-310-image.sarif' });
+    assert.equal(r.ok, true, r.reason);
+    assert.deepEqual(r.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 0,
+      'sarif.medium': 4,
+      'sarif.low': 0,
+      'secrets.found': 0,
+    });
+    assert.match(r.log, /^Trivy +0 +0 +4 +0 +0 +0 +0$/m);
+    assert.match(
+      r.log,
+      /medium +CVE-2019-1549 {2}testdata\/fixtures\/images\/alpine-310\.tar\.gz:1 {2}\(Trivy/,
+    );
+  });
+
+  it('fails on the gitleaks secret and never logs its text', async () => {
+    const r = await gate({ files: ['gitleaks-simple.sarif'], environment: 'development' });
+    assert.equal(r.ok, false);
+    assert.equal(r.reason, 'security gate failed for development: secrets 1 exceeds the limit of 0');
+    assert.equal(r.evidence?.['secrets.found'], 1);
+    assert.match(r.log, /secret\/critical +test-rule {2}auth\.py:1 {2}\(gitleaks/);
+    assert.ok(!r.log.includes('a secret'), r.log);
+    assert.ok(!JSON.stringify(r).includes('a secret'));
+  });
+
+  it('never logs the snippets of a configured secret tool', async () => {
+    const r = await gate({
+      files: 'patternmatcher-*.sarif',
+      'secret-tools': ['Microsoft.CodeAnalysis.Sarif.PatternMatcher'],
+    });
+    assert.equal(r.reason, 'security gate failed for production: secrets 4 exceeds the limit of 0');
+    assert.ok(!/BEGIN RSA|MIIEog/.test(r.log), r.log);
+  });
+
+  it('passes an empty runs array and counts the accepted suppression as suppressed', async () => {
+    assert.equal((await gate({ files: 'gitleaks-empty-runs.sarif' })).ok, true);
+    const r = await gate({ files: 'patternmatcher-*.sarif', environment: 'development' });
+    assert.equal(r.ok, true, r.reason);
+    assert.deepEqual(r.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 3,
+      'sarif.medium': 1,
+      'sarif.low': 0,
+      'secrets.found': 0,
+    });
+    assert.match(r.log, /^Microsoft\.CodeAnalysis\.Sarif\.PatternMatcher +0 +3 +1 +0 +0 +1 +0$/m);
+  });
+
+  it('combines several files and tools in one table', async () => {
+    const r = await gate({ files: ['trivy-*.sarif', 'gitleaks-simple.sarif'], environment: 'staging' });
+    assert.equal(r.reason, 'security gate failed for staging: secrets 1 exceeds the limit of 0');
+    assert.match(r.log, /^2 SARIF file\(s\), 5 result\(s\), environment staging$/m);
+    assert.match(r.log, /^total +0 +0 +4 +0 +1$/m);
+  });
+
+  it('allows 5 high in staging and fails at 6, naming count and limit', async () => {
+    assert.equal(
+      (await gate({ files: synthetic('five.sarif', 5), environment: 'staging' }, scratch)).ok,
+      true,
+    );
+    const r = await gate({ files: synthetic('six.sarif', 6), environment: 'staging' }, scratch);
+    assert.equal(r.reason, 'security gate failed for staging: high 6 exceeds the limit of 5');
+    assert.equal(r.evidence?.['sarif.high'], 6);
+  });
+
+  it('allows 10 high in development, fails at 11, and production fails at 1', async () => {
+    assert.equal(
+      (await gate({ files: synthetic('ten.sarif', 10), environment: 'development' }, scratch)).ok,
+      true,
+    );
+    assert.equal(
+      (await gate({ files: synthetic('eleven.sarif', 11), environment: 'development' }, scratch)).ok,
+      false,
+    );
+    const r = await gate({ files: synthetic('one.sarif', 1) }, scratch);
+    assert.equal(r.reason, 'security gate failed for production: high 1 exceeds the limit of 0');
+  });
+
+  it('fails one critical in every environment, and limits override the defaults', async () => {
+    const file = synthetic('critical.sarif', 0, 1);
+    for (const environment of ['production', 'staging', 'development'])
+      assert.match(
+        (await gate({ files: file, environment }, scratch)).reason ?? '',
+        /critical 1 exceeds the limit of 0/,
+      );
+    assert.equal((await gate({ files: file, limits: { critical: 1 } }, scratch)).ok, true);
+    const r = await gate(
+      { files: synthetic('three.sarif', 3), environment: 'staging', limits: { high: 2, medium: 0 } },
+      scratch,
+    );
+    assert.equal(r.reason, 'security gate failed for staging: high 3 exceeds the limit of 2');
+  });
+
+  it('counts only new results in new-only mode', async () => {
+    const files = 'sarif-multitool-*.sarif';
+    const all = await gate({ files, limits: { high: 23, medium: 1 } });
+    assert.equal(all.reason, 'security gate failed for production: medium 2 exceeds the limit of 1');
+    assert.deepEqual(all.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 23,
+      'sarif.medium': 2,
+      'sarif.low': 5,
+      'secrets.found': 0,
+    });
+    const fresh = await gate({ files, 'new-only': true, limits: { high: 23, medium: 0 } });
+    assert.equal(fresh.ok, true, fresh.reason);
+    assert.deepEqual(fresh.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 23,
+      'sarif.medium': 0,
+      'sarif.low': 0,
+      'secrets.found': 0,
+    });
+    assert.match(fresh.log, /^SARIF Functional Testing +0 +23 +0 +0 +0 +0 +8$/m);
+  });
+
+  it('fails, naming the file, on a truncated, legacy or missing SARIF file, never passes', async () => {
+    const text = readFileSync(join(FIXTURES, 'gitleaks-empty-runs.sarif'), 'utf8');
+    writeFileSync(join(scratch, 'truncated.sarif'), text.slice(0, 60));
+    const truncated = await gate({ files: 'truncated.sarif' }, scratch);
+    assert.equal(truncated.ok, false);
+    assert.match(
+      truncated.reason ?? '',
+      /^invalid SARIF: \/.*\/truncated\.sarif: not valid JSON, truncated or corrupt/,
+    );
+    const legacy = await gate({ files: '*.sarif' });
+    assert.match(
+      legacy.reason ?? '',
+      /binskim-1\.5-prerelease-2\.0\.0-with-bom\.sarif: unsupported SARIF version "2\.0\.0"/,
+    );
+    const missing = await gate({ files: ['trivy-alpine-310-image.sarif', 'nope-*.sarif'] });
+    assert.equal(missing.ok, false);
+    assert.match(missing.reason ?? '', /^files: "nope-\*\.sarif" matched no file in /);
+  });
+
+  it('reads a BOM-prefixed 2.1.0 file', async () => {
+    copyFileSync(join(FIXTURES, 'trivy-alpine-310-image.sarif'), join(scratch, 'plain.sarif'));
+    writeFileSync(join(scratch, 'bom.sarif'), `\uFEFF${readFileSync(join(scratch, 'plain.sarif'), 'utf8')}`);
+    const r = await gate({ files: 'bom.sarif' }, scratch);
+    assert.equal(r.evidence?.['sarif.medium'], 4);
+  });
+
+  it('declares inputs that accept the documented shapes and reject typos', () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(gateSarif.inputs);
+    assert.ok(validate({ files: 'a.sarif' }));
+    assert.ok(
+      validate({
+        files: ['a.sarif', 'b/*.sarif'],
+        environment: 'staging',
+        'new-only': true,
+        limits: { high: 3, secrets: 0 },
+      }),
+    );
+    assert.ok(
+      validate({
+        files: 'a.sarif',
+        'secret-tools': ['gitleaks', 'trufflehog'],
+        'tool-severity': { semgrep: 'high' },
+      }),
+    );
+    for (const bad of [
+      {},
+      { files: [] },
+      { files: 'a', environment: 'prod' },
+      { files: 'a', limits: { hihg: 1 } },
+      { files: 'a', limits: { high: -1 } },
+      { files: 'a', 'tool-severity': { x: 'severe' } },
+    ])
+      assert.equal(validate(bad), false, JSON.stringify(bad));
+  });
+});
