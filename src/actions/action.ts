@@ -32,11 +32,23 @@ export interface ActionResult {
   evidence?: Record<string, EvidenceValue>;
 }
 
+/** What an action's load-time check may look at. */
+export interface InputCheckContext {
+  root: string;
+  windows: Record<string, unknown>;
+  roles: Record<string, string[]>;
+}
+
 /** A built-in `uses:` step. */
 export interface Action {
   readonly name: string;
   readonly description: string;
   /** JSON Schema of `with:`; checked when the pipeline is loaded. */
   readonly inputs: Record<string, unknown>;
+  /**
+   * Checks inputs against the rest of the pipeline when the file is loaded (names of windows,
+   * roles, files…); each problem names the input it is about. Optional.
+   */
+  check?(inputs: Record<string, unknown>, pipeline: InputCheckContext): { input: string; message: string }[];
   run(ctx: ActionContext): Promise<ActionResult>;
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
-import { systemClock } from '../engine/clock.ts';
+import { systemClock, type Clock } from '../engine/clock.ts';
 import type { EventFunnel } from '../engine/events.ts';
 import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
@@ -93,7 +93,11 @@ export function dataDirFor(cwd: string, url: string): string {
 
 /** Who is acting: `--as`, else git's user.email, else the OS user. The local CLI trusts the machine's user. */
 export function whoAmI(io: Io, flag: string | undefined): string {
-  if (flag) return flag;
+  if (flag !== undefined) {
+    if (flag.trim().length < 3)
+      throw new UsageError(`--as needs an identity such as an e-mail address, got "${flag}"`);
+    return flag;
+  }
   try {
     const email = execFileSync('git', ['config', 'user.email'], {
       cwd: io.cwd,
@@ -105,4 +109,27 @@ export function whoAmI(io: Io, flag: string | undefined): string {
     // no git identity: fall through
   }
   return io.env['USER'] ?? 'unknown';
+}
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** Reads a time flag: ISO 8601 with Z or an offset, a real calendar date; absent means now. */
+export function instantFlag(value: string | undefined, clock: Clock, flag: string): Date {
+  if (value === undefined) return clock.now();
+  const at = new Date(value);
+  const sameDay = ISO_WITH_OFFSET.test(value) && !Number.isNaN(at.getTime()) && sameCalendarDate(value, at);
+  if (!sameDay)
+    throw new UsageError(
+      `${flag} "${value}" is not an ISO 8601 time with Z or an offset, e.g. 2026-03-09T09:00:00Z`,
+    );
+  return at;
+}
+
+/** Rejects dates the Date parser rolls over (2026-02-30 → 03-02) by re-reading them in their own offset. */
+function sameCalendarDate(value: string, at: Date): boolean {
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(value);
+  const shift = offset
+    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
+    : 0;
+  return new Date(at.getTime() + shift).toISOString().slice(0, 10) === value.slice(0, 10);
 }

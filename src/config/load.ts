@@ -60,7 +60,7 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
   const config = value as PipelineConfig;
   const actions = opts.actions ?? ACTIONS;
   const semanticIssues = [
-    ...checkSemantics(config, positions, actions),
+    ...checkSemantics(config, positions, actions, root),
     ...windowIssues(config, positions),
     ...analysisIssues(config, positions),
   ];

@@ -1,4 +1,4 @@
-import type { Action } from '../actions/action.ts';
+import type { Action, InputCheckContext } from '../actions/action.ts';
 import type { ExpressionError } from '../engine/expressions.ts';
 import { compile, compileCondition, findTemplates } from '../engine/expressions.ts';
 import type { ConfigIssue } from './errors.ts';
@@ -13,7 +13,9 @@ export function checkSemantics(
   config: PipelineConfig,
   positions: PositionIndex,
   actions: ReadonlyMap<string, Action>,
+  root = '.',
 ): ConfigIssue[] {
+  const context: InputCheckContext = { root, windows: config.windows ?? {}, roles: config.roles ?? {} };
   const issues: ConfigIssue[] = [];
   const issue = (path: Path, message: string, key = false) =>
     issues.push({ ...positions.at(path, { key }), message });
@@ -75,7 +77,7 @@ export function checkSemantics(
         );
       }
     }
-    checkSteps(stage, base, reachable, actions, issues, positions);
+    checkSteps(stage, base, reachable, actions, issues, positions, context);
   }
   return issues;
 }
@@ -87,6 +89,7 @@ function checkSteps(
   actions: ReadonlyMap<string, Action>,
   issues: ConfigIssue[],
   positions: PositionIndex,
+  context: InputCheckContext,
 ): void {
   const issue = (path: Path, message: string, key = false) =>
     issues.push({ ...positions.at(path, { key }), message });
@@ -131,7 +134,13 @@ function checkSteps(
         checkExpression(part.expr, [...path, 'with', key], earlier, reachable, issues, positions);
       }
     }
-    issues.push(...schemaIssues(action.inputs, inputs, positions, [...path, 'with']));
+    const shape = schemaIssues(action.inputs, inputs, positions, [...path, 'with']);
+    issues.push(...shape);
+    if (shape.length === 0 && action.check) {
+      for (const problem of action.check(inputs, context)) {
+        issues.push({ ...positions.at([...path, 'with', problem.input]), message: problem.message });
+      }
+    }
   });
 }
 

@@ -53,9 +53,24 @@ test('the seed gate input is refused on a Saturday with the next opening, and al
 test('a P1 incident, opened by hand or by an Alertmanager webhook, blocks the gate until resolved', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'runway-incident-'));
   const gate = () =>
-    runway(['gate', 'evaluate', '--env', 'production', '--input', SEED_INPUT, '--at', TUESDAY, '--json'], {
-      cwd,
-    });
+    runway(
+      [
+        'gate',
+        'evaluate',
+        '--env',
+        'production',
+        '--input',
+        SEED_INPUT,
+        '--window',
+        'business-hours',
+        '--at',
+        TUESDAY,
+        '--json',
+      ],
+      {
+        cwd,
+      },
+    );
   assert.equal((await gate()).code, 0);
 
   const opened = await runway(
@@ -201,6 +216,11 @@ stages: { noop: { steps: [ { run: 'true' } ] } }
   assert.match(denied.stderr, /dev@example.com does not hold the release-manager role/);
   const vague = await runway([...grant, '--reason', 'because', '--as', 'rm@example.com'], { cwd: dir });
   assert.equal(vague.code, 2);
+  const reason = ['--reason', 'hotfix for the P1 checkout outage', '--as', 'rm@example.com'];
+  const empty = await runway([...grant, ...reason, '--rules', ','], { cwd: dir });
+  assert.match(empty.stderr, /--rules names no rule/);
+  const never = await runway([...grant, ...reason, '--rules', 'critical-cves'], { cwd: dir });
+  assert.match(never.stderr, /critical-cves cannot be overridden/);
   const granted = await runway(
     [...grant, '--reason', 'hotfix for the P1 checkout outage', '--as', 'rm@example.com', '--json'],
     { cwd: dir },
@@ -268,4 +288,38 @@ test('the in-flight rule refuses a rollout that would outlast the window, and sa
     outcome: string;
   };
   assert.equal(early.outcome, 'allow', 'a tier 1 rollout started at 15:25 ends at 15:56');
+});
+
+test('the gate fails closed: no window, a bad declared incident count, a rule-less policy', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'runway-closed-'));
+  const evaluate = (...extra: string[]) =>
+    runway(['gate', 'evaluate', '--env', 'production', '--at', TUESDAY, '--json', ...extra], { cwd });
+  const noWindow = JSON.parse((await evaluate('--input', SEED_INPUT)).stdout) as {
+    outcome: string;
+    violations: { rule: string; message: string }[];
+  };
+  assert.equal(noWindow.outcome, 'deny');
+  assert.match(
+    noWindow.violations.map((v) => v.message).join('\n'),
+    /rule window could not be evaluated: input\.window is missing/,
+  );
+
+  const seed = JSON.parse(readFileSync(SEED_INPUT, 'utf8')) as { slo: Record<string, unknown> };
+  for (const bad of ['3', -1, null]) {
+    seed.slo['active_p1_incidents'] = bad;
+    const file = join(cwd, 'bad.json');
+    writeFileSync(file, JSON.stringify(seed));
+    const res = JSON.parse((await evaluate('--input', file, '--window', 'business-hours')).stdout) as {
+      outcome: string;
+    };
+    assert.equal(res.outcome, 'deny', `active_p1_incidents ${JSON.stringify(bad)} must deny`);
+  }
+
+  writeFileSync(join(cwd, 'lenient.yaml'), 'name: lenient\n');
+  const lenient = await evaluate('--input', SEED_INPUT, '--policy', join(cwd, 'lenient.yaml'));
+  assert.equal(lenient.code, 2);
+  assert.match(lenient.stderr, /has no deny rules/);
+  const garbageTime = await runway(['gate', 'evaluate', '--env', 'production', '--at', '1'], { cwd });
+  assert.equal(garbageTime.code, 2);
+  assert.match(garbageTime.stderr, /--at "1" is not an ISO 8601 time/);
 });

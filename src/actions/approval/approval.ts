@@ -30,6 +30,30 @@ export const approval: Action = {
       'allow-self-approval': { type: 'boolean' },
     },
   },
+  check(inputs, pipeline) {
+    const roles = (inputs['roles'] as string[] | undefined) ?? [];
+    const unknown = roles.filter((r) => !pipeline.roles[r]);
+    if (unknown.length > 0) {
+      const known = Object.keys(pipeline.roles);
+      return [
+        {
+          input: 'roles',
+          message: `unknown role ${unknown.join(', ')} — expected one of: ${known.join(', ') || '(define roles: at the top of the file)'}`,
+        },
+      ];
+    }
+    const people = new Set(roles.flatMap((r) => (pipeline.roles[r] ?? []).map(identityOf)));
+    const required = Number(inputs['required'] ?? 1);
+    if (required > people.size) {
+      return [
+        {
+          input: 'required',
+          message: `${required} approvals are required but only ${people.size} people hold ${roles.join(' or ')}`,
+        },
+      ];
+    }
+    return [];
+  },
   async run(ctx): Promise<ActionResult> {
     const roles = ctx.inputs['roles'] as string[];
     const unknown = roles.filter((r) => !ctx.run.pipeline.roles[r]);

@@ -35,6 +35,30 @@ export const gateRelease: Action = {
       },
     },
   },
+  check(inputs, pipeline) {
+    const problems: { input: string; message: string }[] = [];
+    const window = inputs['window'] as string | undefined;
+    const names = [...Object.keys(presetCalendars()), ...Object.keys(pipeline.windows)];
+    if (window !== undefined && !names.includes(window)) {
+      problems.push({
+        input: 'window',
+        message: `unknown window "${window}" — expected one of: ${names.join(', ')}`,
+      });
+    }
+    const at = inputs['at'];
+    if (typeof at === 'string' && !at.includes('${{') && Number.isNaN(new Date(at).getTime())) {
+      problems.push({ input: 'at', message: `"${at}" is not an ISO 8601 time, e.g. 2026-11-24T10:00:00Z` });
+    }
+    const policy = inputs['policy'];
+    if (policy !== undefined) {
+      try {
+        policyFor(policy as PolicyRefConfig, pipeline.root);
+      } catch (err) {
+        problems.push({ input: 'policy', message: (err as Error).message });
+      }
+    }
+    return problems;
+  },
   async run(ctx) {
     const { pipeline } = ctx.run;
     const calendars = { ...presetCalendars(), ...parseWindows(pipeline.windows) };

@@ -8,7 +8,8 @@ import { parseWindows } from '../../gates/windows/parse.ts';
 import { presetCalendars } from '../../gates/windows/presets.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor } from '../setup.ts';
+import { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor } from '../setup.ts';
+import { systemClock } from '../../engine/clock.ts';
 
 const USAGE =
   'runway gate evaluate --env ENV [--input gate-input.json] [--at ISO-TIME] [--window NAME] ' +
@@ -34,9 +35,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     );
   }
   if (!values.env) throw new UsageError(`--env is required — usage: ${USAGE}`);
-  const at = values.at === undefined ? new Date() : new Date(values.at);
-  if (Number.isNaN(at.getTime()))
-    throw new UsageError(`--at "${values.at}" is not an ISO 8601 time, e.g. 2026-11-21T10:00:00Z`);
+  const at = instantFlag(values.at, systemClock, '--at');
   const tier = values.tier === undefined ? undefined : Number(values.tier);
   if (tier !== undefined && ![1, 2, 3].includes(tier))
     throw new UsageError(`--tier must be 1, 2 or 3, got "${values.tier}"`);

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { identityOf, rolesOf } from '../../actions/approval/eligibility.ts';
 import { loadPipeline } from '../../config/load.ts';
+import { DEFAULT_POLICY_DOCUMENT } from '../../gates/policy/default-policy.ts';
+import { ENVIRONMENTS } from '../../gates/policy/gate-input.ts';
 import { parseDuration } from '../../engine/duration.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
@@ -47,6 +49,34 @@ export async function run(args: string[], io: Io): Promise<number> {
       throw new UsageError(`--expires must be more than 0 and at most 24h, got ${values.expires}`);
     if ((values.reason ?? '').trim().length < 10)
       throw new UsageError('--reason must say why, in at least 10 characters');
+    if (!ENVIRONMENTS.includes(values.env as never)) {
+      throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, got "${values.env}"`);
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(values.service as string)) {
+      throw new UsageError(
+        `--service "${values.service}" is not a service name (letters, digits, "_" or "-")`,
+      );
+    }
+    const rules =
+      values.rules === undefined
+        ? []
+        : values.rules
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean);
+    if (values.rules !== undefined && rules.length === 0) {
+      throw new UsageError('--rules names no rule; leave it out to override every overridable rule');
+    }
+    const overridable = [...(DEFAULT_POLICY_DOCUMENT.deny ?? [])]
+      .filter((r) => r.overridable !== false)
+      .map((r) => r.name);
+    overridable.push('in-flight');
+    const bad = rules.filter((r) => !overridable.includes(r));
+    if (bad.length > 0) {
+      throw new UsageError(
+        `--rules: ${bad.join(', ')} cannot be overridden — overridable rules: ${overridable.join(', ')}`,
+      );
+    }
     const file = pipelineFile(io, values.file);
     if (!existsSync(file))
       throw new UsageError(

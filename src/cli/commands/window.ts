@@ -6,7 +6,7 @@ import { presetCalendars } from '../../gates/windows/presets.ts';
 import { canonicalTimeZone, describeLocal } from '../../gates/windows/zone.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../setup.ts';
+import { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile } from '../setup.ts';
 import { existsSync } from 'node:fs';
 import { loadPipeline } from '../../config/load.ts';
 
@@ -15,28 +15,6 @@ export type CalendarLookup = (io: Io, file: string | undefined) => Readonly<Reco
 
 const USAGE = 'runway window check|next NAME [-f runway.yaml] [--at ISO-TIME] [--tz ZONE] [--json]';
 const SUBCOMMANDS = ['check', 'next'];
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-function instantFlag(value: string | undefined, clock: Clock): Date {
-  if (value === undefined) return clock.now();
-  const at = new Date(value);
-  const sameDay = ISO_WITH_OFFSET.test(value) && !Number.isNaN(at.getTime()) && sameCalendarDate(value, at);
-  if (!sameDay)
-    throw new UsageError(
-      `--at "${value}" is not an ISO 8601 time with Z or an offset, e.g. 2026-03-09T09:00:00Z`,
-    );
-  return at;
-}
-
-/** Rejects dates the Date parser rolls over (2026-02-30 → 03-02) by re-reading them in their own offset. */
-function sameCalendarDate(value: string, at: Date): boolean {
-  const offset = /([+-])(\d{2}):(\d{2})$/.exec(value);
-  const shift = offset
-    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
-    : 0;
-  return new Date(at.getTime() + shift).toISOString().slice(0, 10) === value.slice(0, 10);
-}
-
 function calendarNamed(name: string | undefined, calendars: Readonly<Record<string, Calendar>>, tz?: string) {
   const names = Object.keys(calendars).join(', ');
   if (name === undefined) throw new UsageError(`a window name is needed — expected one of: ${names}`);
@@ -97,7 +75,7 @@ export function windowCommand(lookup: CalendarLookup, clock: Clock = systemClock
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}" — usage: ${USAGE}`);
     const calendar = calendarNamed(name, lookup(io, values.file), values.tz);
-    const at = instantFlag(values.at, clock);
+    const at = instantFlag(values.at, clock, '--at');
     const json = values.json ?? false;
     return sub === 'check' ? printCheck(io, calendar, at, json) : printNext(io, calendar, at, json);
   };

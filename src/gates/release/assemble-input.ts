@@ -10,7 +10,8 @@ export interface GateFacts {
   tier?: number;
   image?: string;
   evidence: Readonly<Record<string, EvidenceValue>>;
-  window: WindowCheck;
+  /** The window at the evaluation time; without one, only a declared `window` counts (missing denies). */
+  window?: WindowCheck;
   incidents: { p1: number; p2: number };
   /** Rollbacks of this service in the last 24 hours, when known. */
   rollbacksLast24h?: number;
@@ -57,23 +58,23 @@ export function assembleGateInput(facts: GateFacts): GateInput {
   if (typeof failed === 'number' && facts.evidence['gates.quality.unit_tests'] === undefined) {
     setPath(input, 'gates.quality.unit_tests', failed === 0 ? 'pass' : 'fail');
   }
-  input['window'] = {
-    open: facts.window.open,
-    ...(facts.window.reason ? { reason: facts.window.reason } : {}),
-  };
-  const declared = (key: string) => {
-    const v = getPath(input, `slo.${key}`);
-    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-  };
-  setPath(input, 'slo.active_p1_incidents', Math.max(declared('active_p1_incidents'), facts.incidents.p1));
-  setPath(input, 'slo.active_p2_incidents', Math.max(declared('active_p2_incidents'), facts.incidents.p2));
-  if (facts.rollbacksLast24h !== undefined) {
-    setPath(
-      input,
-      'slo.rollbacks_last_24h',
-      Math.max(declared('rollbacks_last_24h'), facts.rollbacksLast24h),
-    );
+  if (facts.window) {
+    input['window'] = {
+      open: facts.window.open,
+      ...(facts.window.reason ? { reason: facts.window.reason } : {}),
+    };
   }
+  // counts: the larger of declared and recorded; a declared value that is not a count stays, so it denies
+  const merge = (key: string, recorded: number) => {
+    const declared = getPath(input, `slo.${key}`);
+    if (declared === undefined) setPath(input, `slo.${key}`, recorded);
+    else if (typeof declared === 'number' && Number.isFinite(declared) && declared >= 0) {
+      setPath(input, `slo.${key}`, Math.max(declared, recorded));
+    }
+  };
+  merge('active_p1_incidents', facts.incidents.p1);
+  merge('active_p2_incidents', facts.incidents.p2);
+  if (facts.rollbacksLast24h !== undefined) merge('rollbacks_last_24h', facts.rollbacksLast24h);
   return input as GateInput;
 }
 

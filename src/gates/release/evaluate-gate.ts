@@ -37,7 +37,7 @@ export interface GateResult {
  * stores the decision before returning it. Any failure to decide is a deny (fail closed).
  */
 export async function evaluateGate(store: Store, req: GateRequest): Promise<GateResult> {
-  const window = req.calendar ? check(req.calendar, req.at) : { open: true };
+  const window = req.calendar ? check(req.calendar, req.at) : undefined;
   const open = req.service ? await store.incidents({ service: req.service, open: true }) : [];
   const input = assembleGateInput({
     ...(req.service !== undefined ? { service: req.service } : {}),
@@ -45,7 +45,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
     environment: req.environment,
     ...(req.tier !== undefined ? { tier: req.tier } : {}),
     evidence: req.evidence,
-    window,
+    ...(window ? { window } : {}),
     incidents: {
       p1: open.filter((i) => i.severity === 'P1').length,
       p2: open.filter((i) => i.severity === 'P2').length,
@@ -81,7 +81,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
     ...(decision.strategy !== undefined ? { strategy: decision.strategy } : {}),
     decision: {
       ...decision,
-      ...(window.until && !window.open ? { windowOpensAt: window.until.toISOString() } : {}),
+      ...(window?.until && !window.open ? { windowOpensAt: window.until.toISOString() } : {}),
     },
     input: stored,
     inputDigest: decision.inputDigest,
@@ -91,7 +91,7 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
     decision,
     decisionId,
     input: stored,
-    ...(!window.open && window.until ? { opensAt: window.until } : {}),
+    ...(window && !window.open && window.until ? { opensAt: window.until } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { CelPolicy, type PolicyDocument } from '../policy/cel-policy.ts';
 import { defaultPolicy } from '../policy/default-policy.ts';
 import { OpaHttpPolicy } from '../policy/opa-http.ts';
 import type { Policy } from '../policy/policy.ts';
+import { PRESETS } from '../../rollout/presets.ts';
 
 /** How a gate names its policy: the built-in `default`, a CEL policy file, or an OPA server. */
 export type PolicyRefConfig =
@@ -55,6 +56,22 @@ export function policyFor(ref: PolicyRefConfig | undefined, root: string): Polic
       throw new Error(`cannot read policy file ${ref.file}`);
     }
     const doc = parseYaml(text) as PolicyDocument;
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.deny) || doc.deny.length === 0) {
+      throw new Error(`policy file ${ref.file} has no deny rules; a policy that can never deny is refused`);
+    }
+    const known = Object.keys(PRESETS);
+    for (const [i, rule] of (doc.strategy ?? []).entries()) {
+      if (!known.includes(String(rule?.use))) {
+        throw new Error(
+          `policy file ${ref.file}: strategy[${i}].use "${rule?.use}" is not a rollout preset — expected one of: ${known.join(', ')}`,
+        );
+      }
+    }
+    if (doc.defaultStrategy !== undefined && !known.includes(doc.defaultStrategy)) {
+      throw new Error(
+        `policy file ${ref.file}: defaultStrategy "${doc.defaultStrategy}" is not a rollout preset — expected one of: ${known.join(', ')}`,
+      );
+    }
     return new CelPolicy(doc);
   }
   return new OpaHttpPolicy({
