@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
@@ -25,15 +26,35 @@ export function pipelineFile(io: Io, file: string | undefined): string {
   return resolve(io.cwd, file ?? 'runway.yaml');
 }
 
+/** The store's URL: `--store`, else RUNWAY_STORE, else beside the pipeline file. */
+function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
+  return flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
+}
+
+/** Whether the store already exists (read commands never create one). */
+export function storeExists(
+  io: Io,
+  flags: { store?: string | undefined; file?: string | undefined },
+): boolean {
+  const path = storeUrl(io, flags).replace(/^sqlite:/, '');
+  return path === ':memory:' || /^[a-z]+:\/\//i.test(path) || existsSync(resolve(io.cwd, path));
+}
+
 /** Opens the store: `--store`, else RUNWAY_STORE, else `.runway/runway.db` beside the pipeline file. */
 export function storeFor(
   io: Io,
   flags: { store?: string | undefined; file?: string | undefined },
+  opts: { existing?: boolean } = {},
 ): {
   store: Store;
   dataDir: string;
 } {
-  const url = flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
+  const url = storeUrl(io, flags);
+  if (opts.existing && !storeExists(io, flags)) {
+    throw new UsageError(
+      `no store at ${url.replace(/^sqlite:/, '')} — nothing has run here yet (or pass --store)`,
+    );
+  }
   let store: Store;
   try {
     store = openStore(url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { project, REPO, runDetail, runway, spawnRunway } from './helpers.ts';
@@ -21,21 +21,24 @@ test('help, version and unknown commands', async () => {
   assert.match(flag.stderr, /unknown flag --colour for "runway runs"/);
 });
 
-test('runs, logs, cancel and resume reject bad run ids without a stack trace', async () => {
+test('runs, logs, cancel and resume reject bad run ids without a stack trace, and create no store', async () => {
   const dir = project('version: 1\nstages: { a: { steps: [ { id: hello, run: echo hello world } ] } }\n');
-  for (const args of [
-    ['logs', '7'],
-    ['runs', '7'],
-    ['cancel', '7'],
-    ['resume', '7'],
-    ['logs', 'abc'],
-    ['logs'],
-  ]) {
+  const badIds = [['logs', '7'], ['runs', '7'], ['cancel', '7'], ['resume', '7'], ['logs', 'abc'], ['logs']];
+  for (const args of badIds) {
+    const res = await runway(args, { cwd: dir });
+    assert.equal(res.code, 2, args.join(' '));
+    assert.match(
+      res.stderr,
+      /^runway: (no store at .* — nothing has run here yet|"abc" is not a run id|a run id is needed)/,
+    );
+  }
+  assert.equal(existsSync(join(dir, '.runway')), false, 'read commands never create a store');
+  assert.equal((await runway(['run', '--message', 'chore: a'], { cwd: dir })).code, 0);
+  for (const args of badIds) {
     const res = await runway(args, { cwd: dir });
     assert.equal(res.code, 2, args.join(' '));
     assert.match(res.stderr, /^runway: (run 7 does not exist|"abc" is not a run id|a run id is needed)/);
   }
-  assert.equal((await runway(['run', '--message', 'chore: a'], { cwd: dir })).code, 0);
   const logs = await runway(['logs', '1', 'hello'], { cwd: dir });
   assert.equal(logs.stdout, 'hello world\n');
   const missing = await runway(['logs', '1', 'nope'], { cwd: dir });

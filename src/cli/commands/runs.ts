@@ -4,7 +4,7 @@ import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
 import { statusMark } from '../render/plain.ts';
-import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeExists, storeFor } from '../setup.ts';
 import { hostname } from 'node:os';
 
 /** `runway runs [RUN]`: lists runs, or shows one in full. */
@@ -18,7 +18,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a positive number, got "${values.limit}"`);
-  const { store } = storeFor(io, values);
+  if (positionals[0] === undefined && !storeExists(io, values)) {
+    io.out(values.json ? '[]\n' : 'no runs yet — start one with "runway run"\n');
+    return EXIT.ok;
+  }
+  const { store } = storeFor(io, values, { existing: true });
   try {
     if (positionals[0] !== undefined) {
       const id = runId(positionals[0], 'runway runs [RUN]');
