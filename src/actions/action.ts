@@ -22,6 +22,10 @@ export interface ActionContext {
   run: { id: number; pipeline: Pipeline };
   store: Store;
   clock: Clock;
+  /** Where the store keeps its files (runs, releases, the control plane's address). */
+  dataDir: string;
+  /** The runway process's environment (e.g. RUNWAY_SERVER); never passed to commands as is. */
+  hostEnv: Record<string, string | undefined>;
 }
 
 /** What an action produced. `ok: false` fails the step with `reason`. */
@@ -37,6 +41,10 @@ export interface InputCheckContext {
   root: string;
   windows: Record<string, unknown>;
   roles: Record<string, string[]>;
+  /** Names of the environments declared in the file. */
+  environments: string[];
+  /** Names of the analysis templates declared in the file. */
+  analysis: string[];
 }
 
 /** A built-in `uses:` step. */

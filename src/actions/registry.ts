@@ -1,15 +1,37 @@
 import type { Action } from './action.ts';
 import { approval } from './approval/approval.ts';
+import { attest } from './attest/attest.ts';
 import { commitlint } from './commitlint/commitlint.ts';
+import { deploy } from './deploy/deploy.ts';
 import { evidence } from './evidence/evidence.ts';
 import { gateCoverage } from './gate-coverage/gate-coverage.ts';
+import { gateLicenses } from './gate-licenses/gate-licenses.ts';
 import { gateRelease } from './gate-release/gate-release.ts';
 import { gateSarif } from './gate-sarif/gate-sarif.ts';
 import { gateTests } from './gate-tests/gate-tests.ts';
+import { rollout } from './rollout/rollout.ts';
+import { sbom } from './sbom/sbom.ts';
+import { scanSecrets } from './scan-secrets/scan-secrets.ts';
+import { verifyAttestation } from './verify-attestation/verify-attestation.ts';
 
 /** Every built-in action by its `uses:` name. */
 export const ACTIONS: ReadonlyMap<string, Action> = new Map(
-  [approval, commitlint, evidence, gateCoverage, gateRelease, gateSarif, gateTests].map((a) => [a.name, a]),
+  [
+    approval,
+    attest,
+    commitlint,
+    deploy,
+    evidence,
+    gateCoverage,
+    gateLicenses,
+    gateRelease,
+    gateSarif,
+    gateTests,
+    rollout,
+    sbom,
+    scanSecrets,
+    verifyAttestation,
+  ].map((a) => [a.name, a]),
 );
 
 /** The action named `name`, or an error that lists the valid names. */

@@ -72,6 +72,29 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway reject RUN --comment TEXT [--step STAGE/STEP] [--as EMAIL]',
     load: () => import('./commands/reject.ts'),
   },
+  serve: {
+    summary: 'run the control plane: API, rollout controller, and the data-plane agent',
+    usage:
+      'runway serve [--port N] [-f runway.yaml] [--store URL] [--prometheus URL] | serve status | serve stop',
+    load: () => import('./commands/serve.ts'),
+  },
+  rollout: {
+    summary: 'watch and steer rollouts: status, promote, pause, resume, abort, undo, retry, history',
+    usage:
+      'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N] [--watch] [--json]',
+    load: () => import('./commands/rollout.ts'),
+  },
+  fault: {
+    summary: "inject faults into a version's traffic (rollback rehearsals), or clear them",
+    usage:
+      'runway fault set|clear SERVICE --env ENV --version V [--error-ratio R] [--latency MS] [--abort-ratio R]',
+    load: () => import('./commands/fault.ts'),
+  },
+  keygen: {
+    summary: 'write an Ed25519 signing key pair for `uses: attest`',
+    usage: 'runway keygen [DIR] [--json]   (DIR defaults to ./keys)',
+    load: () => import('./commands/keygen.ts'),
+  },
   schema: {
     summary: 'print the JSON Schema of runway.yaml (for editor completion)',
     usage: 'runway schema',

@@ -63,9 +63,30 @@ export interface Pipeline {
   roles: Record<string, string[]>;
   /** Analysis templates as written (validated); `parseAnalysisTemplates` reads them. */
   analysis: Record<string, unknown>;
+  /** Where releases run, by environment name. */
+  environments: Record<string, Environment>;
   /** Stages in a topological order (every stage after its needs). */
   stages: Stage[];
 }
 
 /** The default number of stages that run at once. */
 export const DEFAULT_CONCURRENCY = 2;
+
+/** An environment's local target: how to run one instance of a release. */
+export interface LocalTarget {
+  kind: 'local';
+  command: string;
+  port: number;
+  previewPort?: number;
+  replicas: number;
+  env: EnvMap;
+  /** Absolute; the command runs here when the release has no artifact. */
+  workingDirectory: string;
+  readyTimeoutMs: number;
+}
+
+/** Where releases of the service run. */
+export interface Environment {
+  name: string;
+  target: LocalTarget;
+}

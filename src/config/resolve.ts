@@ -1,4 +1,5 @@
 import { parseDuration } from '../engine/duration.ts';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_CONCURRENCY, type Pipeline, type Readiness, type Stage, type Step } from './pipeline.ts';
 import type { Duration, PipelineConfig, ReadinessConfig, RetryConfig, StageConfig } from './schema.ts';
 import { assignStepIds } from './step-ids.ts';
@@ -57,6 +58,27 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     windows: config.windows ?? {},
     roles: config.roles ?? {},
     analysis: config.analysis ?? {},
+    environments: Object.fromEntries(
+      Object.entries(config.environments ?? {}).map(([name, e]) => [
+        name,
+        {
+          name,
+          target: {
+            kind: 'local' as const,
+            command: e.target.command,
+            port: e.target.port,
+            ...(e.target['preview-port'] === undefined ? {} : { previewPort: e.target['preview-port'] }),
+            replicas: e.target.replicas ?? 1,
+            env: e.target.env ?? {},
+            workingDirectory: resolvePath(
+              root,
+              e.target['working-directory'] ?? config.defaults?.['working-directory'] ?? '.',
+            ),
+            readyTimeoutMs: parseDuration(e.target['ready-timeout'] ?? '30s'),
+          },
+        },
+      ]),
+    ),
     stages,
   });
 }

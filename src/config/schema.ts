@@ -157,6 +157,56 @@ export const PIPELINE_SCHEMA = {
       description:
         'analysis templates by name (Argo Rollouts AnalysisTemplate metrics: provider, successCondition, …)',
     },
+    environments: {
+      type: 'object',
+      description: 'where releases run (staging, production…): the target that runs instances',
+      propertyNames: identifier,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['target'],
+        properties: {
+          target: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['kind', 'command', 'port'],
+            properties: {
+              kind: { const: 'local', description: 'local: the built-in data plane on this machine' },
+              command: {
+                type: 'string',
+                minLength: 1,
+                description: 'starts one instance; it must listen on 127.0.0.1:$PORT',
+              },
+              port: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 65535,
+                description: "the environment's public port (the weighted router listens here)",
+              },
+              'preview-port': {
+                type: 'integer',
+                minimum: 1,
+                maximum: 65535,
+                description: 'blue-green preview port',
+              },
+              replicas: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 32,
+                description: 'instances per version (default 1)',
+              },
+              env: envMap,
+              'working-directory': {
+                type: 'string',
+                minLength: 1,
+                description: 'where the command runs when the release has no artifact',
+              },
+              'ready-timeout': duration,
+            },
+          },
+        },
+      },
+    },
     roles: {
       type: 'object',
       description: 'who may approve: role name → identities (e-mail addresses)',
@@ -215,6 +265,19 @@ export interface StageConfig extends Common {
   steps: StepConfig[];
 }
 
+export interface EnvironmentConfig {
+  target: {
+    kind: 'local';
+    command: string;
+    port: number;
+    'preview-port'?: number;
+    replicas?: number;
+    env?: EnvMap;
+    'working-directory'?: string;
+    'ready-timeout'?: Duration;
+  };
+}
+
 export interface PipelineConfig {
   version: 1;
   name?: string;
@@ -227,6 +290,7 @@ export interface PipelineConfig {
   /** Deployment-window calendars by name, checked by parseWindows. */
   windows?: Record<string, unknown>;
   roles?: Record<string, string[]>;
+  environments?: Record<string, EnvironmentConfig>;
   /** Analysis templates, checked by parseAnalysisTemplates. */
   analysis?: Record<string, unknown>;
   stages: Record<string, StageConfig>;

@@ -15,7 +15,13 @@ export function checkSemantics(
   actions: ReadonlyMap<string, Action>,
   root = '.',
 ): ConfigIssue[] {
-  const context: InputCheckContext = { root, windows: config.windows ?? {}, roles: config.roles ?? {} };
+  const context: InputCheckContext = {
+    root,
+    windows: config.windows ?? {},
+    roles: config.roles ?? {},
+    environments: Object.keys(config.environments ?? {}),
+    analysis: Object.keys(config.analysis ?? {}),
+  };
   const issues: ConfigIssue[] = [];
   const issue = (path: Path, message: string, key = false) =>
     issues.push({ ...positions.at(path, { key }), message });

@@ -190,6 +190,8 @@ async function attempt(
         run: { id: ctx.run.id, pipeline: ctx.pipeline },
         store: ctx.kit.deps.store,
         clock: ctx.kit.deps.clock,
+        dataDir: ctx.kit.deps.dataDir,
+        hostEnv: ctx.kit.deps.hostEnv ?? {},
       });
       return {
         ok: result.ok,

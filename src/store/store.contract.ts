@@ -2,6 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../engine/run-context.ts';
+import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
+import { tier2 } from '../rollout/presets.ts';
+import { newRollout } from '../rollout/state.ts';
+import type { RolloutState } from '../rollout/state.ts';
 import type { EvidenceRecord, NewRun, RunOwner, StageRecord, StepRecord, Store } from './store.ts';
 
 /** A small resolved pipeline, as a run stores it. */
@@ -16,6 +20,7 @@ export const CONTRACT_PIPELINE: Pipeline = {
   windows: {},
   roles: {},
   analysis: {},
+  environments: {},
   service: { name: 'checkout-api', tier: 2, health: '/health' },
   stages: [
     {
@@ -639,5 +644,131 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.deepEqual(history.find((o) => o.id === window)?.rules, ['window']);
       }),
     );
+
+    it(
+      'saveDeployment persists environment, rollout and consumed commands together',
+      withStore(async (store) => {
+        const env = contractEnvironment();
+        const rollout = contractRollout('r1', 'progressing');
+        await store.saveDeployment({ environment: env, rollout, at: t(1) });
+        assert.deepEqual(await store.getEnvironment('checkout-api', 'production'), env);
+        assert.equal(await store.getEnvironment('checkout-api', 'staging'), undefined);
+        assert.deepEqual(await store.getRollout('r1'), rollout);
+        assert.deepEqual(await store.rolloutByKey('run-1/canary/rollout'), rollout);
+        const first = await store.addRolloutCommand({
+          rolloutId: 'r1',
+          command: 'promote',
+          by: 'a',
+          at: t(2),
+        });
+        const second = await store.addRolloutCommand({
+          rolloutId: 'r1',
+          command: 'abort',
+          by: 'b',
+          at: t(3),
+        });
+        assert.deepEqual(
+          (await store.pendingRolloutCommands('r1')).map((c) => c.command),
+          ['promote', 'abort'],
+        );
+        await store.saveDeployment({
+          rollout: contractRollout('r1', 'rolled-back'),
+          consumed: [{ id: first, error: 'nothing is paused' }, { id: second }],
+          at: t(4),
+        });
+        assert.deepEqual(await store.pendingRolloutCommands('r1'), []);
+        assert.equal((await store.getRolloutCommand(first))?.error, 'nothing is paused');
+        assert.equal((await store.getRolloutCommand(second))?.consumedAt, t(4));
+        assert.equal((await store.getRollout('r1'))?.state.phase, 'rolled-back');
+        assert.deepEqual(await store.rollouts({ active: true }), []);
+        await store.saveDeployment({ rollout: contractRollout('r2', 'paused'), at: t(5) });
+        assert.deepEqual(
+          (await store.rollouts({ service: 'checkout-api' })).map((r) => r.id),
+          ['r2', 'r1'],
+        );
+        assert.deepEqual(
+          (await store.rollouts({ active: true })).map((r) => r.id),
+          ['r2'],
+        );
+        assert.equal((await store.environments()).length, 1);
+      }),
+    );
+
+    it(
+      'analysis runs are saved, loaded and listed while unfinished',
+      withStore(async (store) => {
+        await store.saveAnalysisRun('r1#1/step-1', 'r1', { measurements: [1] }, false);
+        await store.saveAnalysisRun('r1#1/step-3', 'r1', { measurements: [] }, true);
+        assert.deepEqual(await store.loadAnalysisRun('r1#1/step-1'), { measurements: [1] });
+        assert.equal(await store.loadAnalysisRun('nope'), undefined);
+        assert.deepEqual(
+          (await store.activeAnalysisRuns('r1')).map((r) => r.runId),
+          ['r1#1/step-1'],
+        );
+        await store.saveAnalysisRun('r1#1/step-1', 'r1', { measurements: [1, 2] }, true);
+        assert.deepEqual(await store.activeAnalysisRuns(), []);
+      }),
+    );
   });
+}
+
+function contractEnvironment(): EnvironmentRecord {
+  const release = {
+    version: 'v1',
+    revision: 1,
+    command: 'node server.js',
+    cwd: '/srv/releases/v1',
+    env: { MODE: 'prod' },
+    replicas: 2,
+    health: '/health',
+  };
+  return {
+    service: 'checkout-api',
+    environment: 'production',
+    port: 4000,
+    stable: release,
+    running: { v1: release },
+    weights: { v1: 1000 },
+    revisions: {
+      service: 'checkout-api',
+      environment: 'production',
+      limit: 10,
+      revisions: [{ number: 1, version: 'v1', recordedAt: t(0) }],
+    },
+    releases: { v1: release },
+    updatedAt: t(1),
+  };
+}
+
+function contractRollout(id: string, phase: RolloutState['phase']): RolloutRecord {
+  const stable = contractEnvironment().stable!;
+  const canary = { ...stable, version: 'v2', revision: 2, cwd: '/srv/releases/v2' };
+  const state = {
+    ...newRollout(
+      {
+        id,
+        service: 'checkout-api',
+        environment: 'production',
+        stable: { version: 'v1', revision: 1 },
+        canary: { version: 'v2', revision: 2 },
+        strategy: tier2(),
+        replicas: 2,
+      },
+      new Date(t(1)),
+    ),
+    phase,
+  };
+  return {
+    id,
+    service: 'checkout-api',
+    environment: 'production',
+    state,
+    canary,
+    stable,
+    analysis: { 'health-check': { metrics: [] } },
+    args: { service: 'checkout-api' },
+    ...(id === 'r1' ? { key: 'run-1/canary/rollout' } : {}),
+    createdAt: id === 'r1' ? t(1) : t(5),
+    updatedAt: t(1),
+  };
 }

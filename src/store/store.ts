@@ -1,6 +1,7 @@
 import type { EvidenceValue } from '../actions/action.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../engine/run-context.ts';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../deploy/records.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -191,5 +192,39 @@ export interface Store {
     environment?: string;
     activeAt?: string;
   }): Promise<OverrideRecord[]>;
+  /** The desired state of a service in an environment, if it was ever deployed. */
+  getEnvironment(service: string, environment: string): Promise<EnvironmentRecord | undefined>;
+  /** Every environment record, for a control plane that starts and converges the data plane. */
+  environments(): Promise<EnvironmentRecord[]>;
+  /**
+   * Persists a controller decision in one transaction: the environment, the rollout, and the
+   * commands it consumed (with the reason one was refused).
+   */
+  saveDeployment(change: {
+    environment?: EnvironmentRecord;
+    rollout?: RolloutRecord;
+    consumed?: { id: number; error?: string }[];
+    at: string;
+  }): Promise<void>;
+  getRollout(id: string): Promise<RolloutRecord | undefined>;
+  /** The rollout created for an idempotency key (a run's step), if any. */
+  rolloutByKey(key: string): Promise<RolloutRecord | undefined>;
+  /** Rollouts, newest first; `active` keeps those not finished. */
+  rollouts(filter?: {
+    service?: string;
+    environment?: string;
+    active?: boolean;
+    limit?: number;
+  }): Promise<RolloutRecord[]>;
+  /** Queues a command for a rollout; returns its id. */
+  addRolloutCommand(c: { rolloutId: string; command: string; by: string; at: string }): Promise<number>;
+  /** Commands not consumed yet, oldest first. */
+  pendingRolloutCommands(rolloutId: string): Promise<RolloutCommandRecord[]>;
+  getRolloutCommand(id: number): Promise<RolloutCommandRecord | undefined>;
+  /** Persists an analysis run's state (before a measurement counts). */
+  saveAnalysisRun(runId: string, rolloutId: string, state: unknown, finished: boolean): Promise<void>;
+  loadAnalysisRun(runId: string): Promise<unknown>;
+  /** Analysis runs not finished, for a restarted control plane. */
+  activeAnalysisRuns(rolloutId?: string): Promise<{ runId: string; rolloutId: string; state: unknown }[]>;
   close(): Promise<void>;
 }

@@ -3,13 +3,14 @@ import { EXPOSITION_CONTENT_TYPE, familyHeader, formatLabels, formatValue } from
 import { DEFAULT_BUCKETS, Histogram, validateBuckets } from './histogram.ts';
 import type { VersionSnapshot } from './version-snapshot.ts';
 
-/** The counter the seeds' PromQL reads: `http_requests_total{service,version,code}`. */
+/** The counter the seeds' PromQL reads: `http_requests_total{service,version,code[,environment]}`. */
 export const REQUESTS_TOTAL = 'http_requests_total';
-/** The histogram the seeds' PromQL reads: `http_request_duration_seconds_bucket{service,version,le}`. */
+/** The histogram the seeds' PromQL reads: `http_request_duration_seconds_bucket{service,version,le[,environment]}`. */
 export const REQUEST_DURATION = 'http_request_duration_seconds';
 
 interface Series {
   readonly service: string;
+  readonly environment: string | undefined;
   readonly version: string;
   readonly codes: Map<number, number>;
   readonly latency: Histogram;
@@ -25,24 +26,29 @@ export class RequestMetrics {
     this.#buckets = validateBuckets(buckets);
   }
 
-  /** Counts one request of `version` of `service` that ended with `code` after `seconds`. */
-  record(service: string, version: string, code: number, seconds: number): void {
+  /**
+   * Counts one request of `version` of `service` that ended with `code` after `seconds`; `environment`,
+   * when given, becomes a label of its own (staging and production may run the same versions).
+   */
+  record(service: string, version: string, code: number, seconds: number, environment?: string): void {
     let versions = this.#series.get(service);
     if (!versions) this.#series.set(service, (versions = new Map()));
-    let s = versions.get(version);
+    const key = environment === undefined ? version : `${version}\u0000${environment}`;
+    let s = versions.get(key);
     if (!s) {
-      s = { service, version, codes: new Map(), latency: new Histogram(this.#buckets) };
-      versions.set(version, s);
+      s = { service, environment, version, codes: new Map(), latency: new Histogram(this.#buckets) };
+      versions.set(key, s);
     }
     s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
     s.latency.observe(seconds);
   }
 
-  /** Raw counts per service and version, sorted; optionally only those of `service`. */
-  snapshot(service?: string): readonly VersionSnapshot[] {
+  /** Raw counts per service (and environment) and version, sorted; optionally only those of `service` and `environment`. */
+  snapshot(service?: string, environment?: string): readonly VersionSnapshot[] {
     return Object.freeze(
       this.#sorted()
         .filter((s) => service === undefined || s.service === service)
+        .filter((s) => environment === undefined || s.environment === environment)
         .map((s) => {
           const codes: Record<string, number> = {};
           let total = 0;
@@ -53,7 +59,16 @@ export class RequestMetrics {
             if (code >= 500 && code <= 599) errors += n;
           }
           const latency = s.latency.snapshot();
-          return Object.freeze({ service: s.service, version: s.version, total, errors, codes, latency });
+          const env = s.environment === undefined ? {} : { environment: s.environment };
+          return Object.freeze({
+            service: s.service,
+            ...env,
+            version: s.version,
+            total,
+            errors,
+            codes,
+            latency,
+          });
         }),
     );
   }
@@ -68,6 +83,7 @@ export class RequestMetrics {
           ['service', s.service],
           ['version', s.version],
           ['code', String(code)],
+          ...extra(s),
         ]);
         out += `${REQUESTS_TOTAL}${labels} ${n}\n`;
       }
@@ -81,10 +97,11 @@ export class RequestMetrics {
       ];
       h.cumulative.forEach((c, i) => {
         const le = formatValue(i < h.bounds.length ? (h.bounds[i] as number) : Infinity);
-        out += `${REQUEST_DURATION}_bucket${formatLabels([...base, ['le', le]])} ${c}\n`;
+        out += `${REQUEST_DURATION}_bucket${formatLabels([...base, ['le', le], ...extra(s)])} ${c}\n`;
       });
-      out += `${REQUEST_DURATION}_sum${formatLabels(base)} ${formatValue(h.sum)}\n`;
-      out += `${REQUEST_DURATION}_count${formatLabels(base)} ${h.count}\n`;
+      const labels = formatLabels([...base, ...extra(s)]);
+      out += `${REQUEST_DURATION}_sum${labels} ${formatValue(h.sum)}\n`;
+      out += `${REQUEST_DURATION}_count${labels} ${h.count}\n`;
     }
     return out;
   }
@@ -106,8 +123,18 @@ export class RequestMetrics {
   #sorted(): Series[] {
     const all: Series[] = [];
     for (const versions of this.#series.values()) all.push(...versions.values());
-    return all.sort((a, b) => cmp(a.service, b.service) || cmp(a.version, b.version));
+    return all.sort(
+      (a, b) =>
+        cmp(a.service, b.service) ||
+        cmp(a.environment ?? '', b.environment ?? '') ||
+        cmp(a.version, b.version),
+    );
   }
+}
+
+/** The labels after the seeds' ones: `environment`, when the series has one. */
+function extra(s: Series): [string, string][] {
+  return s.environment === undefined ? [] : [['environment', s.environment]];
 }
 
 function cmp(a: string, b: string): number {

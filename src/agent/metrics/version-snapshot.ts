@@ -3,6 +3,8 @@ import type { HistogramSnapshot } from './histogram.ts';
 /** Raw counts of one version of one service, what the built-in analysis provider reads instead of Prometheus. */
 export interface VersionSnapshot {
   readonly service: string;
+  /** Present when the requests were recorded with an environment. */
+  readonly environment?: string;
   readonly version: string;
   /** Every request answered (or aborted) on this version. */
   readonly total: number;
@@ -15,17 +17,18 @@ export interface VersionSnapshot {
 
 /**
  * What happened between two snapshots of the same metrics: counters of `later` minus `earlier`, per
- * service and version. Counters only grow, so this is the window an analysis judges (like PromQL's
+ * service, environment and version. Counters only grow, so this is the window an analysis judges (like PromQL's
  * `increase`); a series missing from `earlier` counts from zero.
  */
 export function deltaSnapshots(
   later: readonly VersionSnapshot[],
   earlier: readonly VersionSnapshot[],
 ): readonly VersionSnapshot[] {
-  const before = new Map(earlier.map((s) => [`${s.service}\u0000${s.version}`, s]));
+  const id = (s: VersionSnapshot) => `${s.service}\u0000${s.environment ?? ''}\u0000${s.version}`;
+  const before = new Map(earlier.map((s) => [id(s), s]));
   return Object.freeze(
     later.map((now) => {
-      const then = before.get(`${now.service}\u0000${now.version}`);
+      const then = before.get(id(now));
       if (!then) return now;
       const codes: Record<string, number> = {};
       for (const [code, n] of Object.entries(now.codes)) {
@@ -34,6 +37,7 @@ export function deltaSnapshots(
       }
       return Object.freeze({
         service: now.service,
+        ...(now.environment === undefined ? {} : { environment: now.environment }),
         version: now.version,
         total: now.total - then.total,
         errors: now.errors - then.errors,

@@ -12,6 +12,8 @@ export const CLIENT_CLOSED = 499;
 export interface ProxyContext {
   readonly pool: BackendPool;
   readonly metrics: RequestMetrics;
+  /** The `environment` label of every request recorded, if any. */
+  readonly environment?: string | undefined;
 }
 
 /**
@@ -100,6 +102,7 @@ export class ProxiedRequest implements ExchangeOwner {
       this.#backend.version,
       code,
       (performance.now() - this.#started) / 1000,
+      this.#ctx.environment,
     );
   };
 }

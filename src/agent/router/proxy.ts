@@ -29,6 +29,8 @@ export interface ProxyOptions {
   readonly metricsPath?: string;
   /** Name of the debug header carrying the version, when the routes enable it. */
   readonly versionHeader?: string;
+  /** Recorded as the `environment` label of this proxy's metrics (when one service runs in several). */
+  readonly environment?: string;
 }
 
 const FORWARD: FaultDecision = { delayMs: 0, outcome: 'forward' };
@@ -47,6 +49,7 @@ export class WeightedProxy {
   readonly #metricsPath: string | undefined;
   readonly #versionHeader: string;
   readonly #context: ProxyContext;
+  readonly #environment: string | undefined;
   #table: RouteTable | undefined;
 
   /** Checks the options and the initial routes; throws on bad ones, never later per request. */
@@ -64,7 +67,8 @@ export class WeightedProxy {
     this.#random = options.random ?? Math.random;
     this.#metricsPath = options.metricsPath;
     this.#versionHeader = versionHeader;
-    this.#context = { pool: this.#pool, metrics: this.metrics };
+    this.#environment = options.environment;
+    this.#context = { pool: this.#pool, metrics: this.metrics, environment: options.environment };
     if (options.routes !== undefined) this.setRoutes(options.routes);
     this.#server = createServer(this.#onRequest);
     this.#server.on('upgrade', this.#onUpgrade);
@@ -91,7 +95,13 @@ export class WeightedProxy {
     return routes;
   }
 
-  /** The routes in force, or undefined before the first setRoutes. */
+  /** Takes every route away: requests get 503 `no routes` until the next setRoutes; pools drain and close. */
+  clearRoutes(): void {
+    this.#table = undefined;
+    this.#pool.retainOnly(new Set());
+  }
+
+  /** The routes in force, or undefined before the first setRoutes (or after clearRoutes). */
   getRoutes(): Routes | undefined {
     return this.#table?.routes;
   }
@@ -171,7 +181,7 @@ export class WeightedProxy {
     const { version, pool } = table.choose(req, this.#random);
     const service = table.routes.service;
     const record = (code: number) =>
-      this.metrics.record(service, version, code, (performance.now() - started) / 1000);
+      this.metrics.record(service, version, code, (performance.now() - started) / 1000, this.#environment);
     const extraHeaderLine = table.routes.addVersionHeader ? `${this.#versionHeader}: ${version}` : undefined;
     const faults = this.#faults.get(version);
     const decision = faults ? decideFault(faults, this.#random) : FORWARD;

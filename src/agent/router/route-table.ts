@@ -17,33 +17,41 @@ interface CompiledRule {
   /** Lowercased for headers. */
   readonly name: string;
   readonly value: string;
-  readonly backend: RoutedBackend;
+  /** The addresses of the rule's version, one drawn evenly when there are several. */
+  readonly backends: readonly RoutedBackend[];
 }
 
 /** Validated routes compiled for the hot path; immutable, so swapping the table is one assignment. */
 export class RouteTable {
   readonly routes: Routes;
+  /** One per address: a backend with replicas gives one per replica, sharing its weight evenly. */
   readonly backends: readonly RoutedBackend[];
   readonly #picker: WeightedPicker;
   readonly #rules: readonly CompiledRule[];
 
-  /** Binds each backend of `routes` (already validated) to its pool in `pool`. */
+  /** Binds each address of `routes` (already validated) to its pool in `pool`. */
   constructor(routes: Routes, pool: BackendPool, versionHeaderName: string) {
     this.routes = routes;
-    this.backends = routes.backends.map((b) => ({
-      version: b.version,
-      pool: pool.entry(b.target),
-      versionHeader: routes.addVersionHeader
+    const backends: RoutedBackend[] = [];
+    const weights: number[] = [];
+    const byVersion = new Map<string, RoutedBackend[]>();
+    for (const b of routes.backends) {
+      const versionHeader = routes.addVersionHeader
         ? Object.freeze([versionHeaderName, b.version] as const)
-        : undefined,
-    }));
-    this.#picker = new WeightedPicker(routes.backends.map((b) => b.weight));
-    const byVersion = new Map(this.backends.map((b) => [b.version, b]));
+        : undefined;
+      const targets = [b.target, ...(b.replicas ?? [])];
+      const routed = targets.map((t) => ({ version: b.version, pool: pool.entry(t), versionHeader }));
+      targets.forEach((_, i) => weights.push(evenShare(b.weight, targets.length, i)));
+      backends.push(...routed);
+      byVersion.set(b.version, routed);
+    }
+    this.backends = backends;
+    this.#picker = new WeightedPicker(weights);
     this.#rules = (routes.match ?? []).map((r) => {
       const kind = r.header ? 'header' : 'cookie';
       const pair = (r.header ?? r.cookie) as { name: string; value: string };
       const name = kind === 'header' ? pair.name.toLowerCase() : pair.name;
-      return { kind, name, value: pair.value, backend: byVersion.get(r.version) as RoutedBackend };
+      return { kind, name, value: pair.value, backends: byVersion.get(r.version) as RoutedBackend[] };
     });
   }
 
@@ -52,8 +60,13 @@ export class RouteTable {
     for (const rule of this.#rules) {
       const headers = req.headers;
       const actual = rule.kind === 'header' ? headers[rule.name] : cookieValue(headers.cookie, rule.name);
-      if (actual === rule.value || (Array.isArray(actual) && actual.includes(rule.value)))
-        return rule.backend;
+      if (actual === rule.value || (Array.isArray(actual) && actual.includes(rule.value))) {
+        const { backends } = rule;
+        if (backends.length === 1) return backends[0] as RoutedBackend;
+        return backends[
+          Math.min(backends.length - 1, Math.floor(random() * backends.length))
+        ] as RoutedBackend;
+      }
     }
     return this.backends[this.#picker.pick(random())] as RoutedBackend;
   }
@@ -62,4 +75,9 @@ export class RouteTable {
   targets(): Set<string> {
     return new Set(this.backends.map((b) => b.pool.target));
   }
+}
+
+/** Share `i` of `weight` split over `n`: the remainder goes to the first ones, so the shares sum to it. */
+function evenShare(weight: number, n: number, i: number): number {
+  return Math.floor(weight / n) + (i < weight % n ? 1 : 0);
 }

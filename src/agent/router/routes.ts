@@ -8,6 +8,8 @@ export interface Backend {
   readonly target: string;
   /** Share of the traffic in per-mille (0..1000). */
   readonly weight: number;
+  /** More addresses of the same version (its other replicas); the weight is split evenly across all. */
+  readonly replicas?: readonly string[];
 }
 
 /** Sends a request to `version` when its header or cookie equals `value`, whatever the weights say. */
@@ -87,9 +89,10 @@ function backendsOf(value: unknown, problems: string[]): Backend[] {
   let weightsValid = true;
   value.forEach((item, i) => {
     const where = `backends[${i}]`;
-    const b = record(item, where, problems, ['version', 'target', 'weight']);
+    const b = record(item, where, problems, ['version', 'target', 'weight'], ['replicas']);
     if (!b) return;
     const { version, target, weight } = b;
+    const replicas = b.replicas === undefined ? undefined : replicasOf(b.replicas, target, where, problems);
     if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
       problems.push(`${where}.version must match ${VERSION_PATTERN.source}, got ${show(version)}`);
     } else if (seen.has(version)) {
@@ -108,12 +111,34 @@ function backendsOf(value: unknown, problems: string[]): Backend[] {
     } else {
       sum += weight;
     }
-    out.push({ version: version as string, target: target as string, weight: weight as number });
+    out.push({
+      version: version as string,
+      target: target as string,
+      weight: weight as number,
+      ...(replicas ? { replicas: Object.freeze(replicas) } : {}),
+    });
   });
   if (weightsValid && out.length === value.length && sum !== WEIGHT_TOTAL) {
     problems.push(`backend weights must sum to ${WEIGHT_TOTAL} (per-mille), got ${sum}`);
   }
   return out;
+}
+
+function replicasOf(value: unknown, target: unknown, where: string, problems: string[]): string[] {
+  if (!Array.isArray(value)) {
+    problems.push(`${where}.replicas must be a list of "host:port", got ${show(value)}`);
+    return [];
+  }
+  const seen = new Set([target]);
+  value.forEach((r, j) => {
+    if (typeof r !== 'string' || !parseTarget(r)) {
+      problems.push(`${where}.replicas[${j}] must be "host:port" with a port in 1..65535, got ${show(r)}`);
+    } else if (seen.has(r)) {
+      problems.push(`${where}.replicas[${j}] "${r}" appears more than once`);
+    }
+    seen.add(r);
+  });
+  return value as string[];
 }
 
 function rulesOf(value: unknown, versions: ReadonlySet<string>, problems: string[]): MatchRule[] {
@@ -154,13 +179,15 @@ function record(
   where: string,
   problems: string[],
   keys: readonly string[],
+  optional: readonly string[] = [],
 ): Record<string, unknown> | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     problems.push(`${where} must be an object, got ${show(value)}`);
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) problems.push(`${where} has unknown key "${key}" (expected ${keys.join(', ')})`);
+    if (!keys.includes(key) && !optional.includes(key))
+      problems.push(`${where} has unknown key "${key}" (expected ${keys.join(', ')})`);
   }
   return value as Record<string, unknown>;
 }

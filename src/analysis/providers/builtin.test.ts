@@ -185,4 +185,30 @@ describe('BuiltinProvider over a real RequestMetrics', () => {
   it('refuses to be built without a snapshot source', () => {
     assert.throws(() => new BuiltinProvider({} as never), ProviderConfigError);
   });
+
+  it('args.environment picks the environment when the router labels requests with one', async () => {
+    const { metrics, measure } = setup();
+    const record = (env: string, n: number, errors: number) => {
+      for (let i = 0; i < n; i++) metrics.record(SERVICE, 'v2', i < errors ? 500 : 200, 0.02, env);
+    };
+    const args = (environment?: string) => ({ ...ARGS, ...(environment && { environment }) });
+    await measure('error-rate', 0, {}, args('production'));
+    await measure('error-rate', 0, {}, args('staging'));
+    await measure('error-rate', 0, {}, args());
+    record('production', 100, 2);
+    record('staging', 10, 5);
+    assert.deepEqual(await measure('error-rate', 30, {}, args('production')), {
+      value: 0.02,
+      requests: 100,
+      windowSeconds: 30,
+    });
+    assert.deepEqual(await measure('error-rate', 30, {}, args('staging')), {
+      value: 0.5,
+      requests: 10,
+      windowSeconds: 30,
+    });
+    assert.deepEqual(await measure('error-rate', 30, {}, args()), {
+      error: `${SERVICE} v2 runs in several environments (production, staging): pass args.environment to choose one`,
+    });
+  });
 });

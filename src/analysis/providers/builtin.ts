@@ -33,7 +33,8 @@ const QUANTILES: Partial<Record<BuiltinMetric, number>> = { 'latency-p95': 0.95,
 /**
  * Judges a version from the local router's own counts, no Prometheus needed: each measurement diffs the
  * counters against a snapshot taken `windowMs` earlier (the first one only records a baseline). The
- * service comes from `args.service`, the version from `args['canary.version']` / `args['stable.version']`.
+ * service comes from `args.service`, the version from `args['canary.version']` / `args['stable.version']`,
+ * and `args.environment` picks the environment when the router labels its requests with one.
  */
 export class BuiltinProvider implements Provider {
   readonly name = 'builtin';
@@ -65,16 +66,25 @@ export class BuiltinProvider implements Provider {
       }
       const at = ctx.now.getTime();
       if (Number.isNaN(at)) return errorMeasurement('the builtin provider needs a valid time (now)');
-      const current = this.#metrics.snapshot(service);
-      const baseline = this.#history.baseline(service, at, q.windowMs, current);
+      const environment = ctx.args['environment'];
+      const current = inEnvironment(this.#metrics.snapshot(service), environment);
+      const key = environment === undefined ? service : `${service}\u0000${environment}`;
+      const baseline = this.#history.baseline(key, at, q.windowMs, current);
       if (!baseline) {
         return errorMeasurement(`no window yet for ${service}: this first measurement records the baseline`);
       }
-      const delta = deltaSnapshots(current, baseline.snapshot).find((s) => s.version === version);
+      const deltas = deltaSnapshots(current, baseline.snapshot).filter((s) => s.version === version);
+      if (deltas.length > 1) {
+        const where = deltas.map((s) => s.environment).join(', ');
+        return errorMeasurement(
+          `${service} ${version} runs in several environments (${where}): pass args.environment to choose one`,
+        );
+      }
+      const delta = deltas[0];
       const windowSeconds = (at - baseline.at) / 1000;
       const who = `${service} ${version} (${q.version})`;
       if (delta && (delta.total < 0 || delta.latency.count < 0)) {
-        this.#history.restart(service, at, current);
+        this.#history.restart(key, at, current);
         return errorMeasurement(
           `counters of ${who} went backwards (the data plane restarted); the window starts again`,
         );
@@ -87,6 +97,18 @@ export class BuiltinProvider implements Provider {
       return Object.freeze({ value, requests: delta.total, windowSeconds });
     });
   }
+}
+
+/**
+ * The series of `environment`: series recorded without one belong to every environment (a data
+ * plane serving one), series recorded with one only to theirs.
+ */
+function inEnvironment(
+  snapshot: readonly VersionSnapshot[],
+  environment: string | undefined,
+): readonly VersionSnapshot[] {
+  if (environment === undefined) return snapshot;
+  return snapshot.filter((s) => s.environment === undefined || s.environment === environment);
 }
 
 function measureDelta(

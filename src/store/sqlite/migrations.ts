@@ -137,4 +137,45 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       );
     `,
   },
+  {
+    version: 5,
+    name: 'environments, rollouts, rollout commands, analysis runs',
+    sql: `
+      CREATE TABLE environments (
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (service, environment)
+      );
+      CREATE TABLE rollouts (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        record_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX rollouts_env ON rollouts(service, environment, created_at);
+      CREATE TABLE rollout_commands (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+        command TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        consumed_at TEXT,
+        error TEXT
+      );
+      CREATE INDEX rollout_commands_pending ON rollout_commands(rollout_id, consumed_at);
+      CREATE TABLE analysis_runs (
+        run_id TEXT PRIMARY KEY,
+        rollout_id TEXT NOT NULL,
+        state_json TEXT NOT NULL,
+        finished INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../deploy/records.ts';
 import type {
   ApprovalRecord,
   OverrideRecord,
@@ -33,7 +34,9 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path, { timeout: 10_000 });
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    this.#db.exec(
+      'PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;',
+    );
     this.#migrate();
   }
 
@@ -435,6 +438,137 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async getEnvironment(service: string, environment: string): Promise<EnvironmentRecord | undefined> {
+    const row = this.#sql('SELECT record_json FROM environments WHERE service = ? AND environment = ?').get(
+      service,
+      environment,
+    ) as Row | undefined;
+    return row ? (JSON.parse(String(row['record_json'])) as EnvironmentRecord) : undefined;
+  }
+
+  async environments(): Promise<EnvironmentRecord[]> {
+    const rows = this.#sql(
+      'SELECT record_json FROM environments ORDER BY service, environment',
+    ).all() as Row[];
+    return rows.map((r) => JSON.parse(String(r['record_json'])) as EnvironmentRecord);
+  }
+
+  async saveDeployment(change: {
+    environment?: EnvironmentRecord;
+    rollout?: RolloutRecord;
+    consumed?: { id: number; error?: string }[];
+    at: string;
+  }): Promise<void> {
+    this.#tx(() => {
+      const env = change.environment;
+      if (env) {
+        this.#sql(
+          `INSERT INTO environments (service, environment, record_json, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (service, environment) DO UPDATE SET record_json = excluded.record_json, updated_at = excluded.updated_at`,
+        ).run(env.service, env.environment, JSON.stringify(env), change.at);
+      }
+      const r = change.rollout;
+      if (r) {
+        this.#sql(
+          `INSERT INTO rollouts (id, service, environment, phase, idempotency_key, record_json, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, record_json = excluded.record_json, updated_at = excluded.updated_at`,
+        ).run(
+          r.id,
+          r.service,
+          r.environment,
+          r.state.phase,
+          r.key ?? null,
+          JSON.stringify(r),
+          r.createdAt,
+          change.at,
+        );
+      }
+      const consume = this.#sql(
+        'UPDATE rollout_commands SET consumed_at = ?, error = ? WHERE id = ? AND consumed_at IS NULL',
+      );
+      for (const c of change.consumed ?? []) consume.run(change.at, c.error ?? null, c.id);
+    });
+  }
+
+  async getRollout(id: string): Promise<RolloutRecord | undefined> {
+    const row = this.#sql('SELECT record_json FROM rollouts WHERE id = ?').get(id) as Row | undefined;
+    return row ? (JSON.parse(String(row['record_json'])) as RolloutRecord) : undefined;
+  }
+
+  async rolloutByKey(key: string): Promise<RolloutRecord | undefined> {
+    const row = this.#sql('SELECT record_json FROM rollouts WHERE idempotency_key = ?').get(key) as
+      Row | undefined;
+    return row ? (JSON.parse(String(row['record_json'])) as RolloutRecord) : undefined;
+  }
+
+  async rollouts(
+    filter: { service?: string; environment?: string; active?: boolean; limit?: number } = {},
+  ): Promise<RolloutRecord[]> {
+    const rows = this.#sql(
+      `SELECT record_json FROM rollouts WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR environment = ?2)
+         AND (?3 = 0 OR phase NOT IN ('completed', 'aborted', 'rolled-back'))
+       ORDER BY created_at DESC, rowid DESC LIMIT ?4`,
+    ).all(
+      filter.service ?? null,
+      filter.environment ?? null,
+      filter.active ? 1 : 0,
+      filter.limit ?? 100,
+    ) as Row[];
+    return rows.map((r) => JSON.parse(String(r['record_json'])) as RolloutRecord);
+  }
+
+  async addRolloutCommand(c: {
+    rolloutId: string;
+    command: string;
+    by: string;
+    at: string;
+  }): Promise<number> {
+    const res = this.#sql(
+      'INSERT INTO rollout_commands (rollout_id, command, requested_by, requested_at) VALUES (?, ?, ?, ?)',
+    ).run(c.rolloutId, c.command, c.by, c.at);
+    return Number(res.lastInsertRowid);
+  }
+
+  async pendingRolloutCommands(rolloutId: string): Promise<RolloutCommandRecord[]> {
+    const rows = this.#sql(
+      'SELECT * FROM rollout_commands WHERE rollout_id = ? AND consumed_at IS NULL ORDER BY id',
+    ).all(rolloutId) as Row[];
+    return rows.map(commandRecord);
+  }
+
+  async getRolloutCommand(id: number): Promise<RolloutCommandRecord | undefined> {
+    const row = this.#sql('SELECT * FROM rollout_commands WHERE id = ?').get(id) as Row | undefined;
+    return row ? commandRecord(row) : undefined;
+  }
+
+  async saveAnalysisRun(runId: string, rolloutId: string, state: unknown, finished: boolean): Promise<void> {
+    this.#sql(
+      `INSERT INTO analysis_runs (run_id, rollout_id, state_json, finished, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET state_json = excluded.state_json, finished = excluded.finished,
+         updated_at = excluded.updated_at`,
+    ).run(runId, rolloutId, JSON.stringify(state), finished ? 1 : 0, new Date().toISOString());
+  }
+
+  async loadAnalysisRun(runId: string): Promise<unknown> {
+    const row = this.#sql('SELECT state_json FROM analysis_runs WHERE run_id = ?').get(runId) as
+      Row | undefined;
+    return row ? (JSON.parse(String(row['state_json'])) as unknown) : undefined;
+  }
+
+  async activeAnalysisRuns(
+    rolloutId?: string,
+  ): Promise<{ runId: string; rolloutId: string; state: unknown }[]> {
+    const rows = this.#sql(
+      'SELECT * FROM analysis_runs WHERE finished = 0 AND (?1 IS NULL OR rollout_id = ?1) ORDER BY run_id',
+    ).all(rolloutId ?? null) as Row[];
+    return rows.map((r) => ({
+      runId: String(r['run_id']),
+      rolloutId: String(r['rollout_id']),
+      state: JSON.parse(String(r['state_json'])) as unknown,
+    }));
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
@@ -463,4 +597,16 @@ function opt<K extends string>(key: K, v: SQLInputValue | undefined): Partial<Re
 
 function optNum<K extends string>(key: K, v: SQLInputValue | undefined): Partial<Record<K, number>> {
   return v == null ? {} : ({ [key]: Number(v) } as Record<K, number>);
+}
+
+function commandRecord(r: Row): RolloutCommandRecord {
+  return {
+    id: Number(r['id']),
+    rolloutId: String(r['rollout_id']),
+    command: String(r['command']),
+    by: String(r['requested_by']),
+    at: String(r['requested_at']),
+    ...opt('consumedAt', r['consumed_at']),
+    ...opt('error', r['error']),
+  };
 }

@@ -1,0 +1,186 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../gates/supply-chain/dsse.ts';
+import { KeyError, loadSigningKey } from '../../gates/supply-chain/keys.ts';
+import {
+  buildProvenance,
+  RUNWAY_BUILDER_ID,
+  SLSA_LEVELS,
+  type ResourceDescriptor,
+  type SlsaLevel,
+} from '../../gates/supply-chain/provenance.ts';
+import { DigestError, digestArtifact } from '../../gates/supply-chain/tree-digest.ts';
+import type { Action, ActionContext } from '../action.ts';
+
+/**
+ * `uses: attest` — signs a release artifact (a file or a directory tree): an in-toto v1 statement with
+ * a SLSA v1 provenance predicate (builder, source repository and commit, run, materials, times) in a
+ * DSSE envelope signed with a local Ed25519 key. Evidence `attest.signed`, `attest.slsa_level`,
+ * `attest.digest`; outputs `digest`, `envelope`, `keyid`.
+ */
+export const attest: Action = {
+  name: 'attest',
+  description: 'sign SLSA provenance for a release artifact (in-toto statement in a DSSE envelope)',
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path', 'key'],
+    properties: {
+      path: { type: 'string', minLength: 1, description: 'the release artifact: a file or a directory' },
+      key: {
+        type: 'string',
+        minLength: 1,
+        description: 'Ed25519 private key: a PKCS#8 PEM file, or its text from a secret',
+      },
+      output: {
+        type: 'string',
+        minLength: 1,
+        description: 'where to write the envelope (<path>.intoto.jsonl)',
+      },
+      'slsa-level': {
+        type: 'integer',
+        enum: [...SLSA_LEVELS],
+        description:
+          'SLSA build level to record (1, or 2 on a CI runner); 3 only if the key is out of reach of steps',
+      },
+      'builder-id': { type: 'string', minLength: 1, description: `builder id (${RUNWAY_BUILDER_ID})` },
+      repository: { type: 'string', minLength: 1, description: 'source repository URI (git remote origin)' },
+      materials: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'files the build used (lock file, SBOM…), recorded with their digests',
+      },
+    },
+  },
+  async run(ctx) {
+    const artifactPath = resolve(ctx.workingDirectory, String(ctx.inputs['path']));
+    const output =
+      ctx.inputs['output'] !== undefined
+        ? resolve(ctx.workingDirectory, String(ctx.inputs['output']))
+        : `${artifactPath}.intoto.jsonl`;
+    if (isWithin(artifactPath, output))
+      return {
+        ok: false,
+        reason: `output: ${output} is inside the artifact ${artifactPath}; writing it would change it`,
+      };
+    const keySource = String(ctx.inputs['key']);
+    const keyLabel = keySource.trimStart().startsWith('-----BEGIN')
+      ? 'key (PEM text)'
+      : `key ${resolve(ctx.workingDirectory, keySource)}`;
+    const builderId = String(ctx.inputs['builder-id'] ?? RUNWAY_BUILDER_ID);
+
+    // the key, the artifact and what it was built from
+    let key;
+    try {
+      key = loadSigningKey(
+        keySource.trimStart().startsWith('-----BEGIN') ? keySource : resolve(ctx.workingDirectory, keySource),
+        keyLabel,
+      );
+    } catch (error) {
+      if (error instanceof KeyError) return { ok: false, reason: `cannot sign: ${error.message}` };
+      throw error;
+    }
+    let subject;
+    const materials: ResourceDescriptor[] = [];
+    try {
+      subject = digestArtifact(artifactPath);
+      for (const m of (ctx.inputs['materials'] as string[] | undefined) ?? []) {
+        const d = digestArtifact(resolve(ctx.workingDirectory, m));
+        materials.push({ name: m, digest: d.digestSet });
+      }
+    } catch (error) {
+      if (error instanceof DigestError) return { ok: false, reason: `cannot attest: ${error.message}` };
+      throw error;
+    }
+    const level = slsaLevel(ctx.inputs['slsa-level']);
+
+    // the statement, signed
+    const e = ctx.expressions as { sha?: unknown; ref?: unknown };
+    const sha = typeof e.sha === 'string' ? e.sha : '';
+    const ref = typeof e.ref === 'string' ? e.ref : '';
+    const repository = (ctx.inputs['repository'] as string | undefined) ?? originOf(ctx.root);
+    const source: ResourceDescriptor | undefined =
+      sha !== ''
+        ? {
+            ...(repository ? { uri: `git+${repository}${ref ? `@${ref}` : ''}` } : {}),
+            digest: { gitCommit: sha },
+          }
+        : undefined;
+    const statement = buildProvenance({
+      subject: { name: subject.name, digest: subject.digestSet },
+      builderId,
+      slsaLevel: level.value,
+      externalParameters: {
+        pipeline: ctx.run.pipeline.name,
+        ...(ctx.step?.key ? { step: ctx.step.key } : {}),
+        artifact: relative(ctx.root, artifactPath) || '.',
+        ...(ref ? { ref } : {}),
+        ...(sha ? { sha } : {}),
+        ...(repository ? { repository } : {}),
+      },
+      resolvedDependencies: [...(source ? [source] : []), ...materials],
+      invocationId: `runway:${ctx.run.pipeline.name}/runs/${ctx.run.id}`,
+      ...(await runStartedAt(ctx)),
+      finishedOn: ctx.clock.now().toISOString(),
+    });
+    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
+    try {
+      mkdirSync(dirname(output), { recursive: true });
+      writeFileSync(output, `${JSON.stringify(envelope)}\n`);
+    } catch (error) {
+      return { ok: false, reason: `output: cannot write ${output}: ${(error as Error).message}` };
+    }
+    const keyid = envelope.signatures[0]?.keyid ?? '';
+    ctx.log(
+      `${subject.kind} ${artifactPath}: ${subject.digest}${subject.kind === 'directory' ? ` (${subject.files} files)` : ''}`,
+    );
+    ctx.log(
+      `signed by key ${keyid.slice(0, 16)}…, builder ${builderId}, SLSA build level ${level.value} (${level.why})`,
+    );
+    ctx.log(`attestation ${output}`);
+    if (!source) ctx.log('⚠ no commit sha in the run context: the provenance names no source');
+    return {
+      ok: true,
+      outputs: { digest: subject.digest, envelope: output, keyid, 'slsa-level': String(level.value) },
+      evidence: { 'attest.signed': true, 'attest.slsa_level': level.value, 'attest.digest': subject.digest },
+    };
+  },
+};
+
+function isWithin(parent: string, path: string): boolean {
+  const rel = relative(parent, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function slsaLevel(input: unknown): { value: SlsaLevel; why: string } {
+  if (SLSA_LEVELS.includes(input as SlsaLevel)) return { value: input as SlsaLevel, why: 'declared' };
+  const ci = process.env['CI'];
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0'
+    ? { value: 2, why: 'signed provenance on a CI runner' }
+    : { value: 1, why: 'signed provenance, not on a CI runner' };
+}
+
+/** The origin remote of the repository at `dir`, without credentials; undefined outside a repository. */
+function originOf(dir: string): string | undefined {
+  try {
+    const url = execFileSync('git', ['config', '--get', 'remote.origin.url'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString('utf8')
+      .trim();
+    return url === '' ? undefined : url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+async function runStartedAt(ctx: ActionContext): Promise<{ startedOn?: string }> {
+  try {
+    const run = await ctx.store.getRun(ctx.run.id);
+    return run?.createdAt ? { startedOn: run.createdAt } : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,35 @@
+import type { Action } from '../action.ts';
+import {
+  checkEnvironment,
+  controlPlane,
+  environmentOf,
+  releaseRequest,
+  RELEASE_INPUTS,
+  runRollout,
+} from './release.ts';
+
+/**
+ * `uses: deploy` — replaces an environment's release: starts the new instances, waits until they
+ * are healthy (the target's ready-timeout), switches all traffic, stops the old ones. A version
+ * that never becomes healthy fails the step and the old one keeps serving.
+ */
+export const deploy: Action = {
+  name: 'deploy',
+  description: "replace an environment's release once the new one is healthy",
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['environment'],
+    properties: RELEASE_INPUTS,
+  },
+  check: (inputs, pipeline) => checkEnvironment(inputs, pipeline.environments),
+  async run(ctx) {
+    const env = environmentOf(ctx);
+    if (typeof env === 'string') return { ok: false, reason: env };
+    const req = releaseRequest(ctx, env);
+    if (typeof req === 'string') return { ok: false, reason: req };
+    const client = await controlPlane(ctx);
+    if (typeof client === 'string') return { ok: false, reason: client };
+    return runRollout(ctx, client, req);
+  },
+};

@@ -1,0 +1,287 @@
+/*
+ * Turns a deploy or rollout step into a request for the control plane: the release (an immutable
+ * copy of the artifact under the data dir, with its digest), the environment's target, and the
+ * analysis templates; then follows the rollout until it ends, one log line per event.
+ */
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Environment } from '../../config/pipeline.ts';
+import type { RolloutRecord } from '../../deploy/records.ts';
+import type { RolloutRequest } from '../../deploy/rollout-request.ts';
+import { isTerminal } from '../../rollout/state.ts';
+import { ServerClient, ServerError } from '../../server/client.ts';
+import { locateServer } from '../../server/discovery.ts';
+import type { ActionContext, ActionResult } from '../action.ts';
+
+/** How long a step follows a rollout while the control plane does not answer. */
+const LOST_CONTROL_PLANE_MS = 5 * 60_000;
+
+/** `with:` inputs deploy and rollout share. */
+export const RELEASE_INPUTS = {
+  environment: { type: 'string', minLength: 1, description: 'an environment declared under `environments:`' },
+  version: {
+    type: 'string',
+    minLength: 1,
+    description: 'the release version (default: the first 12 characters of the commit sha)',
+  },
+  artifact: {
+    type: 'string',
+    minLength: 1,
+    description: 'file or directory to release, relative to the working directory; copied, immutable',
+  },
+  env: {
+    type: 'object',
+    additionalProperties: { type: ['string', 'number', 'boolean'] },
+    description: 'extra variables for the instances of this release',
+  },
+} as const;
+
+/** Names of declared environments that an `environment:` input must be one of. */
+export function checkEnvironment(
+  inputs: Record<string, unknown>,
+  environments: string[],
+): { input: string; message: string }[] {
+  const name = inputs['environment'];
+  if (typeof name !== 'string' || name.includes('${{') || environments.includes(name)) return [];
+  return [
+    {
+      input: 'environment',
+      message:
+        environments.length === 0
+          ? `environment "${name}" is not declared: add it under \`environments:\` with a target`
+          : `unknown environment "${name}", expected one of: ${environments.join(', ')}`,
+    },
+  ];
+}
+
+/** The environment a step names, from the pipeline. */
+export function environmentOf(ctx: ActionContext): Environment | string {
+  const name = String(ctx.inputs['environment']);
+  const env = (ctx.run.pipeline.environments ?? {})[name];
+  if (!env)
+    return `unknown environment "${name}"; declared: ${Object.keys(ctx.run.pipeline.environments ?? {}).join(', ') || 'none'}`;
+  return env;
+}
+
+/** Builds the request for the control plane, copying the artifact into the release store. */
+export function releaseRequest(
+  ctx: ActionContext,
+  env: Environment,
+  extra: Pick<RolloutRequest, 'strategy' | 'analysis' | 'args'> = {},
+): RolloutRequest | string {
+  const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;
+  const sha = String((ctx.expressions as { sha?: unknown }).sha ?? '');
+  const version = String(ctx.inputs['version'] ?? (sha.slice(0, 12) || 'dev'));
+  let cwd = env.target.workingDirectory;
+  let digest: string | undefined;
+  const artifact = ctx.inputs['artifact'];
+  if (typeof artifact === 'string') {
+    const released = storeRelease(ctx, service, version, resolve(ctx.workingDirectory, artifact));
+    if (typeof released === 'string') return released;
+    ({ cwd, digest } = released);
+  }
+  const extraEnv = Object.fromEntries(
+    Object.entries((ctx.inputs['env'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [
+      k,
+      String(v),
+    ]),
+  );
+  return {
+    service,
+    environment: env.name,
+    port: env.target.port,
+    ...(env.target.previewPort === undefined ? {} : { previewPort: env.target.previewPort }),
+    release: {
+      version,
+      command: env.target.command,
+      cwd,
+      env: {
+        // the instances find programs as this step does, unless the target says otherwise
+        ...(ctx.hostEnv['PATH'] ? { PATH: ctx.hostEnv['PATH'] } : {}),
+        ...Object.fromEntries(Object.entries(env.target.env).map(([k, v]) => [k, String(v)])),
+        ...extraEnv,
+        RELEASE_VERSION: version,
+      },
+      replicas: env.target.replicas,
+      health: ctx.run.pipeline.service?.health ?? '/health',
+      ...(digest ? { digest } : {}),
+      readinessTimeoutMs: env.target.readyTimeoutMs,
+    },
+    key: `run-${ctx.run.id}/${ctx.step.key}`,
+    runId: ctx.run.id,
+    by: `run ${ctx.run.id}`,
+    analysis: extra.analysis ?? {},
+    ...(extra.strategy === undefined ? {} : { strategy: extra.strategy }),
+    ...(extra.args ? { args: extra.args } : {}),
+  };
+}
+
+/** sha256 over the sorted relative paths and contents of a file or directory tree. */
+export function treeDigest(path: string): string {
+  const hash = createHash('sha256');
+  const walk = (p: string): void => {
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) walk(join(p, name));
+    } else if (st.isFile()) {
+      hash.update(relative(path, p) || '.');
+      hash.update('\0');
+      hash.update(readFileSync(p));
+      hash.update('\0');
+    }
+  };
+  walk(path);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Copies the artifact to `<data dir>/releases/<service>/<version>` once; a version is never reused for other content. */
+function storeRelease(
+  ctx: ActionContext,
+  service: string,
+  version: string,
+  source: string,
+): { cwd: string; digest: string } | string {
+  if (!existsSync(source))
+    return `artifact ${relative(ctx.root, source)} does not exist; build it in an earlier step`;
+  const digest = treeDigest(source);
+  const dir = join(ctx.dataDir, 'releases', service, version);
+  const marker = join(dir, '.runway-digest');
+  if (existsSync(marker)) {
+    const known = readFileSync(marker, 'utf8').trim();
+    if (known !== digest) {
+      return `version ${version} was already released with other content (${known.slice(0, 19)}… ≠ ${digest.slice(0, 19)}…); give this build a new version`;
+    }
+    ctx.log(`release ${service} ${version} already stored (${digest.slice(0, 19)}…)`);
+    return { cwd: dir, digest };
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  cpSync(source, statSync(source).isDirectory() ? tmp : join(tmp, relative(resolve(source, '..'), source)), {
+    recursive: true,
+  });
+  writeFileSync(join(tmp, '.runway-digest'), digest + '\n');
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  ctx.log(
+    `released ${service} ${version} (${digest.slice(0, 19)}…) from ${relative(ctx.root, source) || '.'}`,
+  );
+  return { cwd: dir, digest };
+}
+
+/** A client of the control plane, or the reason there is none. */
+export async function controlPlane(ctx: ActionContext): Promise<ServerClient | string> {
+  const found = locateServer(ctx.dataDir, ctx.hostEnv);
+  const hint =
+    `start it in another terminal with \`runway serve -f ${relative(process.cwd(), ctx.run.pipeline.file) || ctx.run.pipeline.file}\`` +
+    ' (or set RUNWAY_SERVER and RUNWAY_TOKEN), then `runway resume ' +
+    ctx.run.id +
+    '`';
+  if (!found)
+    return `the control plane is not running: deploy and rollout steps are carried out by it; ${hint}`;
+  const client = new ServerClient(found);
+  try {
+    await client.health();
+  } catch (err) {
+    return `${(err as Error).message}; ${hint}`;
+  }
+  return client;
+}
+
+/** Sends the request, then follows the rollout to its end, logging every event. */
+export async function runRollout(
+  ctx: ActionContext,
+  client: ServerClient,
+  req: RolloutRequest,
+): Promise<ActionResult> {
+  let rollout: RolloutRecord;
+  try {
+    const res = await client.createRollout(req);
+    rollout = res.rollout;
+    ctx.log(
+      `${res.created ? 'started' : 'following'} ${rollout.id}: ${req.service} ${rollout.stable?.version ?? '(nothing)'} → ${rollout.canary.version} in ${req.environment}`,
+    );
+    if (!rollout.stable)
+      ctx.log(`no stable release in ${req.environment} yet: deploying directly, nothing to compare against`);
+  } catch (err) {
+    return { ok: false, reason: describe(err) };
+  }
+  let seen = 0;
+  let aborted = false;
+  let lostSince: number | undefined;
+  for (;;) {
+    for (const h of rollout.state.history.slice(seen))
+      ctx.log(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}`);
+    seen = rollout.state.history.length;
+    if (isTerminal(rollout.state.phase)) break;
+    if (ctx.signal.aborted && !aborted) {
+      aborted = true;
+      await client
+        .command(req.service, req.environment, 'abort', `run ${ctx.run.id} (cancelled)`)
+        .catch(() => undefined);
+    }
+    await sleep(250);
+    try {
+      rollout = (await client.rollout(rollout.id)).rollout;
+      if (lostSince !== undefined) ctx.log('the control plane is back; following the rollout again');
+      lostSince = undefined;
+    } catch (err) {
+      if (!(err instanceof ServerError && err.status === 0)) return { ok: false, reason: describe(err) };
+      // the control plane restarted (maybe on another port) or is down: the rollout goes on without
+      // us, the data plane keeps serving; find it again
+      lostSince ??= Date.now();
+      if (Date.now() - lostSince > LOST_CONTROL_PLANE_MS) {
+        return {
+          ok: false,
+          reason: `lost the control plane for ${LOST_CONTROL_PLANE_MS / 1000}s while following ${rollout.id}; it continues when the control plane runs again (runway rollout status ${req.service} --env ${req.environment})`,
+        };
+      }
+      if (Date.now() - lostSince < 1500) ctx.log(`${err.message}; waiting for it`);
+      await sleep(500);
+      const found = locateServer(ctx.dataDir, ctx.hostEnv);
+      if (found) client = new ServerClient(found);
+    }
+  }
+  const s = rollout.state;
+  for (const [id, report] of Object.entries(rollout.reports ?? {})) {
+    if (report.phase === 'successful') continue;
+    ctx.log(`analysis ${id}: ${report.phase}${report.message ? ` — ${report.message}` : ''}`);
+    for (const line of report.lines) ctx.log(`  ${line}`);
+  }
+  const evidence = { 'rollout.phase': s.phase, 'rollout.revision': rollout.canary.revision };
+  const outputs = {
+    version: rollout.canary.version,
+    revision: String(rollout.canary.revision),
+    rollout: rollout.id,
+  };
+  if (s.phase === 'completed') return { ok: true, outputs, evidence };
+  const failed = Object.values(rollout.reports ?? {}).find(
+    (r) => r.phase === 'failed' || r.phase === 'error',
+  );
+  const why = failed?.lines.find((l) => /fail|error/i.test(l)) ?? failed?.message;
+  return {
+    ok: false,
+    reason: `${s.phase === 'rolled-back' ? 'rolled back' : s.phase}: ${s.abortReason ?? 'no reason recorded'}${why ? ` (${why})` : ''}; ${rollout.stable ? `${rollout.stable.version} keeps serving ${req.environment}` : `nothing was serving ${req.environment} before`}`,
+    outputs,
+    evidence,
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ServerError && err.issues.length > 0) {
+    return `${err.message}: ${err.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
+  }
+  return (err as Error).message;
+}

@@ -1,0 +1,69 @@
+import { resolveStrategy } from '../../rollout/resolve-strategy.ts';
+import type { Action } from '../action.ts';
+import {
+  checkEnvironment,
+  controlPlane,
+  environmentOf,
+  releaseRequest,
+  RELEASE_INPUTS,
+  runRollout,
+} from '../deploy/release.ts';
+import { STRATEGY_INPUTS, strategyFromInputs, templatesOf } from './strategy-input.ts';
+
+/**
+ * `uses: rollout` — moves an environment to the new release by a strategy (a seed preset, canary
+ * steps, or blue-green), judged by the pipeline's analysis templates; rolls back on its own when a
+ * check fails, the health probe fails 3 times in a row, the new version crash-loops, or it makes no
+ * progress before the deadline.
+ */
+export const rollout: Action = {
+  name: 'rollout',
+  description: 'progressive rollout (canary or blue-green) with automatic analysis and rollback',
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['environment'],
+    properties: {
+      ...RELEASE_INPUTS,
+      ...STRATEGY_INPUTS,
+      args: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'extra arguments for the analysis templates',
+      },
+    },
+  },
+  check(inputs, pipeline) {
+    const problems = checkEnvironment(inputs, pipeline.environments);
+    const strategy = strategyFromInputs(inputs);
+    if (typeof strategy === 'string') return [...problems, { input: 'strategy', message: strategy }];
+    const resolved = resolveStrategy(strategy);
+    if (!resolved.ok) {
+      problems.push(...resolved.issues.map((i) => ({ input: i.path, message: i.message })));
+    }
+    for (const t of templatesOf(strategy)) {
+      if (!pipeline.analysis.includes(t)) {
+        problems.push({
+          input: 'strategy',
+          message: `analysis template "${t}" is not defined under \`analysis:\`${pipeline.analysis.length > 0 ? ` (defined: ${pipeline.analysis.join(', ')})` : ''}`,
+        });
+      }
+    }
+    return problems;
+  },
+  async run(ctx) {
+    const env = environmentOf(ctx);
+    if (typeof env === 'string') return { ok: false, reason: env };
+    const strategy = strategyFromInputs(ctx.inputs);
+    if (typeof strategy === 'string') return { ok: false, reason: strategy };
+    const req = releaseRequest(ctx, env, {
+      strategy,
+      analysis: ctx.run.pipeline.analysis,
+      ...(ctx.inputs['args'] ? { args: ctx.inputs['args'] as Record<string, string> } : {}),
+    });
+    if (typeof req === 'string') return { ok: false, reason: req };
+    const client = await controlPlane(ctx);
+    if (typeof client === 'string') return { ok: false, reason: client };
+    return runRollout(ctx, client, req);
+  },
+};

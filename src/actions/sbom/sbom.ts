@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { NpmLockError, readNpmLock } from '../../gates/supply-chain/npm-sbom.ts';
+import { readSbom, SbomError } from '../../gates/supply-chain/sbom-read.ts';
+import type { Action } from '../action.ts';
+
+const LOCK_FILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
+
+/**
+ * `uses: sbom` — writes a CycloneDX 1.5 JSON SBOM of an npm project from its lock file, or checks an
+ * SBOM another tool made (`from:`, CycloneDX or SPDX JSON). Output `path`; evidence `sbom.components`.
+ */
+export const sbom: Action = {
+  name: 'sbom',
+  description: 'write a CycloneDX SBOM from package-lock.json, or check an existing CycloneDX/SPDX SBOM',
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      from: {
+        type: 'string',
+        minLength: 1,
+        description: 'an SBOM made by another tool (CycloneDX or SPDX JSON) to check and pass on',
+      },
+      lockfile: {
+        type: 'string',
+        minLength: 1,
+        description: 'npm lock file (npm-shrinkwrap.json, else package-lock.json)',
+      },
+      output: { type: 'string', minLength: 1, description: 'where to write the SBOM (sbom.cdx.json)' },
+      dev: { type: 'boolean', description: 'include devDependencies, with scope excluded (false)' },
+    },
+  },
+  check(inputs) {
+    const extra = ['lockfile', 'output', 'dev'].filter((k) => inputs[k] !== undefined);
+    return inputs['from'] !== undefined && extra.length > 0
+      ? [{ input: 'from', message: `from checks an existing SBOM; drop ${extra.join(', ')}` }]
+      : [];
+  },
+  async run(ctx) {
+    // an SBOM from another tool: check it and pass it on
+    if (ctx.inputs['from'] !== undefined) {
+      const file = resolve(ctx.workingDirectory, String(ctx.inputs['from']));
+      try {
+        const read = readSbom(file);
+        ctx.log(
+          `${read.format} ${read.specVersion} ${file}: ${read.components.length} component(s)${
+            read.skipped === 1
+              ? ', 1 entry that is not a package'
+              : read.skipped > 1
+                ? `, ${read.skipped} entries that are not packages`
+                : ''
+          }`,
+        );
+        return {
+          ok: true,
+          outputs: { path: file, format: read.format, components: String(read.components.length) },
+          evidence: { 'sbom.components': read.components.length },
+        };
+      } catch (error) {
+        if (error instanceof SbomError) return { ok: false, reason: `invalid SBOM: ${error.message}` };
+        throw error;
+      }
+    }
+
+    // build one from the lock file
+    const lockfile =
+      ctx.inputs['lockfile'] !== undefined
+        ? resolve(ctx.workingDirectory, String(ctx.inputs['lockfile']))
+        : LOCK_FILES.map((f) => resolve(ctx.workingDirectory, f)).find((f) => existsSync(f));
+    if (lockfile === undefined)
+      return {
+        ok: false,
+        reason: `no ${LOCK_FILES.join(' or ')} in ${ctx.workingDirectory}; run npm install, or give lockfile or from`,
+      };
+    const output = resolve(ctx.workingDirectory, String(ctx.inputs['output'] ?? 'sbom.cdx.json'));
+    let built;
+    try {
+      built = readNpmLock(lockfile, {
+        projectDir: dirname(lockfile),
+        includeDev: ctx.inputs['dev'] === true,
+        now: ctx.clock.now(),
+        toolVersion: runwayVersion(),
+        serialNumber: `urn:uuid:${randomUUID()}`,
+      });
+    } catch (error) {
+      if (error instanceof NpmLockError)
+        return { ok: false, reason: `cannot build the SBOM: ${error.message}` };
+      throw error;
+    }
+    try {
+      mkdirSync(dirname(output), { recursive: true });
+      writeFileSync(output, `${JSON.stringify(built.bom, null, 2)}\n`);
+    } catch (error) {
+      return { ok: false, reason: `output: cannot write ${output}: ${(error as Error).message}` };
+    }
+    ctx.log(`CycloneDX 1.5 ${output}: ${built.components} component(s) from ${lockfile}`);
+    if (built.licensesFromInstalled > 0)
+      ctx.log(`${built.licensesFromInstalled} license(s) read from node_modules (missing in the lock file)`);
+    if (built.withoutLicense.length > 0)
+      ctx.log(
+        `no license known for ${built.withoutLicense.length}: ${built.withoutLicense.slice(0, 10).join(', ')}${built.withoutLicense.length > 10 ? ', …' : ''}`,
+      );
+    return {
+      ok: true,
+      outputs: { path: output, format: 'cyclonedx', components: String(built.components) },
+      evidence: { 'sbom.components': built.components },
+    };
+  },
+};
+
+function runwayVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

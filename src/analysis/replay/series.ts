@@ -1,0 +1,152 @@
+/*
+ * Recorded measurements for replays and table tests: per metric name, either a list of
+ * `{ at, value }` (or `{ at, error }`) points, or a Prometheus range-query (`/api/v1/query_range`)
+ * answer as saved from the API.
+ */
+import { formatPath, type FieldPath } from '../arguments.ts';
+import { parseSampleValue } from '../providers/prometheus-response.ts';
+
+/** One recorded measurement: a value, or the error a provider gave at that time. */
+export interface SeriesPoint {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+
+/** Points per metric name, each list ascending by time. */
+export type RecordedSeries = Readonly<Record<string, readonly SeriesPoint[]>>;
+
+/** A series file or inline series that cannot be used; names the field. */
+export class SeriesError extends Error {
+  constructor(source: string, path: FieldPath, message: string) {
+    super(`${source}: ${path.length > 0 ? `${formatPath(path)}: ` : ''}${message}`);
+    this.name = 'SeriesError';
+  }
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Reads recorded series; `source` names the file in errors.
+ * @example parseSeries({ 'error-rate': [{ at: '2026-03-02T10:00:00Z', value: 0.004 }] }, 'incident.json')
+ */
+export function parseSeries(data: unknown, source: string): RecordedSeries {
+  if (!isObject(data) || Object.keys(data).length === 0) {
+    throw new SeriesError(
+      source,
+      [],
+      'expected a map of metric names to recorded points or a range-query answer',
+    );
+  }
+  const out: Record<string, readonly SeriesPoint[]> = {};
+  for (const [metric, value] of Object.entries(data)) {
+    const points = isObject(value)
+      ? fromRangeQuery(value, source, [metric])
+      : fromPoints(value, source, [metric]);
+    checkAscending(points, source, [metric]);
+    out[metric] = Object.freeze(points);
+  }
+  return Object.freeze(out);
+}
+
+function fromPoints(value: unknown, source: string, path: FieldPath): SeriesPoint[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new SeriesError(
+      source,
+      path,
+      'expected a non-empty list of { at, value } points or a range-query answer',
+    );
+  }
+  return value.map((p: unknown, i) => {
+    const at = [...path, i];
+    if (!isObject(p)) throw new SeriesError(source, at, 'expected { at, value } or { at, error }');
+    const unknown = Object.keys(p).filter((k) => !['at', 'value', 'error'].includes(k));
+    if (unknown.length > 0) {
+      throw new SeriesError(
+        source,
+        [...at, unknown[0] as string],
+        'unknown key; a point has at and value (or error)',
+      );
+    }
+    const time = readTime(p['at'], source, [...at, 'at']);
+    if (typeof p['error'] === 'string' && p['value'] === undefined) return { at: time, error: p['error'] };
+    if (p['value'] === undefined || p['error'] !== undefined) {
+      throw new SeriesError(source, at, 'a point needs exactly one of value or error (a string)');
+    }
+    return { at: time, value: readValue(p['value']) };
+  });
+}
+
+/** A saved `/api/v1/query_range` answer: one series gives numbers, several give a list per instant. */
+function fromRangeQuery(answer: Record<string, unknown>, source: string, path: FieldPath): SeriesPoint[] {
+  const data = answer['data'];
+  if (answer['status'] !== 'success' || !isObject(data) || data['resultType'] !== 'matrix') {
+    throw new SeriesError(
+      source,
+      path,
+      'expected a Prometheus range-query answer ({"status":"success","data":{"resultType":"matrix",...}})',
+    );
+  }
+  const result = data['result'];
+  if (!Array.isArray(result) || result.length === 0) {
+    throw new SeriesError(source, path, 'the range query returned no series, so there is nothing to replay');
+  }
+  const bySeries = result.map((series: unknown, i) => {
+    const values = isObject(series) ? series['values'] : undefined;
+    if (!Array.isArray(values))
+      throw new SeriesError(source, [...path, 'data', 'result', i], 'a series needs values');
+    return new Map(
+      values.map((pair: unknown, j) => {
+        const at = [...path, 'data', 'result', i, 'values', j];
+        if (!Array.isArray(pair) || typeof pair[0] !== 'number' || typeof pair[1] !== 'string') {
+          throw new SeriesError(source, at, 'expected [unix seconds, "value"]');
+        }
+        const value = parseSampleValue(pair[1]);
+        if (value === undefined)
+          throw new SeriesError(source, at, `${JSON.stringify(pair[1])} is not a number`);
+        return [Math.round(pair[0] * 1000), value] as const;
+      }),
+    );
+  });
+  const times = [...new Set(bySeries.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  return times.map((at) => {
+    const values = bySeries.map((m) => m.get(at)).filter((v) => v !== undefined);
+    return { at, value: bySeries.length === 1 ? values[0] : values };
+  });
+}
+
+function readTime(value: unknown, source: string, path: FieldPath): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
+  if (typeof value === 'string' && ISO.test(value) && !Number.isNaN(Date.parse(value)))
+    return Date.parse(value);
+  throw new SeriesError(
+    source,
+    path,
+    `expected an ISO 8601 time with Z or an offset, or unix seconds, got ${JSON.stringify(value)}`,
+  );
+}
+
+/** `"NaN"`, `"+Inf"` and `"-Inf"` (as Prometheus and stored measurements write them) become numbers. */
+function readValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readValue);
+  if (value === 'NaN' || value === '+Inf' || value === '-Inf') return parseSampleValue(value);
+  return value;
+}
+
+function checkAscending(points: readonly SeriesPoint[], source: string, path: FieldPath): void {
+  points.forEach((p, i) => {
+    const before = points[i - 1];
+    if (before && p.at <= before.at) {
+      throw new SeriesError(
+        source,
+        [...path, i, 'at'],
+        'points must be in ascending time order, without repeats',
+      );
+    }
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

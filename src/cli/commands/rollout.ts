@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isTerminal } from '../../rollout/state.ts';
+import { ServerClient, ServerError } from '../../server/client.ts';
+import { locateServer } from '../../server/discovery.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import type { Io } from '../io.ts';
+import { renderStatus } from '../render/rollout.ts';
+import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
+
+const SUBCOMMANDS = ['status', 'promote', 'pause', 'resume', 'abort', 'retry', 'undo', 'history'] as const;
+const USAGE =
+  'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N] [--watch] [--as WHO] [--json]';
+
+/** `runway rollout …`: a thin client of the control plane's API. */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...FILE_FLAG,
+    ...STORE_FLAG,
+    ...JSON_FLAG,
+    env: { type: 'string', short: 'e' },
+    full: { type: 'boolean' },
+    'to-revision': { type: 'string' },
+    watch: { type: 'boolean', short: 'w' },
+    as: { type: 'string' },
+  });
+  const [sub, service] = positionals;
+  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw new UsageError(
+      `${sub ? `unknown subcommand "${sub}"` : 'a subcommand is needed'} — usage: ${USAGE}`,
+    );
+  }
+  if (!service) throw new UsageError(`a service is needed — usage: ${USAGE}`);
+  if (!values.env)
+    throw new UsageError(`--env is needed (the environment, e.g. production) — usage: ${USAGE}`);
+  if (values.full && sub !== 'promote') throw new UsageError('--full goes with promote only');
+  if (values['to-revision'] !== undefined && sub !== 'undo')
+    throw new UsageError('--to-revision goes with undo only');
+  if (values.watch && sub !== 'status') throw new UsageError('--watch goes with status only');
+  let toRevision: number | undefined;
+  if (values['to-revision'] !== undefined) {
+    toRevision = Number(values['to-revision']);
+    if (!Number.isInteger(toRevision) || toRevision < 1) {
+      throw new UsageError(`--to-revision must be a positive whole number, got "${values['to-revision']}"`);
+    }
+  }
+  const env = values.env;
+  const { store, dataDir } = storeFor(io, values);
+  await store.close();
+  const found = locateServer(dataDir, io.env);
+  if (!found) {
+    throw new UsageError(
+      'the control plane is not running: start it with "runway serve" (in another terminal)',
+    );
+  }
+  const client = new ServerClient(found);
+  const by = whoAmI(io, values.as);
+  const print = (data: unknown, text: string) =>
+    io.out(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  try {
+    switch (sub) {
+      case 'status':
+        return values.watch
+          ? await watch(io, client, service, env, Boolean(values.json))
+          : await status(io, client, service, env, Boolean(values.json));
+      case 'history': {
+        const s = await client.environment(service, env);
+        const { rollouts } = await client.rollouts({ service, environment: env, limit: 20 });
+        const current = s.environment.stable?.version;
+        const lines = s.environment.revisions.revisions
+          .map(
+            (r) =>
+              `  ${String(r.number).padStart(3)}  ${r.version.padEnd(24)} ${r.recordedAt}${r.version === current ? '  (stable)' : ''}`,
+          )
+          .reverse();
+        const outcomes = rollouts.map(
+          (r) =>
+            `  ${r.id.padEnd(36)} ${r.state.phase.padEnd(12)} ${r.canary.version}${r.state.abortReason ? `  — ${r.state.abortReason}` : ''}`,
+        );
+        print(
+          {
+            revisions: s.environment.revisions.revisions,
+            rollouts: rollouts.map((r) => ({
+              id: r.id,
+              phase: r.state.phase,
+              version: r.canary.version,
+              revision: r.canary.revision,
+              reason: r.state.abortReason ?? null,
+              createdAt: r.createdAt,
+            })),
+          },
+          `revisions of ${service} in ${env} (newest first):\n${lines.join('\n')}\nrollouts:\n${outcomes.join('\n')}\n`,
+        );
+        return EXIT.ok;
+      }
+      case 'undo': {
+        const { rollout } = await client.undo(service, env, toRevision, by);
+        print(
+          { rollout },
+          `rolling ${service} in ${env} back to ${rollout.canary.version} (revision ${rollout.canary.revision}) as ${rollout.id}\n`,
+        );
+        return EXIT.ok;
+      }
+      default: {
+        const command = sub === 'promote' && values.full ? 'promote-full' : sub;
+        const started = performance.now();
+        const { rollout } = await client.command(service, env, command, by);
+        const ms = performance.now() - started;
+        const extra =
+          command === 'abort'
+            ? `; traffic back to ${rollout.stable?.version ?? 'stable'} in ${ms.toFixed(0)} ms`
+            : '';
+        print({ rollout, ms }, `${command}: ${rollout.id} is ${rollout.state.phase}${extra}\n`);
+        return EXIT.ok;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ServerError) {
+      const issues = err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join('');
+      if (err.status === 404 || err.status === 409 || err.status === 400 || err.status === 0)
+        throw new UsageError(err.message + issues);
+      if (err.status === 401) {
+        io.err(`runway: ${err.message}\n`);
+        return EXIT.auth;
+      }
+    }
+    throw err;
+  }
+}
+
+async function status(
+  io: Io,
+  client: ServerClient,
+  service: string,
+  env: string,
+  json: boolean,
+): Promise<number> {
+  const s = await client.environment(service, env);
+  io.out(json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(io, s));
+  return EXIT.ok;
+}
+
+/** Shows the rollout live until it ends: redrawn on a terminal, new events only otherwise. */
+async function watch(
+  io: Io,
+  client: ServerClient,
+  service: string,
+  env: string,
+  json: boolean,
+): Promise<number> {
+  let seen = -1;
+  let drawn = 0;
+  for (;;) {
+    const s = await client.environment(service, env);
+    const r = s.rollout;
+    if (json) {
+      const n = r?.state.history.length ?? 0;
+      if (n !== seen) io.out(`${JSON.stringify(s)}\n`);
+      seen = n;
+    } else if (io.tty) {
+      const text = renderStatus(io, s);
+      if (drawn > 0) io.out(`\x1b[${drawn}F\x1b[J`);
+      io.out(text);
+      drawn = text.split('\n').length - 1;
+    } else if (r) {
+      if (seen < 0) io.out(renderStatus(io, s));
+      else
+        for (const h of r.state.history.slice(seen))
+          io.out(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}\n`);
+      seen = r.state.history.length;
+    }
+    if (!r || isTerminal(r.state.phase)) {
+      return r && r.state.phase !== 'completed' ? EXIT.failed : EXIT.ok;
+    }
+    await sleep(500);
+  }
+}

@@ -1,0 +1,98 @@
+import { stopAgent } from '../../agent/launch.ts';
+import { startControlPlane } from '../../server/control-plane.ts';
+import { analysisFactory } from '../../server/analysis-factory.ts';
+import { locateServer, pidAlive, readServerInfo, serverFiles } from '../../server/discovery.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import type { Io } from '../io.ts';
+import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor } from '../setup.ts';
+
+const USAGE = 'runway serve [start] [--port N] [-f runway.yaml] [--store URL] | serve status | serve stop';
+
+/**
+ * `runway serve`: runs the control plane (API, rollout controller) in the foreground and starts
+ * the data-plane agent if it is not running. `serve stop` stops both; `serve status` tells.
+ */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...FILE_FLAG,
+    ...STORE_FLAG,
+    ...JSON_FLAG,
+    port: { type: 'string' },
+    prometheus: { type: 'string' },
+  });
+  const sub = positionals[0] ?? 'start';
+  if (!['start', 'stop', 'status'].includes(sub))
+    throw new UsageError(`unknown subcommand "${sub}" — usage: ${USAGE}`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a TCP port from 1 to 65535, got "${values.port}"`);
+  }
+  const { store, dataDir } = storeFor(io, values, sub === 'start' ? {} : { existing: true });
+  const say = (data: unknown, text: string) => io.out(values.json ? `${JSON.stringify(data)}\n` : text);
+
+  if (sub === 'status') {
+    await store.close();
+    const info = readServerInfo(dataDir);
+    const running = info !== undefined && pidAlive(info.pid);
+    say(
+      { running, ...(running ? info : {}) },
+      running ? `control plane running at ${info!.url} (pid ${info!.pid})\n` : 'control plane not running\n',
+    );
+    return running ? EXIT.ok : EXIT.failed;
+  }
+  if (sub === 'stop') {
+    await store.close();
+    const info = readServerInfo(dataDir);
+    if (info && pidAlive(info.pid)) {
+      process.kill(info.pid, 'SIGTERM');
+      for (let i = 0; i < 100 && pidAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    const agent = await stopAgent(serverFiles(dataDir).agentDir);
+    say(
+      { stopped: true, agent },
+      `control plane stopped${agent ? '; data plane agent stopped (its instances too)' : ''}\n`,
+    );
+    return EXIT.ok;
+  }
+
+  const existing = locateServer(dataDir, {});
+  if (existing) {
+    await store.close();
+    throw new UsageError(
+      `a control plane is already running for this store at ${existing.url}; stop it with "runway serve stop"`,
+    );
+  }
+  const log = (line: string) =>
+    io.out(
+      values.json
+        ? `${JSON.stringify({ at: new Date().toISOString(), msg: line })}\n`
+        : `${new Date().toISOString()} ${line}\n`,
+    );
+  let plane;
+  try {
+    plane = await startControlPlane({
+      dataDir,
+      store,
+      port,
+      log,
+      analysis: analysisFactory({
+        store,
+        log,
+        ...(values.prometheus ? { prometheus: values.prometheus } : {}),
+      }),
+    });
+  } catch (err) {
+    await store.close();
+    throw new UsageError((err as Error).message);
+  }
+  log(`control plane listening on ${plane.url} (token in ${serverFiles(dataDir).token})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log('stopping the control plane; the data plane keeps serving');
+  await plane.close();
+  await store.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,315 @@
+/*
+ * The rollout controller loop: for each rollout, observe the data plane and the analysis, call
+ * the pure `reconcile`, persist the next state and the environment it implies in one transaction,
+ * then make the data plane match (durable before done). Everything it acts on is re-derived from
+ * the store, so a control plane killed at any moment continues where it was when it starts again.
+ */
+import type { Clock } from '../engine/clock.ts';
+import type { Action } from '../rollout/actions.ts';
+import type { Observations } from '../rollout/observations.ts';
+import { reconcile } from '../rollout/reconcile.ts';
+import { isTerminal } from '../rollout/state.ts';
+import type { AnalysisPhase } from '../rollout/state.ts';
+import type { Store } from '../store/store.ts';
+import type { AnalysisDriver, AnalysisDriverFactory } from './analysis-driver.ts';
+import type { DataPlane, SiteView } from './data-plane.ts';
+import { applyIntents, siteOf } from './environment-state.ts';
+import { probeHealth } from './health-probe.ts';
+import type { EnvironmentRecord, RolloutRecord } from './records.ts';
+
+/** How the controller is wired. */
+export interface ControllerOptions {
+  store: Store;
+  dataPlane: DataPlane;
+  clock: Clock;
+  /** One line per notable event (the server's log). */
+  log: (line: string) => void;
+  analysis?: AnalysisDriverFactory;
+  /** How often an unfinished rollout is looked at (default 250 ms). */
+  tickMs?: number;
+  /** How often the new version's health is probed (default 1000 ms). */
+  healthIntervalMs?: number;
+}
+
+/** The outcome of one look at a rollout. */
+export interface TickResult {
+  rollout: RolloutRecord;
+  /** Commands refused, by command id. */
+  refused: Map<number, string>;
+}
+
+/** Drives every rollout in the store to its end. */
+export class Controller {
+  readonly #o: ControllerOptions;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #drivers = new Map<string, Promise<AnalysisDriver>>();
+  readonly #lastProbeAt = new Map<string, number>();
+  /** JSON of the site last applied to the data plane, by site id. */
+  readonly #applied = new Map<string, string>();
+  #closed = false;
+
+  constructor(options: ControllerOptions) {
+    this.#o = options;
+  }
+
+  /** Converges the data plane to every stored environment and picks up unfinished rollouts. */
+  async start(): Promise<void> {
+    for (const env of await this.#o.store.environments()) {
+      await this.converge(env).catch((err: unknown) =>
+        this.#o.log(`cannot converge ${env.service}/${env.environment}: ${(err as Error).message}`),
+      );
+    }
+    for (const r of await this.#o.store.rollouts({ limit: 1000 })) {
+      if (needsTicks(r)) this.schedule(r.id, 0);
+    }
+  }
+
+  /** Makes the data plane serve `env` as stored (idempotent; skipped when already applied). */
+  async converge(env: EnvironmentRecord, force = false): Promise<void> {
+    const site = siteOf(env);
+    const id = `${env.service}/${env.environment}`;
+    const json = JSON.stringify(site);
+    const last = this.#applied.get(id);
+    if (!force && last === json) return;
+    const onlyWeights =
+      last !== undefined &&
+      JSON.stringify({ ...JSON.parse(last), weights: null }) === JSON.stringify({ ...site, weights: null });
+    if (onlyWeights && !force) await this.#o.dataPlane.setWeights(env.service, env.environment, site.weights);
+    else await this.#o.dataPlane.applySite(site);
+    this.#applied.set(id, json);
+  }
+
+  /** Looks at `rolloutId` after `delayMs` (sooner if already scheduled sooner). */
+  schedule(rolloutId: string, delayMs: number): void {
+    if (this.#closed) return;
+    const existing = this.#timers.get(rolloutId);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(rolloutId);
+        void this.tick(rolloutId).catch((err: unknown) => {
+          this.#o.log(`rollout ${rolloutId}: ${(err as Error).message}`);
+          this.schedule(rolloutId, 1000);
+        });
+      },
+      Math.max(0, delayMs),
+    );
+    timer.unref();
+    this.#timers.set(rolloutId, timer);
+  }
+
+  /** One look at a rollout, serialized with every other look at it. */
+  tick(rolloutId: string): Promise<TickResult | undefined> {
+    const previous = this.#chains.get(rolloutId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.#tick(rolloutId));
+    this.#chains.set(rolloutId, next);
+    return next;
+  }
+
+  /** Stops all timers and analysis (the data plane keeps serving). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#chains.values()]);
+    for (const d of this.#drivers.values()) (await d.catch(() => undefined))?.close();
+    this.#drivers.clear();
+  }
+
+  /** The analysis measurements of a rollout's runs, for `rollout status`. */
+  async explain(rollout: RolloutRecord): Promise<Record<string, unknown>> {
+    const driver = this.#drivers.get(rollout.id);
+    if (!driver) return {};
+    const d = await driver;
+    return Object.fromEntries(Object.keys(rollout.state.analysisRuns).map((id) => [id, d.explain(id)]));
+  }
+
+  async #tick(rolloutId: string): Promise<TickResult | undefined> {
+    if (this.#closed) return undefined;
+    const { store, clock } = this.#o;
+    const rollout = await store.getRollout(rolloutId);
+    if (!rollout) return undefined;
+    const env = await store.getEnvironment(rollout.service, rollout.environment);
+    if (!env)
+      throw new Error(`environment ${rollout.service}/${rollout.environment} is missing from the store`);
+    const pending = await store.pendingRolloutCommands(rolloutId);
+    const view = await this.#o.dataPlane.site(rollout.service, rollout.environment).catch((err: unknown) => {
+      this.#o.log(`data plane unreachable: ${(err as Error).message}`);
+      return null;
+    });
+    const driver = await this.#driverFor(rollout);
+    const now = clock.now();
+    const observations: Observations = {
+      ...(await this.#observe(rollout, view, now)),
+      analysis: driver ? analysisVerdicts(driver.verdicts(), rollout) : {},
+      commands: pending.map((c) => c.command),
+    };
+    const result = reconcile(rollout.state, observations, now);
+    const refused = matchRefusals(pending, result.errors);
+    const reports = { ...rollout.reports };
+    for (const id of Object.keys(observations.analysis)) {
+      const report = reports[id] ? undefined : driver?.report(id);
+      if (report) reports[id] = report;
+    }
+    const nextRollout: RolloutRecord = {
+      ...rollout,
+      state: result.next,
+      ...(Object.keys(reports).length > 0 ? { reports } : {}),
+      updatedAt: now.toISOString(),
+    };
+    const nextEnv = applyIntents(env, nextRollout, result.actions, now);
+    const changed =
+      JSON.stringify(result.next) !== JSON.stringify(rollout.state) ||
+      JSON.stringify(reports) !== JSON.stringify(rollout.reports ?? {}) ||
+      JSON.stringify({ ...nextEnv, updatedAt: '' }) !== JSON.stringify({ ...env, updatedAt: '' }) ||
+      pending.length > 0;
+    if (changed) {
+      await store.saveDeployment({
+        environment: nextEnv,
+        rollout: nextRollout,
+        consumed: pending.map((c) => ({
+          id: c.id,
+          ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
+        })),
+        at: now.toISOString(),
+      });
+      this.#report(rollout, nextRollout, result.actions, refused);
+    }
+    // traffic first: the data plane follows the persisted environment
+    await this.converge(nextEnv).catch((err: unknown) =>
+      this.#o.log(`${rollout.service}/${rollout.environment}: data plane: ${(err as Error).message}`),
+    );
+    await this.#carryOutAnalysis(nextRollout, result.actions);
+    if (needsTicks(nextRollout)) {
+      const wake = result.nextAt ? result.nextAt.getTime() - clock.now().getTime() : Infinity;
+      const every = isTerminal(nextRollout.state.phase) ? 1000 : (this.#o.tickMs ?? 250);
+      this.schedule(rolloutId, Math.min(wake, every));
+    } else {
+      await this.#retire(rolloutId);
+    }
+    return { rollout: nextRollout, refused };
+  }
+
+  async #observe(
+    rollout: RolloutRecord,
+    view: SiteView | null | undefined,
+    now: Date,
+  ): Promise<Pick<Observations, 'canaryHealthy' | 'canaryReadyInstances' | 'crashLoop'>> {
+    const { state } = rollout;
+    if (!view) {
+      return { canaryHealthy: undefined, canaryReadyInstances: state.canaryReadyInstances, crashLoop: false };
+    }
+    const canary = view.instances.filter((i) => i.version === state.canary.version);
+    const ready = canary.filter((i) => i.ready);
+    const crashLoop = canary.some((i) => i.crashLoop);
+    let canaryHealthy: boolean | undefined;
+    const last = this.#lastProbeAt.get(rollout.id) ?? 0;
+    const interval = this.#o.healthIntervalMs ?? 1000;
+    if (
+      !isTerminal(state.phase) &&
+      state.canaryStartedAt &&
+      ready.length > 0 &&
+      now.getTime() - last >= interval
+    ) {
+      this.#lastProbeAt.set(rollout.id, now.getTime());
+      const results = await Promise.all(ready.map((i) => probeHealth(i.port, rollout.canary.health)));
+      canaryHealthy = results.every(Boolean);
+    }
+    return { canaryHealthy, canaryReadyInstances: ready.length, crashLoop };
+  }
+
+  async #driverFor(rollout: RolloutRecord): Promise<AnalysisDriver | undefined> {
+    const factory = this.#o.analysis;
+    if (!factory) return undefined;
+    if (Object.keys(rollout.state.analysisRuns).length === 0 && !this.#drivers.has(rollout.id))
+      return undefined;
+    let driver = this.#drivers.get(rollout.id);
+    if (!driver) {
+      driver = factory(rollout, () => this.schedule(rollout.id, 0));
+      this.#drivers.set(rollout.id, driver);
+    }
+    return driver;
+  }
+
+  async #carryOutAnalysis(rollout: RolloutRecord, actions: readonly Action[]): Promise<void> {
+    const wanted = actions.filter((a) => a.type === 'start-analysis' || a.type === 'stop-analysis');
+    if (wanted.length === 0) return;
+    const factory = this.#o.analysis;
+    if (!factory) {
+      this.#o.log(`rollout ${rollout.id}: analysis requested but no analysis engine is configured`);
+      return;
+    }
+    let driver = this.#drivers.get(rollout.id);
+    if (!driver) {
+      driver = factory(rollout, () => this.schedule(rollout.id, 0));
+      this.#drivers.set(rollout.id, driver);
+    }
+    const d = await driver;
+    for (const a of wanted) {
+      if (a.type === 'start-analysis') {
+        d.start({
+          runId: a.runId,
+          templates: a.templates,
+          args: rollout.args,
+          ...(a.failureLimit === undefined ? {} : { failureLimit: a.failureLimit }),
+          ...(a.intervalMs === undefined ? {} : { intervalMs: a.intervalMs }),
+        });
+      } else if (a.type === 'stop-analysis') {
+        d.stop(a.runId);
+      }
+    }
+  }
+
+  #report(
+    before: RolloutRecord,
+    after: RolloutRecord,
+    actions: readonly Action[],
+    refused: Map<number, string>,
+  ): void {
+    const fresh = after.state.history.slice(before.state.history.length);
+    for (const h of fresh)
+      this.#o.log(`${after.service}/${after.environment} ${after.id}: ${h.event}: ${h.detail}`);
+    for (const a of actions) {
+      if (a.type === 'notify') this.#o.log(`notify ${a.event}: ${a.detail}`);
+    }
+    for (const [id, error] of refused) this.#o.log(`command ${id} refused: ${error}`);
+  }
+
+  async #retire(rolloutId: string): Promise<void> {
+    this.#lastProbeAt.delete(rolloutId);
+    const driver = this.#drivers.get(rolloutId);
+    this.#drivers.delete(rolloutId);
+    if (driver) (await driver.catch(() => undefined))?.close();
+  }
+}
+
+/** Whether a rollout still has something to do: not finished, or old instances to stop. */
+export function needsTicks(r: RolloutRecord): boolean {
+  return !isTerminal(r.state.phase) || r.state.scaleDowns.some((d) => !d.done);
+}
+
+function analysisVerdicts(
+  verdicts: Record<string, AnalysisPhase>,
+  rollout: RolloutRecord,
+): Record<string, AnalysisPhase> {
+  const known = rollout.state.analysisRuns;
+  return Object.fromEntries(Object.entries(verdicts).filter(([id, v]) => id in known && v !== 'running'));
+}
+
+/** Pairs refused commands with their ids, in order. */
+function matchRefusals(
+  pending: readonly { id: number; command: string }[],
+  errors: readonly { command: string; message: string }[],
+): Map<number, string> {
+  const out = new Map<number, string>();
+  let i = 0;
+  for (const c of pending) {
+    const e = errors[i];
+    if (e && e.command === c.command) {
+      out.set(c.id, e.message);
+      i++;
+    }
+  }
+  return out;
+}

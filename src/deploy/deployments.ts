@@ -1,0 +1,341 @@
+/*
+ * What people and pipeline steps ask of the control plane: start a rollout, give it a command,
+ * undo to an earlier revision. Each request is checked completely before anything is stored, and
+ * a refused request changes nothing.
+ */
+import { createServer } from 'node:net';
+import type { Clock } from '../engine/clock.ts';
+import { isCommand, COMMANDS } from '../rollout/observations.ts';
+import { recordRevision, undo } from '../rollout/revisions.ts';
+import { isTerminal, newRollout } from '../rollout/state.ts';
+import type { Strategy } from '../rollout/strategy.ts';
+import type { Store } from '../store/store.ts';
+import type { Controller } from './controller.ts';
+import { emptyEnvironment } from './environment-state.ts';
+import type { FaultSpec } from './data-plane.ts';
+import type { EnvironmentRecord, ReleaseSpec, RolloutRecord } from './records.ts';
+import { checkRolloutRequest } from './rollout-request.ts';
+import type { RequestIssue } from './rollout-request.ts';
+import { replaceStrategy } from './strategies.ts';
+
+/** A refused request: `status` is the HTTP status the API answers with. */
+export class DeployError extends Error {
+  readonly status: number;
+  readonly issues: RequestIssue[];
+
+  constructor(status: number, message: string, issues: RequestIssue[] = []) {
+    super(message);
+    this.status = status;
+    this.issues = issues;
+  }
+}
+
+/** The version a rollout starts from when the environment has none. */
+export const NO_STABLE = '(none)';
+
+/** Requests against the store and the controller. */
+export class Deployments {
+  readonly #store: Store;
+  readonly #controller: Controller;
+  readonly #clock: Clock;
+  /** Ports the data plane already serves, so they are not reported as taken by others. */
+  readonly #ownPort: (port: number) => boolean;
+
+  constructor(opts: {
+    store: Store;
+    controller: Controller;
+    clock: Clock;
+    ownPort?: (port: number) => boolean;
+  }) {
+    this.#store = opts.store;
+    this.#controller = opts.controller;
+    this.#clock = opts.clock;
+    this.#ownPort = opts.ownPort ?? (() => false);
+  }
+
+  /** Starts a rollout (or returns the one made for the same key). */
+  async create(body: unknown): Promise<{ rollout: RolloutRecord; created: boolean }> {
+    const checked = checkRolloutRequest(body);
+    if (!checked.ok) throw new DeployError(400, 'invalid rollout request', checked.issues);
+    const req = checked.request;
+    if (req.key) {
+      const existing = await this.#store.rolloutByKey(req.key);
+      if (existing) return { rollout: existing, created: false };
+    }
+    const now = this.#clock.now();
+    const stored = await this.#store.getEnvironment(req.service, req.environment);
+    const env = stored ?? emptyEnvironment(req.service, req.environment, req.port, now, req.previewPort);
+    await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
+    env.port = req.port;
+    if (req.previewPort !== undefined) env.previewPort = req.previewPort;
+    if (env.rolloutId) {
+      const active = await this.#store.getRollout(env.rolloutId);
+      if (active && !isTerminal(active.state.phase)) {
+        throw new DeployError(
+          409,
+          `a rollout of ${req.service} to ${req.environment} is in progress (${active.id}, ${active.state.phase}): ` +
+            `promote it, abort it, or wait for it to finish`,
+        );
+      }
+    }
+    if (env.stable?.version === req.release.version) {
+      throw new DeployError(
+        409,
+        `${req.service} ${req.release.version} is already the stable release in ${req.environment}; nothing to roll out`,
+      );
+    }
+    const readiness = req.release.readinessTimeoutMs ?? 30_000;
+    const strategy: Strategy = env.stable && checked.strategy ? checked.strategy : replaceStrategy(readiness);
+    return {
+      rollout: await this.#start(env, { ...req.release, revision: 0 }, strategy, req, now),
+      created: true,
+    };
+  }
+
+  /** Gives the environment's rollout a command and waits for the controller's answer. */
+  async command(service: string, environment: string, command: string, by: string): Promise<RolloutRecord> {
+    if (!isCommand(command)) {
+      throw new DeployError(400, `unknown command "${command}"; valid commands: ${COMMANDS.join(', ')}`);
+    }
+    const rollout = await this.#target(service, environment, command);
+    const id = await this.#store.addRolloutCommand({
+      rolloutId: rollout.id,
+      command,
+      by,
+      at: this.#clock.now().toISOString(),
+    });
+    const result = await this.#controller.tick(rollout.id);
+    const record = await this.#store.getRolloutCommand(id);
+    if (record?.error) throw new DeployError(409, record.error);
+    if (!result) throw new DeployError(500, `rollout ${rollout.id} could not be reconciled`);
+    return result.rollout;
+  }
+
+  /** Rolls the environment back to an earlier revision (the previous one by default). */
+  async undo(
+    service: string,
+    environment: string,
+    toRevision: number | undefined,
+    by: string,
+  ): Promise<RolloutRecord> {
+    const env = await this.environment(service, environment);
+    if (env.rolloutId) {
+      const active = await this.#store.getRollout(env.rolloutId);
+      if (active && !isTerminal(active.state.phase)) {
+        throw new DeployError(
+          409,
+          `a rollout is in progress (${active.id}): abort it first, it returns traffic to stable`,
+        );
+      }
+    }
+    // the history ends with the last rollout, which may have been rolled back: undo from what serves
+    const history = {
+      ...env.revisions,
+      revisions: env.revisions.revisions.filter(
+        (r, i, all) => i < all.length - 1 || r.version === env.stable?.version,
+      ),
+    };
+    const result = undo(history, toRevision);
+    if (!result.ok) throw new DeployError(409, result.error);
+    const release = env.releases[result.target.version];
+    if (!release)
+      throw new DeployError(
+        409,
+        `revision ${result.target.number} (${result.target.version}) can no longer be run: its release is gone`,
+      );
+    const now = this.#clock.now();
+    return this.#start(
+      env,
+      release,
+      replaceStrategy(release.readinessTimeoutMs ?? 30_000),
+      { by, args: {}, analysis: {} },
+      now,
+    );
+  }
+
+  /**
+   * Injects faults into a version's traffic (a rollback rehearsal), or clears them with null.
+   * Kept with the environment, so they hold across restarts and apply as soon as the version runs.
+   */
+  async setFaults(
+    service: string,
+    environment: string,
+    version: string,
+    body: unknown,
+  ): Promise<FaultSpec | null> {
+    const env = await this.environment(service, environment);
+    const faults = checkFaults(body);
+    const next: EnvironmentRecord = {
+      ...env,
+      faults: { ...env.faults },
+      updatedAt: this.#clock.now().toISOString(),
+    };
+    if (faults === null) delete next.faults![version];
+    else next.faults![version] = faults;
+    await this.#store.saveDeployment({ environment: next, at: next.updatedAt });
+    await this.#controller.converge(next);
+    return faults;
+  }
+
+  /** The environment as stored, or a 404 naming what exists. */
+  async environment(service: string, environment: string): Promise<EnvironmentRecord> {
+    const env = await this.#store.getEnvironment(service, environment);
+    if (env) return env;
+    const known = (await this.#store.environments()).map((e) => `${e.service}/${e.environment}`);
+    throw new DeployError(
+      404,
+      `${service} has never been deployed to ${environment}` +
+        (known.length > 0 ? `; deployed: ${known.join(', ')}` : '; nothing has been deployed yet'),
+    );
+  }
+
+  /** The rollout a command is for: the active one, or the last one for `retry`. */
+  async #target(service: string, environment: string, command: string): Promise<RolloutRecord> {
+    const env = await this.environment(service, environment);
+    if (env.rolloutId) {
+      const active = await this.#store.getRollout(env.rolloutId);
+      if (active && !isTerminal(active.state.phase)) return active;
+    }
+    const [last] = await this.#store.rollouts({ service, environment, limit: 1 });
+    if (command === 'retry' && last) return last;
+    throw new DeployError(
+      409,
+      `no rollout of ${service} in ${environment} is in progress` +
+        (last ? ` (the last one, ${last.id}, is ${last.state.phase})` : '') +
+        (command === 'retry' ? '' : `; nothing to ${command}`),
+    );
+  }
+
+  async #start(
+    env: EnvironmentRecord,
+    release: ReleaseSpec,
+    strategy: Strategy,
+    req: {
+      key?: string;
+      runId?: number;
+      by?: string;
+      args?: Record<string, string>;
+      analysis?: Record<string, unknown>;
+    },
+    now: Date,
+  ): Promise<RolloutRecord> {
+    const id = `${env.service}.${env.environment}.r${(env.revisions.revisions.at(-1)?.number ?? 0) + 1}`;
+    const { history, revision, pruned } = recordRevision(
+      env.revisions,
+      { version: release.version, rolloutId: id },
+      now,
+    );
+    const canary: ReleaseSpec = { ...release, revision: revision.number };
+    const stable = env.stable;
+    const state = newRollout(
+      {
+        id,
+        service: env.service,
+        environment: env.environment,
+        stable: stable
+          ? { version: stable.version, revision: stable.revision }
+          : { version: NO_STABLE, revision: 0 },
+        canary: { version: canary.version, revision: canary.revision },
+        strategy,
+        replicas: canary.replicas,
+      },
+      now,
+    );
+    const releases = { ...env.releases, [canary.version]: canary };
+    for (const p of pruned) if (p.version !== stable?.version) delete releases[p.version];
+    const args = {
+      service: env.service,
+      environment: env.environment,
+      canary: canary.version,
+      stable: stable?.version ?? '',
+      'canary.version': canary.version,
+      'stable.version': stable?.version ?? '',
+      ...req.args,
+    };
+    const rollout: RolloutRecord = {
+      id,
+      service: env.service,
+      environment: env.environment,
+      state,
+      canary,
+      ...(stable ? { stable } : {}),
+      analysis: req.analysis ?? {},
+      args,
+      ...(req.key ? { key: req.key } : {}),
+      ...(req.runId === undefined ? {} : { runId: req.runId }),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const nextEnv: EnvironmentRecord = {
+      ...env,
+      revisions: history,
+      releases,
+      rolloutId: id,
+      updatedAt: now.toISOString(),
+    };
+    await this.#store.saveDeployment({ environment: nextEnv, rollout, at: now.toISOString() });
+    this.#controller.schedule(id, 0);
+    return rollout;
+  }
+
+  async #checkPorts(
+    env: EnvironmentRecord,
+    port: number,
+    isNew: boolean,
+    previewPort?: number,
+  ): Promise<void> {
+    const others = (await this.#store.environments()).filter(
+      (e) => !(e.service === env.service && e.environment === env.environment),
+    );
+    for (const p of [port, previewPort]) {
+      if (p === undefined) continue;
+      const clash = others.find((e) => e.port === p || e.previewPort === p);
+      if (clash) {
+        throw new DeployError(
+          409,
+          `port ${p} is already the port of ${clash.service} in ${clash.environment}`,
+        );
+      }
+      const moved = isNew || (p === port ? env.port !== port : env.previewPort !== previewPort);
+      if (moved && !this.#ownPort(p) && !(await portFree(p))) {
+        throw new DeployError(
+          409,
+          `port ${p} is already in use on 127.0.0.1 (by another program); choose another port`,
+        );
+      }
+    }
+  }
+}
+
+/** Whether 127.0.0.1:`port` can be bound now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A fault spec from a request body: ratios from 0 to 1, latency in whole milliseconds. */
+function checkFaults(body: unknown): FaultSpec | null {
+  if (body === null || body === undefined) return null;
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new DeployError(400, 'expected a fault spec object or null');
+  const issues: RequestIssue[] = [];
+  const out: FaultSpec = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'errorRatio' || k === 'abortRatio') {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+        issues.push({ field: k, message: 'expected a ratio from 0 to 1' });
+      else out[k] = v;
+    } else if (k === 'latencyMs') {
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 60_000)
+        issues.push({ field: k, message: 'expected whole milliseconds from 0 to 60000' });
+      else out.latencyMs = v as number;
+    } else {
+      issues.push({ field: k, message: 'unknown fault; expected errorRatio, latencyMs or abortRatio' });
+    }
+  }
+  if (issues.length > 0) throw new DeployError(400, 'invalid fault spec', issues);
+  return out;
+}

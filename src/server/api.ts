@@ -1,0 +1,221 @@
+/*
+ * The control plane's HTTP API on 127.0.0.1. Every /v1 route but /v1/health needs
+ * `Authorization: Bearer <token>`; /metrics is open (read-only counters, as Prometheus scrapes).
+ * JSON in and out; errors are `{ error, issues? }` with 400, 401, 404, 409 or 500.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../engine/clock.ts';
+import type { Controller } from '../deploy/controller.ts';
+import type { DataPlane } from '../deploy/data-plane.ts';
+import { DeployError } from '../deploy/deployments.ts';
+import type { Deployments } from '../deploy/deployments.ts';
+import { applyIncidentCommands } from '../gates/incidents/apply-commands.ts';
+import { fromAlertmanager } from '../gates/incidents/from-alertmanager.ts';
+import { formatPayloadIssue } from '../gates/incidents/payload-issue.ts';
+import type { Store } from '../store/store.ts';
+import { controlPlaneMetrics } from './metrics.ts';
+
+/** What the API serves from. */
+export interface ApiDeps {
+  store: Store;
+  deployments: Deployments;
+  controller: Controller;
+  dataPlane: DataPlane;
+  clock: Clock;
+  token: string;
+  log: (line: string) => void;
+}
+
+type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<[number, unknown]>;
+
+const MAX_BODY = 1024 * 1024;
+
+/** Starts the API; resolves once it listens. */
+export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Server; url: string }> {
+  const routes = routesOf(deps);
+  const server = createServer((req, res) => {
+    void handle(deps, routes, req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1' }, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${bound}` };
+}
+
+function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
+  const by = (body: unknown): string => {
+    const v = (body as { by?: unknown } | null)?.by;
+    return typeof v === 'string' && v.length > 0 ? v : 'api';
+  };
+  return [
+    ['GET', /^\/v1\/health$/, async () => [200, { ok: true, pid: process.pid }]],
+    [
+      'POST',
+      /^\/v1\/rollouts$/,
+      async (_req, _p, body) => {
+        const { rollout, created } = await d.deployments.create(body);
+        return [created ? 201 : 200, { rollout, created }];
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/rollouts$/,
+      async (req) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const limit = Number(q.get('limit') ?? 20);
+        const list = await d.store.rollouts({
+          ...(q.get('service') ? { service: q.get('service')! } : {}),
+          ...(q.get('environment') ? { environment: q.get('environment')! } : {}),
+          limit: Number.isInteger(limit) && limit > 0 ? limit : 20,
+        });
+        return [200, { rollouts: list }];
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/rollouts\/([^/]+)$/,
+      async (_req, [id]) => {
+        const rollout = await d.store.getRollout(id!);
+        if (!rollout) throw new DeployError(404, `no rollout "${id}"`);
+        return [200, { rollout, analysis: await d.controller.explain(rollout) }];
+      },
+    ],
+    ['GET', /^\/v1\/environments$/, async () => [200, { environments: await d.store.environments() }]],
+    [
+      'GET',
+      /^\/v1\/environments\/([^/]+)\/([^/]+)$/,
+      async (_req, [service, environment]) => {
+        const env = await d.deployments.environment(service!, environment!);
+        const rollouts = await d.store.rollouts({ service: service!, environment: environment!, limit: 1 });
+        const site = await d.dataPlane.site(service!, environment!).catch(() => null);
+        const rollout = rollouts[0];
+        return [
+          200,
+          {
+            environment: env,
+            rollout: rollout ?? null,
+            analysis: rollout ? await d.controller.explain(rollout) : {},
+            site,
+          },
+        ];
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/environments\/([^/]+)\/([^/]+)\/commands$/,
+      async (_req, [service, environment], body) => {
+        const command = (body as { command?: unknown } | null)?.command;
+        if (typeof command !== 'string') throw new DeployError(400, 'expected {"command": "promote|…"}');
+        const rollout = await d.deployments.command(service!, environment!, command, by(body));
+        return [200, { rollout }];
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/environments\/([^/]+)\/([^/]+)\/undo$/,
+      async (_req, [service, environment], body) => {
+        const to = (body as { toRevision?: unknown } | null)?.toRevision;
+        if (to !== undefined && !Number.isInteger(to))
+          throw new DeployError(400, 'toRevision must be an integer');
+        const rollout = await d.deployments.undo(service!, environment!, to as number | undefined, by(body));
+        return [201, { rollout }];
+      },
+    ],
+    [
+      'PUT',
+      /^\/v1\/environments\/([^/]+)\/([^/]+)\/faults\/([^/]+)$/,
+      async (_req, [service, environment, version], body) => {
+        const faults = await d.deployments.setFaults(service!, environment!, version!, body);
+        return [200, { service, environment, version, faults }];
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/alertmanager$/,
+      async (_req, _p, body) => {
+        const result = fromAlertmanager(body, d.clock.now());
+        if (!result.ok) {
+          throw new DeployError(
+            400,
+            'invalid Alertmanager payload',
+            result.errors.map((e) => ({ field: e.path || '(payload)', message: formatPayloadIssue(e) })),
+          );
+        }
+        const changed = await applyIncidentCommands(d.store, result.commands);
+        for (const id of changed.opened) d.log(`incident opened from Alertmanager: ${id}`);
+        for (const id of changed.resolved) d.log(`incident resolved from Alertmanager: ${id}`);
+        return [200, changed];
+      },
+    ],
+  ];
+}
+
+async function handle(
+  d: ApiDeps,
+  routes: [string, RegExp, Handler][],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = await controlPlaneMetrics(d.store);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(text);
+      return;
+    }
+    const matches = routes.filter(([, re]) => re.test(path));
+    if (matches.length === 0) return send(res, 404, { error: `no route ${path}` });
+    const route = matches.find(([method]) => method === req.method);
+    if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${path}` });
+    if (path !== '/v1/health' && !authorized(req, d.token)) {
+      return send(res, 401, { error: 'missing or wrong token: send Authorization: Bearer <token>' });
+    }
+    const body = req.method === 'GET' ? undefined : await readJson(req);
+    const params = (route[1].exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
+    const [status, out] = await route[2](req, params, body);
+    send(res, status, out);
+  } catch (err) {
+    if (err instanceof DeployError) {
+      send(res, err.status, { error: err.message, ...(err.issues.length > 0 ? { issues: err.issues } : {}) });
+    } else {
+      d.log(`api error: ${(err as Error).stack ?? String(err)}`);
+      send(res, 500, { error: (err as Error).message });
+    }
+  }
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new DeployError(400, 'request body over 1 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new DeployError(400, `request body is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

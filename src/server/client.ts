@@ -1,0 +1,148 @@
+/*
+ * The control plane's API for the CLI and pipeline steps. Errors carry the server's message, so
+ * the CLI can print it as it is.
+ */
+import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
+import type { SiteView, FaultSpec } from '../deploy/data-plane.ts';
+import type { RolloutRequest } from '../deploy/rollout-request.ts';
+
+/** A refused or failed API call. */
+export class ServerError extends Error {
+  readonly status: number;
+  readonly issues: { field: string; message: string }[];
+
+  constructor(status: number, message: string, issues: { field: string; message: string }[] = []) {
+    super(message);
+    this.status = status;
+    this.issues = issues;
+  }
+}
+
+/** What `GET /v1/environments/:service/:env` answers. */
+export interface EnvironmentStatus {
+  environment: EnvironmentRecord;
+  rollout: RolloutRecord | null;
+  analysis: Record<string, unknown>;
+  site: SiteView | null;
+}
+
+/** A client of `runway serve`. */
+export class ServerClient {
+  readonly url: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+
+  constructor(opts: { url: string; token: string; timeoutMs?: number }) {
+    this.url = opts.url.replace(/\/$/, '');
+    this.#token = opts.token;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  health(): Promise<{ ok: boolean; pid: number }> {
+    return this.#call('GET', '/v1/health');
+  }
+
+  createRollout(req: RolloutRequest): Promise<{ rollout: RolloutRecord; created: boolean }> {
+    return this.#call('POST', '/v1/rollouts', req);
+  }
+
+  rollout(id: string): Promise<{ rollout: RolloutRecord; analysis: Record<string, unknown> }> {
+    return this.#call('GET', `/v1/rollouts/${encodeURIComponent(id)}`);
+  }
+
+  rollouts(filter: { service?: string; environment?: string; limit?: number } = {}): Promise<{
+    rollouts: RolloutRecord[];
+  }> {
+    const q = new URLSearchParams(
+      Object.entries(filter)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]): [string, string] => [k, String(v)]),
+    );
+    return this.#call('GET', `/v1/rollouts?${q}`);
+  }
+
+  environments(): Promise<{ environments: EnvironmentRecord[] }> {
+    return this.#call('GET', '/v1/environments');
+  }
+
+  environment(service: string, environment: string): Promise<EnvironmentStatus> {
+    return this.#call('GET', `/v1/environments/${enc(service)}/${enc(environment)}`);
+  }
+
+  command(
+    service: string,
+    environment: string,
+    command: string,
+    by: string,
+  ): Promise<{ rollout: RolloutRecord }> {
+    return this.#call('POST', `/v1/environments/${enc(service)}/${enc(environment)}/commands`, {
+      command,
+      by,
+    });
+  }
+
+  undo(
+    service: string,
+    environment: string,
+    toRevision: number | undefined,
+    by: string,
+  ): Promise<{ rollout: RolloutRecord }> {
+    return this.#call('POST', `/v1/environments/${enc(service)}/${enc(environment)}/undo`, {
+      ...(toRevision === undefined ? {} : { toRevision }),
+      by,
+    });
+  }
+
+  setFaults(
+    service: string,
+    environment: string,
+    version: string,
+    faults: FaultSpec | null,
+  ): Promise<unknown> {
+    return this.#call(
+      'PUT',
+      `/v1/environments/${enc(service)}/${enc(environment)}/faults/${enc(version)}`,
+      faults,
+    );
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new ServerError(
+        0,
+        `the control plane at ${this.url} is not reachable (${cause}); is \`runway serve\` running?`,
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new ServerError(
+        res.status,
+        `the control plane answered ${res.status} with a body that is not JSON`,
+      );
+    }
+    if (!res.ok) {
+      const e = json as { error?: string; issues?: { field: string; message: string }[] };
+      throw new ServerError(res.status, e.error ?? `HTTP ${res.status}`, e.issues ?? []);
+    }
+    return json as T;
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
