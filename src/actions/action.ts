@@ -1,6 +1,7 @@
 import type { Pipeline, Step } from '../config/pipeline.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { ExpressionContext } from '../engine/expressions.ts';
+import type { RunContext } from '../engine/run-context.ts';
 import type { Store } from '../store/store.ts';
 
 /** A typed fact a step recorded, e.g. `coverage.lines = 83.2`. */
@@ -19,7 +20,7 @@ export interface ActionContext {
   log(line: string): void;
   signal: AbortSignal;
   /** The run this step belongs to, its pipeline, and where its state lives. */
-  run: { id: number; pipeline: Pipeline };
+  run: { id: number; pipeline: Pipeline; context?: RunContext };
   store: Store;
   clock: Clock;
   /** Where the store keeps its files (runs, releases, the control plane's address). */

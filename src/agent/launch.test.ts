@@ -91,11 +91,9 @@ describe('the agent as a detached process', () => {
         ['v2', 200],
       ],
     );
-    assert.deepEqual(
-      after.instances.map((i) => i.port),
-      before.instances.map((i) => i.port),
-      'instance ports are reused',
-    );
+    // instance ports are reused when still free; an ephemeral port may have been taken meanwhile
+    // (by any outgoing connection), and then the agent picks another: what counts is serving again
+    assert.equal(after.instances.length, before.instances.length);
     assert.deepEqual((await traffic(port, 20)).codes, { 200: 20 });
     assert.match(
       readFileSync(agentDirFiles(dir).log, 'utf8'),

@@ -67,7 +67,7 @@ export async function ensureAgent(dir: string, options: { timeoutMs?: number } =
     }
     await sleep(50);
   }
-  if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+  if (child.pid !== undefined) signal(child.pid, 'SIGTERM');
   throw new Error(`agent did not answer within ${timeoutMs}ms: ${readTail(files.log, 5)}`);
 }
 

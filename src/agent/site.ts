@@ -22,7 +22,7 @@ export interface InstanceView {
   readonly port: number;
   readonly pid: number | null;
   readonly state: InstanceState;
-  /** In the routes: READY and its last probe passed. */
+  /** In the routes: READY, and not failing its probes (fewer than 2 in a row). */
   readonly ready: boolean;
   /** null before the first probe of the current process. */
   readonly lastProbeOk: boolean | null;
@@ -65,6 +65,8 @@ export interface Listeners {
 
 /** How often a starting instance is probed. */
 export const READINESS_INTERVAL_MS = 100;
+/** Failed probes in a row that take a READY instance out of the routes (one is a blip; the 3rd restarts it). */
+export const UNROUTE_AFTER_FAILURES = 2;
 const DRAIN_LIMIT_MS = 5000;
 
 interface ProbeRecord {
@@ -273,7 +275,7 @@ export class Site {
   }
 
   #isRoutable(key: string, port: number): boolean {
-    return this.#ready.has(key) && this.#probes.get(port)?.ok !== false;
+    return this.#ready.has(key) && (this.#probes.get(port)?.failures ?? 0) < UNROUTE_AFTER_FAILURES;
   }
 
   readonly #onEvent = (event: InstanceEvent): void => {
@@ -288,9 +290,11 @@ export class Site {
   readonly #probe = async (url: string, timeoutMs: number): Promise<ProbeResult> => {
     const result = await probeHealth(url, timeoutMs);
     const port = Number(new URL(url).port);
+    const failing = (r: ProbeRecord | undefined) => (r?.failures ?? 0) >= UNROUTE_AFTER_FAILURES;
     const before = this.#probes.get(port);
-    this.#probes.set(port, { ok: result.ok, failures: result.ok ? 0 : (before?.failures ?? 0) + 1 });
-    if (before?.ok !== result.ok) this.refresh();
+    const after = { ok: result.ok, failures: result.ok ? 0 : (before?.failures ?? 0) + 1 };
+    this.#probes.set(port, after);
+    if (failing(before) !== failing(after)) this.refresh();
     return result;
   };
 

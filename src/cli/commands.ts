@@ -16,7 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the pipeline for the current commit',
     usage:
-      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T]',
+      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T] [--at ISO-TIME]',
     load: () => import('./commands/run.ts'),
   },
   runs: {
@@ -45,11 +45,13 @@ export const COMMANDS: Record<string, Command> = {
     load: () => import('./commands/window.ts'),
   },
   gate: {
-    summary: 'evaluate the release gate (policy, window, incidents) and explain the decision',
+    summary:
+      'evaluate the release gate (policy, window, incidents) and explain the decision, or run policy tests',
     usage:
-      'runway gate evaluate --env ENV [--input gate-input.json] [--at ISO-TIME] [--window NAME] [--policy default|FILE] [--json]',
+      'runway gate evaluate --env ENV [--input gate-input.json] [--at ISO-TIME] [--window NAME] [--policy default|FILE] [--json] | gate test [FILE|DIR…] [--policy default|FILE] [-f runway.yaml] [--json]',
     load: () => import('./commands/gate.ts'),
   },
+
   incident: {
     summary:
       'open, resolve and list incidents (P1 blocks the release gate), or apply an Alertmanager payload',
@@ -59,7 +61,7 @@ export const COMMANDS: Record<string, Command> = {
   override: {
     summary: 'grant, revoke or list audited emergency overrides of the release gate',
     usage:
-      'runway override grant --service S --env ENV --reason TEXT --expires 2h [--rules …] | revoke ID | list',
+      'runway override grant --service S --env ENV --reason TEXT --expires 2h [--from ISO-TIME] [--rules …] | revoke ID | list',
     load: () => import('./commands/override.ts'),
   },
   approve: {
@@ -71,6 +73,12 @@ export const COMMANDS: Record<string, Command> = {
     summary: "reject a run's waiting approval step, with a comment",
     usage: 'runway reject RUN --comment TEXT [--step STAGE/STEP] [--as EMAIL]',
     load: () => import('./commands/reject.ts'),
+  },
+  analysis: {
+    summary: 'run an analysis template now, replay recorded measurements through it, or run its table tests',
+    usage:
+      'runway analysis run TEMPLATE [--arg k=v ...] [--prometheus URL] | replay TEMPLATE --series FILE [--arg k=v ...] | test [DIR|FILE]   [-f runway.yaml] [--json]',
+    load: () => import('./commands/analysis.ts'),
   },
   serve: {
     summary: 'run the control plane: API, rollout controller, and the data-plane agent',

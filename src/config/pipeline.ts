@@ -56,7 +56,7 @@ export interface Pipeline {
   inheritEnv: string[];
   env: EnvMap;
   secrets: Record<string, { env?: string; file?: string }>;
-  service?: { name: string; tier?: number; health?: string };
+  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
   /** Role name → identities allowed to act in that role (approvals). */
@@ -89,4 +89,6 @@ export interface LocalTarget {
 export interface Environment {
   name: string;
   target: LocalTarget;
+  /** Releases must carry a valid attestation signed by this key (absolute path). */
+  verify?: { key: string; minSlsaLevel?: number };
 }

@@ -63,6 +63,16 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         name,
         {
           name,
+          ...(e.verify
+            ? {
+                verify: {
+                  key: resolvePath(root, e.verify.key),
+                  ...(e.verify['min-slsa-level'] === undefined
+                    ? {}
+                    : { minSlsaLevel: e.verify['min-slsa-level'] }),
+                },
+              }
+            : {}),
           target: {
             kind: 'local' as const,
             command: e.target.command,

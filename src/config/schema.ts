@@ -132,6 +132,28 @@ export const PIPELINE_SCHEMA = {
         name: identifier,
         tier: { type: 'integer', minimum: 1, maximum: 3 },
         health: { type: 'string', pattern: '^/' },
+        slo: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['objective'],
+          description:
+            'the availability SLO gate/release reads live from runway serve (5xx responses are errors)',
+          properties: {
+            objective: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              exclusiveMaximum: 100,
+              description: 'percent of requests that must succeed, e.g. 99.9',
+            },
+            window: {
+              type: 'string',
+              // 1d..35d or 1h..840h: runway serve keeps 35 days of samples
+              pattern: '^(([1-9]|[12][0-9]|3[0-5])d|([1-9][0-9]?|[1-7][0-9]{2}|8[0-3][0-9]|840)h)$',
+              description:
+                'the window the error budget is spent over: 1d to 35d, or in hours (default 30d; runway serve keeps 35 days of samples)',
+            },
+          },
+        },
       },
     },
     concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'stages run at once (default 2)' },
@@ -166,6 +188,20 @@ export const PIPELINE_SCHEMA = {
         additionalProperties: false,
         required: ['target'],
         properties: {
+          verify: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['key'],
+            description: 'refuse releases without a valid attestation (uses: attest) from this key',
+            properties: {
+              key: {
+                type: 'string',
+                minLength: 1,
+                description: "the signer's public key (SPKI PEM), relative to the file",
+              },
+              'min-slsa-level': { type: 'integer', minimum: 0, maximum: 4 },
+            },
+          },
           target: {
             type: 'object',
             additionalProperties: false,
@@ -266,6 +302,7 @@ export interface StageConfig extends Common {
 }
 
 export interface EnvironmentConfig {
+  verify?: { key: string; 'min-slsa-level'?: number };
   target: {
     kind: 'local';
     command: string;
@@ -281,7 +318,7 @@ export interface EnvironmentConfig {
 export interface PipelineConfig {
   version: 1;
   name?: string;
-  service?: { name: string; tier?: number; health?: string };
+  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
   concurrency?: number;
   'inherit-env'?: string[];
   env?: EnvMap;

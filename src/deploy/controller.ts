@@ -107,6 +107,14 @@ export class Controller {
     return next;
   }
 
+  /** Runs `fn` serialized with every look at the rollout (for changes made outside a look). */
+  serialized<T>(rolloutId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(rolloutId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.#chains.set(rolloutId, next);
+    return next;
+  }
+
   /** Stops all timers and analysis (the data plane keeps serving). */
   async close(): Promise<void> {
     this.#closed = true;

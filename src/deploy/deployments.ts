@@ -163,16 +163,32 @@ export class Deployments {
     version: string,
     body: unknown,
   ): Promise<FaultSpec | null> {
-    const env = await this.environment(service, environment);
     const faults = checkFaults(body);
-    const next: EnvironmentRecord = {
-      ...env,
-      faults: { ...env.faults },
-      updatedAt: this.#clock.now().toISOString(),
+    const first = await this.environment(service, environment);
+    const change = async (): Promise<EnvironmentRecord> => {
+      const env = await this.environment(service, environment);
+      const next: EnvironmentRecord = {
+        ...env,
+        faults: { ...env.faults },
+        updatedAt: this.#clock.now().toISOString(),
+      };
+      if (faults === null) delete next.faults![version];
+      else next.faults![version] = faults;
+      // a rollout whose new version gets faults is a rehearsal: its rollback does not count against the service
+      const active = env.rolloutId ? await this.#store.getRollout(env.rolloutId) : undefined;
+      const rehearsal =
+        faults !== null && active && !isTerminal(active.state.phase) && active.canary.version === version;
+      await this.#store.saveDeployment({
+        environment: next,
+        ...(rehearsal ? { rollout: { ...active, rehearsal: true } } : {}),
+        at: next.updatedAt,
+      });
+      return next;
     };
-    if (faults === null) delete next.faults![version];
-    else next.faults![version] = faults;
-    await this.#store.saveDeployment({ environment: next, at: next.updatedAt });
+    // serialized with the controller's looks at the rollout in progress, so neither overwrites the other
+    const next = first.rolloutId
+      ? await this.#controller.serialized(first.rolloutId, change)
+      : await change();
     await this.#controller.converge(next);
     return faults;
   }
@@ -263,6 +279,7 @@ export class Deployments {
       args,
       ...(req.key ? { key: req.key } : {}),
       ...(req.runId === undefined ? {} : { runId: req.runId }),
+      ...(env.faults?.[canary.version] ? { rehearsal: true } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };

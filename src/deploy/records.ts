@@ -60,6 +60,8 @@ export interface RolloutRecord {
   analysis: Record<string, unknown>;
   /** Arguments for analysis templates (service, environment, canary, stable…). */
   args: Record<string, string>;
+  /** Faults were injected into the new version (a rollback rehearsal): its rollback is not the service's. */
+  rehearsal?: boolean;
   /** What each finished analysis run measured and why it ended so (kept after the engine stops). */
   reports?: Record<string, AnalysisReport>;
   /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */

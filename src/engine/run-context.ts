@@ -9,6 +9,11 @@ export interface RunContext {
   author: string;
   committedAt: string;
   trigger: string;
+  /**
+   * Evaluate time-dependent gates (deployment windows, overrides) as of this ISO time instead of
+   * now: rehearsals and replays (`runway run --at`). Stored with the run, so a resume decides alike.
+   */
+  at?: string;
 }
 
 export type ContextOverrides = Partial<RunContext>;
@@ -41,5 +46,6 @@ export function readRunContext(dir: string, overrides: ContextOverrides = {}): R
     author: overrides.author ?? author ?? '',
     committedAt: overrides.committedAt ?? committedAt ?? '',
     trigger: overrides.trigger ?? 'manual',
+    ...(overrides.at === undefined ? {} : { at: overrides.at }),
   };
 }

@@ -187,7 +187,7 @@ async function attempt(
         workingDirectory: resolve(ctx.pipeline.root, step.workingDirectory),
         log: (line) => log(`${line}\n`),
         signal: io.signal,
-        run: { id: ctx.run.id, pipeline: ctx.pipeline },
+        run: { id: ctx.run.id, pipeline: ctx.pipeline, context: ctx.run.context },
         store: ctx.kit.deps.store,
         clock: ctx.kit.deps.clock,
         dataDir: ctx.kit.deps.dataDir,

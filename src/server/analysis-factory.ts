@@ -39,7 +39,7 @@ export function analysisFactory(opts: {
       store: runs,
       clock: systemClock,
       providerDeps: {
-        builtin: { metrics: { snapshot: () => latest } },
+        builtin: { metrics: { snapshot: () => latest }, waitForFirstWindow: true },
         ...(opts.prometheus ? { prometheus: { address: opts.prometheus } } : {}),
       },
       onChange: () => onChange(),

@@ -13,8 +13,13 @@ import type { DataPlane } from '../deploy/data-plane.ts';
 import { DeployError } from '../deploy/deployments.ts';
 import type { Deployments } from '../deploy/deployments.ts';
 import { applyIncidentCommands } from '../gates/incidents/apply-commands.ts';
+import { alertmanagerMapping } from '../gates/incidents/alertmanager-mapping.ts';
 import { fromAlertmanager } from '../gates/incidents/from-alertmanager.ts';
 import { formatPayloadIssue } from '../gates/incidents/payload-issue.ts';
+import { evaluateSlo } from '../gates/slo/evaluate-slo.ts';
+import { DEFAULT_SLO, defineSlo } from '../gates/slo/slo.ts';
+import type { Slo } from '../gates/slo/slo.ts';
+import { StoredCounterSource } from '../gates/slo/stored-counter-source.ts';
 import type { Store } from '../store/store.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 
@@ -27,6 +32,8 @@ export interface ApiDeps {
   clock: Clock;
   token: string;
   log: (line: string) => void;
+  /** How the stored counter samples are read: the gap that still counts as covered, and how far back they go. */
+  samples: { maxGapMs: number; retentionMs: number };
 }
 
 type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<[number, unknown]>;
@@ -135,10 +142,35 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
       },
     ],
     [
+      'GET',
+      /^\/v1\/slo\/([^/]+)\/([^/]+)$/,
+      async (req, [service, environment]) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const slo = sloOf(q, d.samples.retentionMs);
+        const at = q.has('at') ? new Date(q.get('at')!) : d.clock.now();
+        if (Number.isNaN(at.getTime())) {
+          throw new DeployError(
+            400,
+            `at "${q.get('at')}" is not an ISO 8601 time, e.g. 2026-11-24T10:00:00Z`,
+          );
+        }
+        const source = new StoredCounterSource(
+          d.store,
+          { service: service!, environment: environment! },
+          { maxGapMs: d.samples.maxGapMs },
+        );
+        return [200, await evaluateSlo(slo, source, at)];
+      },
+    ],
+    [
       'POST',
       /^\/v1\/alertmanager$/,
-      async (_req, _p, body) => {
-        const result = fromAlertmanager(body, d.clock.now());
+      async (req, _p, body) => {
+        // alerts without a service label are the service given as ?service= (one webhook per service)
+        const service = new URL(req.url ?? '/', 'http://x').searchParams.get('service');
+        if (service === '') throw new DeployError(400, 'service= must name a service');
+        const mapping = service === null ? undefined : alertmanagerMapping({ defaultService: service });
+        const result = fromAlertmanager(body, d.clock.now(), mapping);
         if (!result.ok) {
           throw new DeployError(
             400,
@@ -188,6 +220,33 @@ async function handle(
       send(res, 500, { error: (err as Error).message });
     }
   }
+}
+
+/** The SLO a query asks for (`objective`, `window`), refused with 400 when malformed or longer than the samples kept. */
+function sloOf(q: URLSearchParams, retentionMs: number): Slo {
+  const objectiveText = q.get('objective');
+  const objective = objectiveText === null ? DEFAULT_SLO.objective : Number(objectiveText);
+  if (objectiveText !== null && (objectiveText.trim() === '' || !Number.isFinite(objective))) {
+    throw new DeployError(400, `objective "${objectiveText}" is not a number, e.g. 99.9`);
+  }
+  let slo: Slo;
+  try {
+    slo = defineSlo({ objective, window: q.get('window') ?? DEFAULT_SLO.window });
+  } catch (err) {
+    throw new DeployError(400, (err as Error).message);
+  }
+  if (slo.windowMs > retentionMs) {
+    throw new DeployError(
+      400,
+      `slo window ${slo.window} is longer than the ${formatDays(retentionMs)} of samples the control plane keeps`,
+    );
+  }
+  return slo;
+}
+
+function formatDays(ms: number): string {
+  const days = ms / 86_400_000;
+  return Number.isInteger(days) ? `${days}d` : `${Number((ms / 3_600_000).toPrecision(4))}h`;
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {

@@ -5,6 +5,7 @@
 import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
 import type { SiteView, FaultSpec } from '../deploy/data-plane.ts';
 import type { RolloutRequest } from '../deploy/rollout-request.ts';
+import type { SloState } from '../gates/slo/slo-state.ts';
 
 /** A refused or failed API call. */
 export class ServerError extends Error {
@@ -25,6 +26,9 @@ export interface EnvironmentStatus {
   analysis: Record<string, unknown>;
   site: SiteView | null;
 }
+
+/** What `GET /v1/slo/:service/:env` answers: the evaluated SLO, its time as ISO 8601. */
+export type SloStateJson = Omit<SloState, 'evaluatedAt'> & { evaluatedAt: string };
 
 /** A client of `runway serve`. */
 export class ServerClient {
@@ -104,6 +108,23 @@ export class ServerClient {
       `/v1/environments/${enc(service)}/${enc(environment)}/faults/${enc(version)}`,
       faults,
     );
+  }
+
+  /**
+   * The SLO of a service in an environment, from the counters the control plane sampled, as of
+   * `at` (default now); numbers without enough data are `insufficient-data` with the reason.
+   */
+  slo(
+    service: string,
+    environment: string,
+    q: { objective: number; window: string; at?: string },
+  ): Promise<SloStateJson> {
+    const params = new URLSearchParams({
+      objective: String(q.objective),
+      window: q.window,
+      ...(q.at === undefined ? {} : { at: q.at }),
+    });
+    return this.#call('GET', `/v1/slo/${enc(service)}/${enc(environment)}?${params}`);
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,16 +1,20 @@
 /*
  * `runway serve` assembled: the store, the data-plane agent (started if it is not running), the
- * rollout controller and the HTTP API. Killing this process at any moment loses nothing: the
- * agent keeps serving the last routes, and the next start continues every rollout from the store.
+ * rollout controller, the SLO sampler and the HTTP API. Killing this process at any moment loses
+ * nothing: the agent keeps serving the last routes, and the next start continues every rollout
+ * from the store (the sampler's history only has a gap, reported as such).
  */
 import type { Server } from 'node:http';
 import { ensureAgent } from '../agent/launch.ts';
 import type { Clock } from '../engine/clock.ts';
+import { formatDuration } from '../engine/duration.ts';
 import { systemClock } from '../engine/clock.ts';
 import { AgentDataPlane } from '../deploy/agent-data-plane.ts';
 import type { AnalysisDriverFactory } from '../deploy/analysis-driver.ts';
 import { Controller } from '../deploy/controller.ts';
 import { Deployments } from '../deploy/deployments.ts';
+import { SloSampler } from '../gates/slo/sampler.ts';
+import type { SamplerOptions } from '../gates/slo/sampler.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -26,6 +30,8 @@ export interface ControlPlaneOptions {
   analysis?: (dataPlane: AgentDataPlane) => AnalysisDriverFactory;
   tickMs?: number;
   healthIntervalMs?: number;
+  /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
+  sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
 }
 
 /** A running control plane. */
@@ -36,7 +42,9 @@ export interface ControlPlane {
   controller: Controller;
   dataPlane: AgentDataPlane;
   deployments: Deployments;
-  /** Stops the API and the controller; the agent keeps serving. */
+  /** Samples the data plane's counters into the store, for `GET /v1/slo/…`. */
+  sampler: SloSampler;
+  /** Stops the API, the sampler and the controller; the agent keeps serving. */
   close(): Promise<void>;
 }
 
@@ -48,6 +56,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const agent = await ensureAgent(files.agentDir);
   o.log(`data plane agent ${agent.started ? 'started' : 'already running'} (pid ${agent.pid})`);
   const dataPlane = new AgentDataPlane(agent.client);
+  const sampler = new SloSampler({ store: o.store, counters: dataPlane, clock, log: o.log, ...o.sampling });
   const controller = new Controller({
     store: o.store,
     dataPlane,
@@ -63,7 +72,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   let url: string;
   try {
     ({ server, url } = await startApi(
-      { store: o.store, deployments, controller, dataPlane, clock, token, log: o.log },
+      {
+        store: o.store,
+        deployments,
+        controller,
+        dataPlane,
+        clock,
+        token,
+        log: o.log,
+        samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
+      },
       o.port ?? 0,
     ));
   } catch (err) {
@@ -74,6 +92,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     throw err;
   }
   writeServerInfo(o.dataDir, { url, pid: process.pid, startedAt: clock.now().toISOString() });
+  sampler.start();
+  o.log(`sampling request counters for SLOs every ${formatDuration(sampler.intervalMs)}`);
 
   // the agent is a separate process: if it dies, start it again (it re-reads its desired state)
   let agentPid = agent.pid;
@@ -104,8 +124,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     controller,
     dataPlane,
     deployments,
+    sampler,
     async close() {
       clearInterval(watchdog);
+      await sampler.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

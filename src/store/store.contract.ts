@@ -6,7 +6,15 @@ import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
 import { tier2 } from '../rollout/presets.ts';
 import { newRollout } from '../rollout/state.ts';
 import type { RolloutState } from '../rollout/state.ts';
-import type { EvidenceRecord, NewRun, RunOwner, StageRecord, StepRecord, Store } from './store.ts';
+import type {
+  EvidenceRecord,
+  MetricSampleRecord,
+  NewRun,
+  RunOwner,
+  StageRecord,
+  StepRecord,
+  Store,
+} from './store.ts';
 
 /** A small resolved pipeline, as a run stores it. */
 export const CONTRACT_PIPELINE: Pipeline = {
@@ -646,6 +654,30 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     );
 
     it(
+      'an override scheduled with validFrom applies from then, not from when it was granted',
+      withStore(async (store) => {
+        const id = await store.grantOverride({
+          service: 'checkout-api',
+          environment: 'production',
+          rules: ['window'],
+          reason: 'Saturday maintenance release',
+          grantedBy: 'rm@example.com',
+          grantedAt: t(0),
+          validFrom: t(50),
+          expiresAt: t(60),
+        });
+        const at = (s: number) =>
+          store.overrides({ service: 'checkout-api', environment: 'production', activeAt: t(s) });
+        assert.deepEqual(await at(10), [], 'granted, not yet valid');
+        assert.deepEqual(
+          (await at(55)).map((o) => [o.id, o.validFrom]),
+          [[id, t(50)]],
+        );
+        assert.deepEqual(await at(60), [], 'expired');
+      }),
+    );
+
+    it(
       'saveDeployment persists environment, rollout and consumed commands together',
       withStore(async (store) => {
         const env = contractEnvironment();
@@ -707,6 +739,89 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         );
         await store.saveAnalysisRun('r1#1/step-1', 'r1', { measurements: [1, 2] }, true);
         assert.deepEqual(await store.activeAnalysisRuns(), []);
+      }),
+    );
+
+    it(
+      'metric samples are read back per series, oldest first, within inclusive bounds',
+      withStore(async (store) => {
+        const prod = { service: 'checkout-api', environment: 'production' };
+        const sample = (
+          s: number,
+          total: number,
+          errors: number,
+          over: Partial<MetricSampleRecord> = {},
+        ) => ({
+          ...prod,
+          at: t(s),
+          total,
+          errors,
+          ...over,
+        });
+        await store.recordMetricSamples([
+          sample(20, 300, 3),
+          sample(0, 100, 1),
+          sample(10, 200, 2),
+          sample(30, 50, 0, { reset: true }),
+          sample(10, 999, 9, { environment: 'staging' }),
+          sample(10, 888, 8, { service: 'search' }),
+        ]);
+        await store.recordMetricSamples([]);
+        await store.recordMetricSamples([sample(10, 123, 4)]);
+        assert.deepEqual(await store.metricSamples(prod), [
+          sample(0, 100, 1),
+          sample(10, 200, 2),
+          sample(20, 300, 3),
+          sample(30, 50, 0, { reset: true }),
+        ]);
+        assert.deepEqual(
+          (await store.metricSamples({ ...prod, from: t(10), to: t(20) })).map((r) => r.at),
+          [t(10), t(20)],
+        );
+        assert.deepEqual(
+          (await store.metricSamples({ ...prod, from: t(11) })).map((r) => r.at),
+          [t(20), t(30)],
+        );
+        assert.deepEqual(
+          (await store.metricSamples({ ...prod, to: t(9) })).map((r) => r.at),
+          [t(0)],
+        );
+        assert.deepEqual(await store.metricSamples({ ...prod, environment: 'qa' }), []);
+        assert.deepEqual(await store.metricSamples({ service: 'checkout-api', environment: 'staging' }), [
+          sample(10, 999, 9, { environment: 'staging' }),
+        ]);
+      }),
+    );
+
+    it(
+      'metric samples are deleted by time in one series, and pruned by age in all',
+      withStore(async (store) => {
+        const prod = { service: 'checkout-api', environment: 'production' };
+        const staging = { service: 'checkout-api', environment: 'staging' };
+        const samples = [prod, staging].flatMap((series) =>
+          [0, 10, 20, 30].map((s) => ({ ...series, at: t(s), total: s, errors: 0 })),
+        );
+        await store.recordMetricSamples(samples);
+        assert.equal(await store.deleteMetricSamples(prod, [t(10), t(20), t(25)]), 2);
+        assert.equal(await store.deleteMetricSamples(prod, []), 0);
+        assert.deepEqual(
+          (await store.metricSamples(prod)).map((r) => r.at),
+          [t(0), t(30)],
+        );
+        assert.equal((await store.metricSamples(staging)).length, 4);
+        assert.equal(await store.pruneMetricSamples(t(20)), 3);
+        assert.deepEqual(
+          (await store.metricSamples(prod)).map((r) => r.at),
+          [t(30)],
+        );
+        assert.deepEqual(
+          (await store.metricSamples(staging)).map((r) => r.at),
+          [t(20), t(30)],
+        );
+        await assert.rejects(
+          store.recordMetricSamples([{ ...prod, at: 'yesterday', total: 1, errors: 0 }]),
+          /invalid time "yesterday"/,
+        );
       }),
     );
   });

@@ -134,8 +134,27 @@ export interface OverrideRecord {
   reason: string;
   grantedBy: string;
   grantedAt: string;
+  /** When it starts to apply, if not when granted (an override scheduled for a release window). */
+  validFrom?: string;
   expiresAt: string;
   revokedAt?: string;
+}
+
+/**
+ * One sample of a service's request counters in an environment, summed over its versions:
+ * cumulative since the data plane started counting, so a drop means it restarted.
+ */
+export interface MetricSampleRecord {
+  service: string;
+  environment: string;
+  /** ISO 8601 in UTC with milliseconds, as `Date#toISOString` writes it. */
+  at: string;
+  /** Requests answered. */
+  total: number;
+  /** Requests answered with a 5xx code. */
+  errors: number;
+  /** The counters restarted since the previous sample even though they did not drop. */
+  reset?: boolean;
 }
 
 export interface NewRun {
@@ -226,5 +245,21 @@ export interface Store {
   loadAnalysisRun(runId: string): Promise<unknown>;
   /** Analysis runs not finished, for a restarted control plane. */
   activeAnalysisRuns(rolloutId?: string): Promise<{ runId: string; rolloutId: string; state: unknown }[]>;
+  /** Stores counter samples in one transaction; a sample at a time already stored is ignored. */
+  recordMetricSamples(samples: readonly MetricSampleRecord[]): Promise<void>;
+  /** One series' samples, oldest first; `from` and `to` (ISO 8601) are inclusive. */
+  metricSamples(filter: {
+    service: string;
+    environment: string;
+    from?: string;
+    to?: string;
+  }): Promise<MetricSampleRecord[]>;
+  /** Deletes the samples of one series taken at the times `at`; returns how many it deleted. */
+  deleteMetricSamples(
+    series: { service: string; environment: string },
+    at: readonly string[],
+  ): Promise<number>;
+  /** Deletes every sample taken before `before`, in every series; returns how many it deleted. */
+  pruneMetricSamples(before: string): Promise<number>;
   close(): Promise<void>;
 }

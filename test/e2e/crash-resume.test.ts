@@ -10,7 +10,8 @@ stages:
   build:
     steps:
       - { id: s1, run: 'echo "$RUNWAY_STEP" >> ledger.txt' }
-      - { id: s2, run: 'echo $$ > s2.pid; sleep 2; echo "$RUNWAY_STEP" >> ledger.txt' }
+      # the first attempt outlives its killed runner long enough (15 s) for resume to find it alive
+      - { id: s2, run: 'echo $$ > s2.pid; [ -e s2.slept ] || { touch s2.slept; sleep 15; }; echo "$RUNWAY_STEP" >> ledger.txt' }
       - { id: s3, run: 'echo "$RUNWAY_STEP" >> ledger.txt' }
   deploy:
     needs: build

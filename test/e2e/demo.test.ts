@@ -34,7 +34,9 @@ test(
       integration: 'succeeded',
       'golden-path': 'succeeded',
       e2e: 'skipped',
+      security: 'succeeded',
       staging: 'succeeded',
+      'release-gate': 'succeeded',
       canary: 'succeeded',
     });
     assert.equal(stages(runs[1])['canary'], 'failed', 'the faulty version fails its canary');
@@ -68,7 +70,79 @@ test(
     assert.equal(evidence['golden_path'], 'pass');
     assert.equal(evidence['tests.failed'], 0);
     assert.equal(evidence['rollout.phase'], 'completed');
+    // the supply-chain evidence the release gate read
+    assert.equal(evidence['secrets.found'], 0);
+    assert.equal(evidence['licenses.denied'], 0);
+    assert.equal(evidence['attest.signed'], true);
+    assert.equal(evidence['gate.allowed'], true);
     assert.ok(Number(evidence['coverage.lines']) >= 70, `coverage ${evidence['coverage.lines']}`);
     assert.match(run.outputs['build/bundle']?.['digest'] ?? '', /^sha256:[0-9a-f]{64}$/);
+  },
+);
+
+test(
+  'on a Saturday the release gate refuses production; an audited override lets it through',
+  { timeout: 300_000 },
+  async () => {
+    const saturday = '2026-11-28T11:00:00Z';
+    const refused = await runway(['demo', '--json', '--at', saturday], { cwd: REPO });
+    assert.equal(refused.code, 1, refused.stdout.slice(-3000) + refused.stderr);
+    const lines = refused.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    const result = lines.find((e) => e.type === 'demo.result');
+    assert.match(String(result?.['gate']), /outside deployment window: weekend/);
+    assert.match(String(result?.['gate']), /window opens 2026-11-30T09:00:00\.000Z/);
+    assert.equal(lines.filter((e) => e.type === 'run.started').length, 1, 'no second run after a refusal');
+
+    const grant = await runway(
+      [
+        'override',
+        'grant',
+        '-f',
+        'examples/runway.yaml',
+        '--service',
+        'checkout-api',
+        '--env',
+        'production',
+        '--rules',
+        'window,in-flight',
+        '--reason',
+        'hotfix for the Saturday checkout outage',
+        '--from',
+        '2026-11-28T10:30:00Z',
+        '--expires',
+        '2h',
+        '--as',
+        'demo@runway.invalid',
+        '--json',
+      ],
+      { cwd: REPO },
+    );
+    assert.equal(grant.code, 0, grant.stderr);
+    const override = JSON.parse(grant.stdout) as { id: number };
+    try {
+      const allowed = await runway(['demo', '--json', '--at', saturday], { cwd: REPO });
+      assert.equal(allowed.code, 0, allowed.stdout.slice(-3000) + allowed.stderr);
+      const out = allowed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line);
+      const gateLog = out
+        .filter((e) => e.type === 'step.output' && String(e.data?.['step']).startsWith('release-gate/'))
+        .map((e) => String(e.data?.['text'] ?? e.data?.['line'] ?? ''))
+        .join('');
+      assert.match(
+        gateLog,
+        new RegExp(
+          `override ${override.id} by demo@runway\\.invalid \\(hotfix for the Saturday checkout outage`,
+        ),
+      );
+      assert.match(gateLog, /waived: .*window/);
+      assert.match(gateLog, /decision \d+: allow/);
+    } finally {
+      await runway(['override', 'revoke', String(override.id), '-f', 'examples/runway.yaml'], { cwd: REPO });
+    }
   },
 );

@@ -16,6 +16,7 @@ import { alive, project, runway, spawnRunway, type CliResult } from './helpers.t
 const STAGING = 24320;
 const PRODUCTION = 24321;
 const TAKEN = 24322;
+const PREVIEW = 24323;
 
 const APP = `const http = require('node:http');
 const version = process.env.RELEASE_VERSION;
@@ -31,7 +32,7 @@ function pipelineYaml(version: string, steps: string, extra = ''): string {
 service: { name: web, health: /health }
 environments:
   staging: { target: { kind: local, command: node server.js, port: ${STAGING}, ready-timeout: 5s } }
-  production: { target: { kind: local, command: node server.js, port: ${PRODUCTION}, replicas: 2 } }
+  production: { target: { kind: local, command: node server.js, port: ${PRODUCTION}, preview-port: ${PREVIEW}, replicas: 2 } }
 ${extra}
 stages:
   staging:
@@ -57,12 +58,15 @@ const PAUSED_AT_20 = `            - setWeight: 20
             - setWeight: 100`;
 
 /** GETs the production port `n` times; returns the bodies (versions) seen and any failures. */
-async function sample(n: number): Promise<{ versions: Record<string, number>; failures: string[] }> {
+async function sample(
+  n: number,
+  port = PRODUCTION,
+): Promise<{ versions: Record<string, number>; failures: string[] }> {
   const versions: Record<string, number> = {};
   const failures: string[] = [];
   for (let i = 0; i < n; i++) {
     const got = await new Promise<string>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: PRODUCTION, path: '/', agent: false }, (res) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (c: string) => (body += c));
         res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}`));
@@ -269,5 +273,28 @@ describe('rollouts through runway serve and the data-plane agent', { timeout: 12
     } finally {
       blocker.close();
     }
+  });
+
+  it('blue-green: the preview port shows the new version until promote switches all traffic at once', async () => {
+    writeFileSync(
+      join(dir, 'runway.yaml'),
+      pipelineYaml('v7', '').replace(/ {10}steps:\n\n$/, '          blue-green: {}\n'),
+    );
+    const runDone = cli(['run']);
+    await waitFor(
+      'the blue-green switch to wait for promote',
+      (s) => s.rollout.state.pauseReason === 'awaiting-promotion',
+    );
+    assert.deepEqual((await sample(10)).versions, { v1: 10 }, 'the public port still serves the stable');
+    assert.deepEqual(
+      (await sample(10, PREVIEW)).versions,
+      { v7: 10 },
+      'the preview port serves the new version',
+    );
+    const promote = await cli(['rollout', 'promote', 'web', '--env', 'production']);
+    assert.equal(promote.code, 0, promote.stderr);
+    const run = await runDone;
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual((await sample(10)).versions, { v7: 10 });
   });
 });

@@ -15,11 +15,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../config/pipeline.ts';
 import type { RolloutRecord } from '../../deploy/records.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
+import { verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
 import { isTerminal } from '../../rollout/state.ts';
 import { ServerClient, ServerError } from '../../server/client.ts';
 import { locateServer } from '../../server/discovery.ts';
@@ -45,6 +46,12 @@ export const RELEASE_INPUTS = {
     type: 'object',
     additionalProperties: { type: ['string', 'number', 'boolean'] },
     description: 'extra variables for the instances of this release',
+  },
+  attestation: {
+    type: 'string',
+    minLength: 1,
+    description:
+      "the artifact's attestation (default <artifact>.intoto.jsonl), checked when the environment has verify:",
   },
 } as const;
 
@@ -91,6 +98,28 @@ export function releaseRequest(
     const released = storeRelease(ctx, service, version, resolve(ctx.workingDirectory, artifact));
     if (typeof released === 'string') return released;
     ({ cwd, digest } = released);
+  }
+  if (env.verify) {
+    // the copy that will run is what must match the attestation, not the build tree it came from
+    if (typeof artifact !== 'string') {
+      return `${env.name} accepts only attested releases (verify:), so the step needs an artifact: to check`;
+    }
+    const attestation = resolve(
+      ctx.workingDirectory,
+      String(ctx.inputs['attestation'] ?? `${artifact}.intoto.jsonl`),
+    );
+    const source = resolve(ctx.workingDirectory, artifact);
+    const verdict = verifyReleaseAttestation({
+      artifactPath: statSync(source).isDirectory() ? cwd : join(cwd, basename(source)),
+      envelopePath: attestation,
+      publicKeyPath: env.verify.key,
+      ...(env.verify.minSlsaLevel === undefined ? {} : { minSlsaLevel: env.verify.minSlsaLevel }),
+    });
+    if (!verdict.ok)
+      return `refused: ${env.name} accepts only attested releases: attestation check "${verdict.check}" failed: ${verdict.reason}`;
+    ctx.log(
+      `attestation verified: release ${version} is ${verdict.digest.slice(0, 19)}…, SLSA build level ${verdict.slsaLevel}, signed by key ${verdict.keyid.slice(0, 12)}…`,
+    );
   }
   const extraEnv = Object.fromEntries(
     Object.entries((ctx.inputs['env'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [
@@ -157,7 +186,8 @@ function storeRelease(
     return `artifact ${relative(ctx.root, source)} does not exist; build it in an earlier step`;
   const digest = treeDigest(source);
   const dir = join(ctx.dataDir, 'releases', service, version);
-  const marker = join(dir, '.runway-digest');
+  // beside the copy, not in it: the copy stays byte for byte what was built (and attested)
+  const marker = `${dir}.digest`;
   if (existsSync(marker)) {
     const known = readFileSync(marker, 'utf8').trim();
     if (known !== digest) {
@@ -172,9 +202,9 @@ function storeRelease(
   cpSync(source, statSync(source).isDirectory() ? tmp : join(tmp, relative(resolve(source, '..'), source)), {
     recursive: true,
   });
-  writeFileSync(join(tmp, '.runway-digest'), digest + '\n');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
+  writeFileSync(marker, digest + '\n');
   ctx.log(
     `released ${service} ${version} (${digest.slice(0, 19)}…) from ${relative(ctx.root, source) || '.'}`,
   );

@@ -1,17 +1,23 @@
 import { evaluateGate } from '../../gates/release/evaluate-gate.ts';
 import { POLICY_REF_SCHEMA, policyFor, type PolicyRefConfig } from '../../gates/release/policies.ts';
+import { observedSlo, SLO_FIELDS } from '../../gates/release/slo-facts.ts';
+import type { ObservedSlo } from '../../gates/release/slo-facts.ts';
+import { DEFAULT_SLO } from '../../gates/slo/slo.ts';
 import { parseWindows } from '../../gates/windows/parse.ts';
 import { presetCalendars } from '../../gates/windows/presets.ts';
-import type { Action } from '../action.ts';
+import { ServerClient, ServerError } from '../../server/client.ts';
+import { locateServer } from '../../server/discovery.ts';
+import type { Action, ActionContext } from '../action.ts';
 
 /**
  * `uses: gate/release` — the seed's release gate: assembles the gate input from the run's evidence,
- * the deployment window and open incidents, asks the policy, stores the decision, and fails the
- * step on deny with every violation listed.
+ * the deployment window, open incidents and, when the pipeline declares `service.slo` and a
+ * control plane runs, the SLO measured from the data plane; asks the policy, stores the decision,
+ * and fails the step on deny with every violation listed.
  */
 export const gateRelease: Action = {
   name: 'gate/release',
-  description: 'decide whether this release may go to an environment (policy, window, incidents)',
+  description: 'decide whether this release may go to an environment (policy, window, incidents, SLO)',
   inputs: {
     type: 'object',
     additionalProperties: false,
@@ -27,7 +33,11 @@ export const gateRelease: Action = {
       tier: { type: 'integer', minimum: 1, maximum: 3 },
       version: { type: 'string' },
       at: { type: 'string', description: 'evaluate as of this ISO 8601 time (replays, rehearsals)' },
-      input: { type: 'object', description: 'gate input fields that take precedence over evidence' },
+      input: {
+        type: 'object',
+        description:
+          'gate input fields you declare; the run evidence and what Runway observes take precedence',
+      },
       'in-flight': {
         type: 'string',
         enum: ['check', 'ignore'],
@@ -70,7 +80,7 @@ export const gateRelease: Action = {
         reason: `unknown window "${windowName}", expected one of: ${Object.keys(calendars).join(', ')}`,
       };
     }
-    const atText = ctx.inputs['at'] as string | undefined;
+    const atText = (ctx.inputs['at'] as string | undefined) ?? ctx.run.context?.at;
     const at = atText === undefined ? ctx.clock.now() : new Date(atText);
     if (Number.isNaN(at.getTime())) return { ok: false, reason: `at: "${atText}" is not an ISO 8601 time` };
     const policy = policyFor(ctx.inputs['policy'] as PolicyRefConfig | undefined, pipeline.root);
@@ -80,6 +90,7 @@ export const gateRelease: Action = {
       (String(ctx.expressions.sha).slice(0, 12) || undefined);
     const environment = String(ctx.inputs['environment']);
     const service = pipeline.service?.name ?? pipeline.name;
+    const live = await liveSlo(ctx, service, environment, atText);
     const { decision, decisionId, opensAt } = await evaluateGate(ctx.store, {
       service,
       environment,
@@ -93,6 +104,7 @@ export const gateRelease: Action = {
       runId: ctx.run.id,
       stepKey: ctx.step.key,
       inFlight: (ctx.inputs['in-flight'] as 'check' | 'ignore' | undefined) ?? 'check',
+      ...live,
     });
 
     ctx.log(
@@ -129,3 +141,47 @@ export const gateRelease: Action = {
     };
   },
 };
+
+/**
+ * The SLO of the gate's environment as the control plane measures it, when the pipeline declares
+ * `service.slo`. Without one, or without a reachable control plane, the gate uses the declared
+ * input as before; a control plane that answers with an error denies (`sloError`). Logs the source.
+ */
+async function liveSlo(
+  ctx: ActionContext,
+  service: string,
+  environment: string,
+  at: string | undefined,
+): Promise<{ slo?: ObservedSlo; sloError?: string }> {
+  const declared = ctx.run.pipeline.service?.slo;
+  const fallback = (why: string) => {
+    ctx.log(`SLO: from the declared input only (${why})`);
+    return {};
+  };
+  if (!declared) return fallback('runway.yaml declares no service.slo');
+  const found = locateServer(ctx.dataDir, ctx.hostEnv);
+  if (!found) return fallback('no control plane is running; `runway serve` measures it');
+  const window = declared.window ?? DEFAULT_SLO.window;
+  const client = new ServerClient({ ...found, timeoutMs: 10_000 });
+  try {
+    const state = await client.slo(service, environment, {
+      objective: declared.objective,
+      window,
+      ...(at === undefined ? {} : { at }),
+    });
+    const observed = observedSlo(state);
+    const numbers = SLO_FIELDS.map((field) => {
+      const value = observed.values[field];
+      return `${field} ${value === undefined ? 'unknown' : Number(value.toPrecision(4))}`;
+    });
+    ctx.log(
+      `SLO: measured by the control plane at ${found.url}: ${declared.objective}% over ${window} at ${state.evaluatedAt}: ${numbers.join(', ')}`,
+    );
+    return { slo: observed };
+  } catch (err) {
+    if (err instanceof ServerError && err.status === 0) return fallback(err.message);
+    const message = `the control plane at ${found.url} answered: ${(err as Error).message}`;
+    ctx.log(`SLO: ${message}`);
+    return { sloError: message };
+  }
+}

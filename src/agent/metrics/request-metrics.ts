@@ -78,7 +78,11 @@ export class RequestMetrics {
     const series = this.#sorted();
     let out = familyHeader(REQUESTS_TOTAL, 'counter', 'Requests answered by the Runway router.');
     for (const s of series) {
-      for (const [code, n] of [...s.codes].sort(([a], [b]) => a - b)) {
+      // a version that never failed still has a 5xx series, at 0: an error-rate query such as the
+      // seeds' `sum(rate(…code=~"5.."…)) / sum(rate(…))` then reads 0 instead of "no data"
+      const codes = [...s.codes];
+      if (!codes.some(([code]) => code >= 500 && code <= 599)) codes.push([500, 0]);
+      for (const [code, n] of codes.sort(([a], [b]) => a - b)) {
         const labels = formatLabels([
           ['service', s.service],
           ['version', s.version],

@@ -78,7 +78,7 @@ describe('Instance with a real process', { concurrency: true }, () => {
 
   it('restarts an instance after 3 liveness probes fail in a row', async () => {
     const { log } = await launch('unhealthy', {
-      env: { ...serverSpec(dir, 1, 'unhealthy').env, AFTER_MS: '200' },
+      env: { ...serverSpec(dir, 1, 'unhealthy').env, AFTER_MS: '1000' },
     });
     const unhealthy = await log.nth('unhealthy');
     assert.match(unhealthy.reason, /^3 liveness probes failed in a row \(last: status 503\)$/);

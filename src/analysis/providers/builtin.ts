@@ -26,7 +26,16 @@ export type BuiltinMeasurement = BuiltinValue | ErrorMeasurement;
 /** Where the built-in provider reads counts, e.g. `{ metrics: requestMetrics }`. */
 export interface BuiltinOptions {
   readonly metrics: SnapshotSource;
+  /**
+   * A live data plane (not a replay): when a measurement finds no earlier snapshot to diff against,
+   * wait one window (up to 15 s) and measure that, instead of answering an error that costs
+   * Argo's 10 s error retry. Uses real time, so leave it off with a virtual clock.
+   */
+  readonly waitForFirstWindow?: boolean;
 }
+
+/** Longest first window a live measurement waits for. */
+const MAX_FIRST_WINDOW_MS = 15_000;
 
 const QUANTILES: Partial<Record<BuiltinMetric, number>> = { 'latency-p95': 0.95, 'latency-p99': 0.99 };
 
@@ -39,6 +48,7 @@ const QUANTILES: Partial<Record<BuiltinMetric, number>> = { 'latency-p95': 0.95,
 export class BuiltinProvider implements Provider {
   readonly name = 'builtin';
   readonly #metrics: SnapshotSource;
+  readonly #waitForFirstWindow: boolean;
   readonly #history = new SnapshotHistory();
 
   constructor(options: BuiltinOptions) {
@@ -48,6 +58,7 @@ export class BuiltinProvider implements Provider {
       );
     }
     this.#metrics = options.metrics;
+    this.#waitForFirstWindow = options.waitForFirstWindow ?? false;
   }
 
   /** Measures the window that ends at `ctx.now`; never rejects. */
@@ -64,12 +75,20 @@ export class BuiltinProvider implements Provider {
       if (!Number.isInteger(q.windowMs) || q.windowMs <= 0) {
         return errorMeasurement(`builtin windowMs must be a positive whole number, got ${q.windowMs}`);
       }
-      const at = ctx.now.getTime();
+      let at = ctx.now.getTime();
       if (Number.isNaN(at)) return errorMeasurement('the builtin provider needs a valid time (now)');
       const environment = ctx.args['environment'];
-      const current = inEnvironment(this.#metrics.snapshot(service), environment);
+      let current = inEnvironment(this.#metrics.snapshot(service), environment);
       const key = environment === undefined ? service : `${service}\u0000${environment}`;
-      const baseline = this.#history.baseline(key, at, q.windowMs, current);
+      let baseline = this.#history.baseline(key, at, q.windowMs, current);
+      if (!baseline && this.#waitForFirstWindow && q.windowMs <= MAX_FIRST_WINDOW_MS) {
+        // the first window of a live run: the snapshot just taken is its start
+        baseline = { at, snapshot: current };
+        await abortableSleep(q.windowMs, ctx.signal);
+        current = inEnvironment(this.#metrics.snapshot(service), environment);
+        this.#history.baseline(key, at + q.windowMs, q.windowMs, current);
+        at += q.windowMs;
+      }
       if (!baseline) {
         return errorMeasurement(`no window yet for ${service}: this first measurement records the baseline`);
       }
@@ -120,4 +139,16 @@ function measureDelta(
   if (metric === 'request-rate') return delta.total / windowSeconds;
   const q = QUANTILES[metric];
   return q === undefined ? undefined : histogramQuantile(q, delta.latency);
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

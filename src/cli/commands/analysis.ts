@@ -128,7 +128,12 @@ async function runCommand(
   }
   if (!json) io.out(header(io, name, template, args));
   const signals = cancelOnSignals(io);
-  signals.signal.addEventListener('abort', () => executor.stop(runId), { once: true });
+  let interrupted: string | undefined;
+  const interrupt = () => {
+    interrupted = missingEvidence(executor.explain(runId));
+    executor.stop(runId);
+  };
+  signals.signal.addEventListener('abort', interrupt, { once: true });
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     executor.start({ runId, templates: [name], args });
@@ -139,9 +144,30 @@ async function runCommand(
     executor.close();
   }
   const why = executor.explain(runId) as RunExplanation;
-  if (json) io.out(`${JSON.stringify({ template: name, ...why }, null, 2)}\n`);
-  else io.out(verdictLine(io, why.phase, why.message ?? ''));
-  return why.phase === 'successful' ? EXIT.ok : EXIT.failed;
+  // stopping makes running metrics successful (Argo); without evidence for each, the CLI does not pass
+  const phase: AnalysisPhase = interrupted ? 'inconclusive' : why.phase;
+  const message = interrupted
+    ? `stopped ${interrupted}`
+    : `${why.message ?? ''}${interrupted === '' ? ' (stopped)' : ''}`;
+  if (json) {
+    const stopped = interrupted === undefined ? {} : { stopped: true, verdict: phase, reason: message };
+    io.out(`${JSON.stringify({ template: name, ...why, ...stopped }, null, 2)}\n`);
+  } else io.out(verdictLine(io, phase, message));
+  return phase === 'successful' ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Why a run stopped now would lack evidence: a counted metric short of its count, or one without a
+ * single successful measurement; '' when every counted metric has what it needs.
+ */
+function missingEvidence(why: RunExplanation | undefined): string {
+  for (const m of why?.metrics ?? []) {
+    if (m.dryRun || m.phase !== 'running') continue;
+    const target = m.limits.count ?? (m.limits.intervalMs === undefined ? 1 : undefined);
+    if (target !== undefined) return `before ${m.name} took its count (${m.counts.measured} of ${target})`;
+    if (m.counts.successful === 0) return `before ${m.name} had a successful measurement`;
+  }
+  return '';
 }
 
 /** `analysis replay`: the recorded series through the template on a fake clock, instantly. */

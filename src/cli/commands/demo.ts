@@ -1,4 +1,8 @@
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { generateSigningKey } from '../../gates/supply-chain/keys.ts';
+import { check, next } from '../../gates/windows/evaluate.ts';
+import { presetCalendars } from '../../gates/windows/presets.ts';
+import { systemClock } from '../../engine/clock.ts';
 import { delimiter, dirname, join } from 'node:path';
 import { treeDigest } from '../../actions/deploy/release.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +18,7 @@ import { demoControlPlane } from '../demo/control-plane.ts';
 import { startTraffic, type TrafficReport } from '../demo/traffic.ts';
 import { EXIT } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { dataDirFor, JSON_FLAG, parse } from '../setup.ts';
+import { dataDirFor, instantFlag, JSON_FLAG, parse } from '../setup.ts';
 import { execute } from './run.ts';
 
 /** The commit message the demo's commit stage checks. */
@@ -33,7 +37,11 @@ const FAULT_RATIO = 0.3;
  * along.
  */
 export async function run(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { ...JSON_FLAG, 'keep-running': { type: 'boolean' } });
+  const { values } = parse(args, {
+    ...JSON_FLAG,
+    'keep-running': { type: 'boolean' },
+    at: { type: 'string' },
+  });
   const json = Boolean(values.json);
   const file = join(REPO, 'examples', 'runway.yaml');
   const pipeline = loadPipeline(file);
@@ -54,9 +62,28 @@ export async function run(args: string[], io: Io): Promise<number> {
       paint(
         io,
         'dim',
-        'commit → build → unit ∥ integration → golden path → staging → tier-2 canary in production (10% → 50% → 100%)\n',
+        'commit → build (SBOM, signed provenance) → unit ∥ integration ∥ security → golden path → staging → tier-2 canary in production (10% → 50% → 100%)\n',
       ),
   );
+  const gateAt =
+    values.at !== undefined
+      ? { at: instantFlag(values.at, systemClock, '--at'), auto: false }
+      : demoGateTime(new Date());
+  if (gateAt.auto) {
+    say(
+      'demo.gate-time',
+      { at: gateAt.at.toISOString() },
+      paint(
+        io,
+        'dim',
+        `the deployment window (business-hours, UTC) is closed now, so the release gate is evaluated as of its next opening, ${gateAt.at.toISOString()}; --at TIME chooses another\n`,
+      ),
+    );
+  }
+  const at = gateAt.at;
+  // the build signs its release and production runs only signed releases: a key pair for the demo
+  const keys = join(pipeline.root, '.runway', 'keys');
+  if (!existsSync(join(keys, 'runway-signing.key'))) generateSigningKey(keys);
   const plane = await demoControlPlane(REPO, dataDir, url);
   say(
     'demo.control-plane',
@@ -81,6 +108,17 @@ export async function run(args: string[], io: Io): Promise<number> {
   );
   const traffic = startTraffic(production.target.port, '/v1/prices/MUG-CERAMIC', 40);
   const store = openStore(url);
+  await allowWorkstationProvenance(store, service, at, (id) =>
+    say(
+      'demo.override',
+      { id, rules: ['slsa-level'] },
+      paint(
+        io,
+        'dim',
+        `override #${id} (slsa-level): a workstation build reaches SLSA build level 1–2, production asks for 3\n`,
+      ),
+    ),
+  );
   let good: number = EXIT.failed;
   let bad: number = EXIT.failed;
   let report: TrafficReport | undefined;
@@ -90,15 +128,23 @@ export async function run(args: string[], io: Io): Promise<number> {
       { n: 1 },
       `\n${paint(io, 'bold', '1/2')} a good change: through staging and a tier-2 canary to 100% of production\n\n`,
     );
-    good = await runOnce(demoIo, store, pipeline, json, dataDir);
+    good = await runOnce(demoIo, store, pipeline, json, dataDir, at);
     const first = await client.environment(service, 'production').catch(() => undefined);
     const stable = first?.environment.stable?.version;
+    const refusal = good === EXIT.ok ? undefined : await gateRefusal(store);
     say(
       'demo.result',
-      { n: 1, stable: stable ?? null },
+      { n: 1, stable: stable ?? null, ...(refusal ? { gate: refusal } : {}) },
       good === EXIT.ok
         ? `\n${paint(io, 'green', '✔')} ${service} ${stable} serves 100% of production\n`
-        : `\n${paint(io, 'red', '✖')} the good change did not reach production\n`,
+        : refusal
+          ? `\n${paint(io, 'red', '✖')} the release gate refused production as of ${at.toISOString()}: ${refusal}\n` +
+            paint(
+              io,
+              'dim',
+              `  an emergency override lets it through, audited: runway override grant -f examples/runway.yaml --service ${service} --env production --rules window --reason "…" --expires 2h --as demo@runway.invalid\n`,
+            )
+          : `\n${paint(io, 'red', '✖')} the good change did not reach production\n`,
     );
     if (good === EXIT.ok) {
       say(
@@ -117,7 +163,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           ),
         ),
       );
-      bad = await runOnce(demoIo, store, pipeline, json, dataDir);
+      bad = await runOnce(demoIo, store, pipeline, json, dataDir, at);
       const faulty = await rehearsal.done();
       const after = await client.environment(service, 'production').catch(() => undefined);
       const rolledBack =
@@ -152,6 +198,56 @@ export async function run(args: string[], io: Io): Promise<number> {
       `explore: runway runs --store ${url.replace(/^sqlite:/, '')}   ·   runway rollout history ${service} --env production -f examples/runway.yaml (while runway serve runs)\n`,
   );
   return good === EXIT.ok && bad === EXIT.ok ? EXIT.ok : EXIT.failed;
+}
+
+/** Why the release gate refused the last run, if it did. */
+async function gateRefusal(store: Store): Promise<string | undefined> {
+  const [run] = await store.listRuns({ limit: 1 });
+  if (!run) return undefined;
+  const step = (await store.steps(run.id)).find((s) => s.key === 'release-gate/decision');
+  return step?.status === 'failed' ? step.reason : undefined;
+}
+
+/**
+ * When the release gate is evaluated: now if the seeds' window (business-hours in UTC) is open
+ * long enough for the slowest canary the gate may choose (80 min), else its next opening, so the demo works any day at any hour.
+ */
+function demoGateTime(now: Date): { at: Date; auto: boolean } {
+  const calendar = presetCalendars()['business-hours']!;
+  const here = check(calendar, now);
+  if (here.open && (here.until === undefined || here.until.getTime() - now.getTime() > 90 * 60_000)) {
+    return { at: now, auto: false };
+  }
+  const { opensAt } = next(calendar, now);
+  return { at: opensAt ?? now, auto: true };
+}
+
+/**
+ * The default policy asks for SLSA build level 3 in production, which needs an isolated, hosted
+ * builder; a workstation honestly records 1 (2 on CI). The demo grants the audited override a
+ * release manager would, scoped to that one rule, and the gate's decision shows it.
+ */
+async function allowWorkstationProvenance(
+  store: Store,
+  service: string,
+  at: Date,
+  announce: (id: number) => void,
+): Promise<void> {
+  const active = await store.overrides({ service, environment: 'production', activeAt: at.toISOString() });
+  if (active.some((o) => o.rules.includes('slsa-level') && o.grantedBy === 'demo@runway.invalid')) return;
+  const now = new Date();
+  const validFrom = new Date(Math.min(now.getTime(), at.getTime()));
+  const id = await store.grantOverride({
+    service,
+    environment: 'production',
+    rules: ['slsa-level'],
+    reason: 'demo build on a workstation: SLSA build level 3 needs an isolated, hosted builder',
+    grantedBy: 'demo@runway.invalid',
+    grantedAt: now.toISOString(),
+    validFrom: validFrom.toISOString(),
+    expiresAt: new Date(Math.max(now.getTime(), at.getTime()) + 3_600_000).toISOString(),
+  });
+  announce(id);
 }
 
 /**
@@ -208,12 +304,14 @@ async function runOnce(
   pipeline: Pipeline,
   json: boolean,
   dataDir: string,
+  at: Date,
 ): Promise<number> {
   // the sample service's own change, so the demo never depends on the message of Runway's HEAD
   const context = readRunContext(REPO, {
     trigger: 'demo',
     message: DEMO_MESSAGE,
     author: 'Runway Demo <demo@runway.invalid>',
+    at: at.toISOString(),
   });
   return execute(
     io,

@@ -1,22 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { loadPipeline } from '../../config/load.ts';
-import type { Pipeline } from '../../config/pipeline.ts';
+import { readFileSync } from 'node:fs';
 import { evaluateGate } from '../../gates/release/evaluate-gate.ts';
-import { policyFor } from '../../gates/release/policies.ts';
-import { parseWindows } from '../../gates/windows/parse.ts';
-import { presetCalendars } from '../../gates/windows/presets.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor } from '../setup.ts';
+import { FILE_FLAG, instantFlag, JSON_FLAG, parse, STORE_FLAG, storeFor } from '../setup.ts';
 import { systemClock } from '../../engine/clock.ts';
+import { gateContext, policyFlag } from './gate/context.ts';
 
 const USAGE =
   'runway gate evaluate --env ENV [--input gate-input.json] [--at ISO-TIME] [--window NAME] ' +
-  '[--policy default|policy.yaml] [--service S] [--tier N] [-f runway.yaml] [--store URL] [--json]';
+  '[--policy default|policy.yaml] [--service S] [--tier N] [-f runway.yaml] [--store URL] [--json] | ' +
+  'gate test [FILE|DIR…] [--policy default|policy.yaml] [-f runway.yaml] [--json]';
 
-/** `runway gate evaluate`: asks the release gate, explains the decision, and stores it. */
+/**
+ * `runway gate evaluate`: asks the release gate, explains the decision, and stores it.
+ * `runway gate test`: runs policy tests (see ./gate/test.ts).
+ */
 export async function run(args: string[], io: Io): Promise<number> {
+  if (args[0] === 'test') return (await import('./gate/test.ts')).run(args.slice(1), io);
   const { values, positionals } = parse(args, {
     ...FILE_FLAG,
     ...STORE_FLAG,
@@ -40,10 +40,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (tier !== undefined && ![1, 2, 3].includes(tier))
     throw new UsageError(`--tier must be 1, 2 or 3, got "${values.tier}"`);
 
-  const file = pipelineFile(io, values.file);
-  const pipeline: Pipeline | undefined =
-    values.file !== undefined || existsSync(file) ? loadPipeline(file) : undefined;
-  const calendars = { ...presetCalendars(), ...(pipeline ? parseWindows(pipeline.windows) : {}) };
+  const { pipeline, calendars, root } = gateContext(io, values.file);
   const calendar = values.window === undefined ? undefined : calendars[values.window];
   if (values.window !== undefined && !calendar) {
     throw new UsageError(
@@ -63,14 +60,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       );
     }
   }
-  let policy;
-  try {
-    const ref =
-      values.policy === undefined || values.policy === 'default' ? 'default' : { file: values.policy };
-    policy = policyFor(ref, pipeline ? pipeline.root : dirname(file));
-  } catch (err) {
-    throw new UsageError(`policy: ${(err as Error).message}`);
-  }
+  const policy = policyFlag(values.policy, root);
   const service = values.service ?? (explicit['service'] as string | undefined) ?? pipeline?.service?.name;
   const tierValue = tier ?? (explicit['tier'] as number | undefined) ?? pipeline?.service?.tier;
 

@@ -6,13 +6,23 @@ import { ENVIRONMENTS } from '../../gates/policy/gate-input.ts';
 import { parseDuration } from '../../engine/duration.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
+import {
+  FILE_FLAG,
+  instantFlag,
+  JSON_FLAG,
+  parse,
+  pipelineFile,
+  STORE_FLAG,
+  storeFor,
+  whoAmI,
+} from '../setup.ts';
+import { systemClock } from '../../engine/clock.ts';
 
 /** The role that may grant emergency overrides. */
 export const OVERRIDE_ROLE = 'release-manager';
 const MAX_MS = 24 * 3_600_000;
 const USAGE =
-  'runway override grant --service S --env ENV --reason TEXT --expires 2h [--rules r1,r2] [--as EMAIL] | revoke ID | list [--all]';
+  'runway override grant --service S --env ENV --reason TEXT --expires 2h [--from ISO-TIME] [--rules r1,r2] [--as EMAIL] | revoke ID | list [--all]';
 
 /** `runway override`: audited emergency overrides of the release gate. */
 export async function run(args: string[], io: Io): Promise<number> {
@@ -26,6 +36,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     expires: { type: 'string' },
     rules: { type: 'string' },
     as: { type: 'string' },
+    from: { type: 'string' },
     all: { type: 'boolean' },
   });
   const [sub, arg] = positionals;
@@ -35,6 +46,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     );
   }
   const now = new Date();
+  const from = values.from === undefined ? undefined : instantFlag(values.from, systemClock, '--from');
+  if (from && sub !== 'grant') throw new UsageError('--from goes with grant only');
   if (sub === 'grant') {
     for (const flag of ['service', 'env', 'reason', 'expires'] as const) {
       if (!values[flag]) throw new UsageError(`--${flag} is required — usage: ${USAGE}`);
@@ -70,7 +83,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const overridable = [...(DEFAULT_POLICY_DOCUMENT.deny ?? [])]
       .filter((r) => r.overridable !== false)
       .map((r) => r.name);
-    overridable.push('in-flight');
+    overridable.push('in-flight', 'slo-source');
     const bad = rules.filter((r) => !overridable.includes(r));
     if (bad.length > 0) {
       throw new UsageError(
@@ -104,14 +117,15 @@ export async function run(args: string[], io: Io): Promise<number> {
         reason: (values.reason as string).trim(),
         grantedBy: identityOf(who),
         grantedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + ms).toISOString(),
+        ...(from ? { validFrom: from.toISOString() } : {}),
+        expiresAt: new Date((from ?? now).getTime() + ms).toISOString(),
       };
       const id = await store.grantOverride(record);
       const scope = record.rules.length ? record.rules.join(', ') : 'every overridable rule';
       io.out(
         values.json
           ? `${JSON.stringify({ id, ...record })}\n`
-          : `override ${id} granted by ${record.grantedBy} for ${record.service} → ${record.environment} (${scope}) until ${record.expiresAt}\n`,
+          : `override ${id} granted by ${record.grantedBy} for ${record.service} → ${record.environment} (${scope}) ${from ? `from ${record.validFrom} ` : ''}until ${record.expiresAt}\n`,
       );
       return EXIT.ok;
     } finally {

@@ -1,5 +1,6 @@
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
+import { systemClock } from '../../engine/clock.ts';
 import { EventFunnel } from '../../engine/events.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
@@ -14,6 +15,7 @@ import {
   cancelOnSignals,
   engineFor,
   FILE_FLAG,
+  instantFlag,
   JSON_FLAG,
   parse,
   pipelineFile,
@@ -32,6 +34,7 @@ const FLAGS = {
   author: { type: 'string' },
   trigger: { type: 'string' },
   'committed-at': { type: 'string' },
+  at: { type: 'string' },
 } as const;
 
 /** `runway run`: validates the pipeline, then runs it for the current commit. */
@@ -46,6 +49,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(values.author !== undefined ? { author: values.author } : {}),
     ...(values['committed-at'] !== undefined ? { committedAt: values['committed-at'] } : {}),
     trigger: values.trigger ?? 'manual',
+    ...(values.at !== undefined ? { at: instantFlag(values.at, systemClock, '--at').toISOString() } : {}),
   };
   const context = readRunContext(pipeline.root, overrides);
   resolveSecrets(pipeline, io.env); // fail before anything is written

@@ -329,3 +329,119 @@ describe('default policy: missing or broken data denies', () => {
     assert.ok(decision.violations.every((v) => v.message.includes('could not be evaluated')));
   });
 });
+
+describe('default policy: SLO with insufficient data', () => {
+  const REASON = 'error budget unknown: data covers 12% of the last 30d, below the 90% required';
+  const unknown = (...fields: string[]) => ({
+    'slo.status': 'insufficient-data',
+    'slo.reason': REASON,
+    ...Object.fromEntries(fields.map((f) => [`slo.${f}`, undefined])),
+  });
+  const ALL = ['error_budget_remaining', 'fast_burn_rate', 'slow_burn_rate'];
+  const UNKNOWN = { rule: 'slo-unknown', message: REASON };
+
+  const cases: [
+    string,
+    Record<string, unknown>,
+    {
+      outcome: 'allow' | 'deny';
+      strategy?: string;
+      violations: string[];
+      warnings: { rule: string; message: string }[];
+    },
+  ][] = [
+    [
+      'nothing known allows with a warning and the slow strategy',
+      unknown(...ALL),
+      { outcome: 'allow', strategy: 'slow', violations: [], warnings: [UNKNOWN] },
+    ],
+    [
+      'an unknown budget alone',
+      unknown('error_budget_remaining'),
+      { outcome: 'allow', strategy: 'slow', violations: [], warnings: [UNKNOWN] },
+    ],
+    [
+      'unknown burn rates alone',
+      unknown('fast_burn_rate', 'slow_burn_rate'),
+      { outcome: 'allow', strategy: 'slow', violations: [], warnings: [UNKNOWN] },
+    ],
+    [
+      'tier 2 in staging',
+      { ...unknown(...ALL), ...STAGING, tier: 2, 'gates.security.slsa_level': 2 },
+      { outcome: 'allow', strategy: 'slow', violations: [], warnings: [UNKNOWN] },
+    ],
+    [
+      'a known fast burn above the limit still denies',
+      { ...unknown('error_budget_remaining', 'slow_burn_rate'), 'slo.fast_burn_rate': 20 },
+      { outcome: 'deny', strategy: 'slow', violations: ['fast-burn'], warnings: [UNKNOWN] },
+    ],
+    [
+      'a known budget below the minimum still denies',
+      { ...unknown('fast_burn_rate', 'slow_burn_rate'), 'slo.error_budget_remaining': 5 },
+      { outcome: 'deny', strategy: 'slow', violations: ['error-budget'], warnings: [UNKNOWN] },
+    ],
+    [
+      'a known low budget still warns',
+      { ...unknown('fast_burn_rate'), 'slo.error_budget_remaining': 20 },
+      {
+        outcome: 'allow',
+        strategy: 'slow',
+        violations: [],
+        warnings: [{ rule: 'error-budget-low', message: 'error budget remaining 20% is below 25%' }, UNKNOWN],
+      },
+    ],
+    [
+      'a budget that is text is broken, not unknown',
+      { ...unknown(), 'slo.error_budget_remaining': '80' },
+      {
+        outcome: 'deny',
+        strategy: 'slow',
+        violations: ['error-budget', 'error-budget-low'],
+        warnings: [UNKNOWN],
+      },
+    ],
+    [
+      'a missing budget with status measured denies',
+      { 'slo.status': 'measured', 'slo.error_budget_remaining': undefined },
+      { outcome: 'deny', violations: ['error-budget', 'error-budget-low', 'strategy[0]'], warnings: [] },
+    ],
+    [
+      'a missing budget with another status denies',
+      { 'slo.status': 'unknown', 'slo.error_budget_remaining': undefined },
+      { outcome: 'deny', violations: ['error-budget', 'error-budget-low', 'strategy[0]'], warnings: [] },
+    ],
+    [
+      'the status without a reason still explains itself',
+      { ...unknown(...ALL), 'slo.reason': undefined },
+      {
+        outcome: 'allow',
+        strategy: 'slow',
+        violations: [],
+        warnings: [{ rule: 'slo-unknown', message: 'SLO data insufficient, no reason given' }],
+      },
+    ],
+  ];
+  for (const [what, changes, expected] of cases) {
+    it(what, () => {
+      const decision = decideWith(changes);
+      assert.equal(decision.outcome, expected.outcome, JSON.stringify(decision.violations));
+      assert.equal(decision.strategy, expected.strategy);
+      assert.deepEqual(
+        decision.violations.map((v) => v.rule),
+        expected.violations,
+      );
+      assert.deepEqual(decision.warnings, expected.warnings);
+    });
+  }
+
+  it('denies every unknown SLO value when the status is missing, naming it', () => {
+    const decision = decideWith({ ...unknown(...ALL), 'slo.status': undefined });
+    assert.equal(decision.outcome, 'deny');
+    const missing = decision.violations.map((v) => v.message).filter((m) => m.includes('is missing'));
+    for (const field of ALL)
+      assert.ok(
+        missing.some((m) => m.endsWith(`input.slo.${field} is missing`)),
+        field,
+      );
+  });
+});

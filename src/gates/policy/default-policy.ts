@@ -10,6 +10,11 @@
  *   a warning while there is still room, and below half the rollout should move in smaller steps.
  * - Burn rates deny above 14.4 (fast: 2% of a 30-day budget in 1h) and above 6 (slow: 5% in 6h),
  *   the SRE Workbook's multiwindow alerting thresholds; a rate equal to the limit passes.
+ * - `slo.status: insufficient-data` (the SLO source had too little data; `slo.reason` says why) turns
+ *   a missing budget or burn rate from a deny into the warning `slo-unknown` and picks `slow`. Denying
+ *   would block every new or quiet service for a whole SLO window; allowing silently would report an
+ *   unknown budget as a healthy one. A value that is present is judged as usual, and without that
+ *   status a missing value still denies.
  * - P1 incidents deny, P2 warn; 2+ rollbacks in 24h deny, 1 warns.
  * - Numeric rules deny unless the value is proven inside its range (`!(0 <= x && x <= limit)`),
  *   so negative counts, strings and nulls deny instead of slipping past a `>` test.
@@ -17,7 +22,7 @@
  *   seed requires; everything else may be set aside by an audited override.
  * - `emergency_override` in the input does not bypass anything: an input flag is not an audited
  *   override with a reason. It only raises a warning pointing to the override path.
- * - Strategy: budget below 50% → `slow` first (it tightens any tier), then tier 1 →
+ * - Strategy: budget below 50% or unknown → `slow` first (it tightens any tier), then tier 1 →
  *   `tier1-progressive` (1→10→25→50→100), tier 2 → `tier2-standard` (10→50→100); tier 3 gets
  *   `tier2-standard` too, the gentlest canary the seed defines (it never deploys without one).
  */
@@ -37,7 +42,7 @@ export const SLSA_MINIMUM = { production: 3, staging: 2, development: 1 } as con
 /** Environments that require a signed image (seed: Security Requirements). */
 export const SIGNATURE_REQUIRED = { production: true, staging: true, development: false } as const;
 
-/** Error budget remaining (percent): below `deny` denies, below `warn` warns, below `slow` picks `slow`. */
+/** Error budget remaining (percent): below `deny` denies, below `warn` warns, below `slow` (or unknown) picks `slow`. */
 export const ERROR_BUDGET = { deny: 10, warn: 25, slow: 50 } as const;
 
 /** Highest burn rates allowed (multiples of the sustainable rate). */
@@ -50,6 +55,12 @@ const q = 'input.gates.quality';
 const s = 'input.gates.security';
 const budget = 'input.slo.error_budget_remaining';
 const v = (expr: string) => `\${{ ${expr} }}`;
+
+/** The SLO source reported too little data (see `slo.reason`). */
+const sloInsufficient = 'has(input.slo.status) && input.slo.status == "insufficient-data"';
+
+/** `input.slo.<field>` is missing because the SLO source had too little data: unknown, not failing. */
+const sloUnknown = (field: string) => `(${sloInsufficient} && !has(input.slo.${field}))`;
 
 /** `!(lo <= expr && expr <= hi)`: true unless the value is proven to be inside the range. */
 const outside = (expr: string, lo: number | string, hi: number | string) =>
@@ -123,17 +134,17 @@ const denyRules: DenyRuleDefinition[] = [
   },
   {
     name: 'error-budget',
-    when: `!(${budget} >= ${ERROR_BUDGET.deny})`,
+    when: `!${sloUnknown('error_budget_remaining')} && !(${budget} >= ${ERROR_BUDGET.deny})`,
     message: `error budget remaining ${v(budget)}% is below the minimum of ${ERROR_BUDGET.deny}%`,
   },
   {
     name: 'fast-burn',
-    when: outside('input.slo.fast_burn_rate', 0, BURN_RATE_LIMIT.fast),
+    when: `!${sloUnknown('fast_burn_rate')} && ${outside('input.slo.fast_burn_rate', 0, BURN_RATE_LIMIT.fast)}`,
     message: `fast burn rate ${v('input.slo.fast_burn_rate')} is above the limit of ${BURN_RATE_LIMIT.fast}`,
   },
   {
     name: 'slow-burn',
-    when: outside('input.slo.slow_burn_rate', 0, BURN_RATE_LIMIT.slow),
+    when: `!${sloUnknown('slow_burn_rate')} && ${outside('input.slo.slow_burn_rate', 0, BURN_RATE_LIMIT.slow)}`,
     message: `slow burn rate ${v('input.slo.slow_burn_rate')} is above the limit of ${BURN_RATE_LIMIT.slow}`,
   },
   {
@@ -156,8 +167,13 @@ const denyRules: DenyRuleDefinition[] = [
 const warnRules: WarnRuleDefinition[] = [
   {
     name: 'error-budget-low',
-    when: `${budget} >= ${ERROR_BUDGET.deny} && ${budget} < ${ERROR_BUDGET.warn}`,
+    when: `!${sloUnknown('error_budget_remaining')} && ${budget} >= ${ERROR_BUDGET.deny} && ${budget} < ${ERROR_BUDGET.warn}`,
     message: `error budget remaining ${v(budget)}% is below ${ERROR_BUDGET.warn}%`,
+  },
+  {
+    name: 'slo-unknown',
+    when: sloInsufficient,
+    message: v('has(input.slo.reason) ? input.slo.reason : "SLO data insufficient, no reason given"'),
   },
   {
     name: 'p2-incidents',
@@ -182,7 +198,7 @@ export const DEFAULT_POLICY_DOCUMENT: PolicyDocument = deepFreeze({
   deny: denyRules,
   warn: warnRules,
   strategy: [
-    { when: `${budget} < ${ERROR_BUDGET.slow}`, use: 'slow' },
+    { when: `${sloInsufficient} || ${budget} < ${ERROR_BUDGET.slow}`, use: 'slow' },
     { when: 'input.tier == 1', use: 'tier1-progressive' },
     { when: 'input.tier == 2', use: 'tier2-standard' },
   ],

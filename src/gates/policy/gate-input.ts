@@ -46,6 +46,10 @@ export interface SloState {
   active_p1_incidents?: number;
   active_p2_incidents?: number;
   rollbacks_last_24h?: number;
+  /** Set when Runway measured the SLO: `insufficient-data` when a number above is unknown (see `reason`). */
+  status?: 'measured' | 'insufficient-data';
+  /** What is unknown and why, e.g. "error budget unknown: no data in the last 30d". */
+  reason?: string;
 }
 
 /** Whether the environment's deployment window is open now, and why not. */

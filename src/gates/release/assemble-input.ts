@@ -1,6 +1,8 @@
 import type { EvidenceValue } from '../../actions/action.ts';
 import type { GateInput } from '../policy/gate-input.ts';
 import type { WindowCheck } from '../windows/calendar.ts';
+import { SLO_FIELDS } from './slo-facts.ts';
+import type { ObservedSlo, SloField } from './slo-facts.ts';
 
 /** Facts about the release the gate is asked about; anything unknown is left out (and then denies). */
 export interface GateFacts {
@@ -15,6 +17,8 @@ export interface GateFacts {
   incidents: { p1: number; p2: number };
   /** Rollbacks of this service in the last 24 hours, when known. */
   rollbacksLast24h?: number;
+  /** The SLO Runway measured from the data plane, when the pipeline declares one and the control plane answered. */
+  slo?: ObservedSlo;
   /** Explicit input (from `with: input:` or `--input`), merged last. */
   explicit?: Record<string, unknown>;
 }
@@ -37,7 +41,8 @@ export const EVIDENCE_ALIASES: Readonly<Record<string, string>> = {
 /**
  * Builds the gate input in the shape of the seed's gate-input.json. Precedence, lowest first:
  * explicit input, then the run's evidence, then what Runway observes itself (the window, and
- * incidents: the larger of the declared and the recorded count, so a stale file cannot hide one).
+ * incidents: the larger of the declared and the recorded count, so a stale file cannot hide one;
+ * the measured SLO likewise: the worse of the declared and the measured number, see mergeSlo).
  */
 export function assembleGateInput(facts: GateFacts): GateInput {
   const input: Record<string, unknown> = structuredClone(facts.explicit ?? {});
@@ -75,7 +80,52 @@ export function assembleGateInput(facts: GateFacts): GateInput {
   merge('active_p1_incidents', facts.incidents.p1);
   merge('active_p2_incidents', facts.incidents.p2);
   if (facts.rollbacksLast24h !== undefined) merge('rollbacks_last_24h', facts.rollbacksLast24h);
+  if (facts.slo) mergeSlo(input, facts.slo);
   return input as GateInput;
+}
+
+const SLO_LABEL: Readonly<Record<SloField, string>> = {
+  error_budget_remaining: 'error budget',
+  fast_burn_rate: 'fast burn rate',
+  slow_burn_rate: 'slow burn rate',
+};
+
+/**
+ * Observed facts only make the gate stricter, as incidents do. A measured number meets the declared
+ * one (explicit input or evidence) and the worse wins: the lower budget, the higher burn rate. A
+ * declared value that is not a valid number stays, so it denies. A number measured without enough
+ * data is unknown: `slo.status` becomes `insufficient-data` and `slo.reason` says what and why; a
+ * declared number stays (a bad one must still deny), marked as not checked. Otherwise
+ * `slo.status` is `measured`.
+ */
+function mergeSlo(input: Record<string, unknown>, observed: ObservedSlo): void {
+  const reasons: string[] = [];
+  for (const field of SLO_FIELDS) {
+    const path = `slo.${field}`;
+    const declared = getPath(input, path);
+    const measured = observed.values[field];
+    if (measured !== undefined) {
+      if (declared === undefined) setPath(input, path, measured);
+      else if (validSloValue(field, declared)) setPath(input, path, worse(field, declared, measured));
+      continue;
+    }
+    const unchecked =
+      declared === undefined ? '' : ` (the declared ${JSON.stringify(declared)} could not be checked)`;
+    reasons.push(`${SLO_LABEL[field]} unknown: ${observed.unknown[field] ?? 'no reason given'}${unchecked}`);
+  }
+  setPath(input, 'slo.status', reasons.length > 0 ? 'insufficient-data' : 'measured');
+  if (reasons.length > 0) setPath(input, 'slo.reason', reasons.join('; '));
+  else delete (input['slo'] as Record<string, unknown>)['reason'];
+}
+
+function validSloValue(field: SloField, value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isFinite(value) && (field === 'error_budget_remaining' || value >= 0)
+  );
+}
+
+function worse(field: SloField, a: number, b: number): number {
+  return field === 'error_budget_remaining' ? Math.min(a, b) : Math.max(a, b);
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

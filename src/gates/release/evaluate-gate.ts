@@ -1,5 +1,5 @@
 import type { EvidenceValue } from '../../actions/action.ts';
-import type { Store } from '../../store/store.ts';
+import type { IncidentRecord, Store } from '../../store/store.ts';
 import { redactSecrets } from '../policy/input-digest.ts';
 import type { AppliedOverride, Decision, Policy } from '../policy/policy.ts';
 import type { Calendar } from '../windows/calendar.ts';
@@ -7,6 +7,7 @@ import { check } from '../windows/evaluate.ts';
 import { fits } from '../windows/fits.ts';
 import { plannedDurationMs, preset, PRESETS } from '../../rollout/presets.ts';
 import { assembleGateInput } from './assemble-input.ts';
+import type { ObservedSlo } from './slo-facts.ts';
 
 export interface GateRequest {
   service?: string;
@@ -22,6 +23,10 @@ export interface GateRequest {
   stepKey?: string;
   /** Whether a rollout must finish inside the window (`check`, the default) or may run past it. */
   inFlight?: 'check' | 'ignore';
+  /** The SLO measured from the data plane (see assembleGateInput for how it meets declared values). */
+  slo?: ObservedSlo;
+  /** Why the SLO could not be read from a control plane that was asked; denies (rule `slo-source`). */
+  sloError?: string;
 }
 
 export interface GateResult {
@@ -33,12 +38,16 @@ export interface GateResult {
 }
 
 /**
- * The release gate: assembles the input (evidence, window, incidents), asks the policy, and
- * stores the decision before returning it. Any failure to decide is a deny (fail closed).
+ * The release gate: assembles the input (evidence, window, incidents, the measured SLO), asks the
+ * policy, and stores the decision before returning it. Any failure to decide is a deny (fail
+ * closed), and so is an SLO that a control plane was asked for and could not give.
  */
 export async function evaluateGate(store: Store, req: GateRequest): Promise<GateResult> {
   const window = req.calendar ? check(req.calendar, req.at) : undefined;
   const open = req.service ? await store.incidents({ service: req.service, open: true }) : [];
+  const rollbacks = req.service
+    ? await rollbacksWithin(store, req.service, req.environment, req.at)
+    : undefined;
   const input = assembleGateInput({
     ...(req.service !== undefined ? { service: req.service } : {}),
     ...(req.version !== undefined ? { version: req.version } : {}),
@@ -50,7 +59,9 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
       p1: open.filter((i) => i.severity === 'P1').length,
       p2: open.filter((i) => i.severity === 'P2').length,
     },
+    ...(rollbacks !== undefined ? { rollbacksLast24h: rollbacks } : {}),
     ...(req.explicit ? { explicit: req.explicit } : {}),
+    ...(req.slo ? { slo: req.slo } : {}),
   });
   let decision: Decision;
   try {
@@ -68,7 +79,18 @@ export async function evaluateGate(store: Store, req: GateRequest): Promise<Gate
       overrides: [],
     };
   }
+  if (req.sloError !== undefined) {
+    decision = {
+      ...decision,
+      outcome: 'deny',
+      violations: [
+        ...decision.violations,
+        { rule: 'slo-source', message: `the SLO could not be read: ${req.sloError}`, overridable: true },
+      ],
+    };
+  }
   decision = checkInFlight(decision, req);
+  decision = nameIncidents(decision, open);
   decision = await applyOverrides(store, decision, req);
   const stored = redactSecrets(input);
   const decisionId = await store.recordDecision({
@@ -163,5 +185,41 @@ function checkInFlight(decision: Decision, req: GateRequest): Decision {
         overridable: true,
       },
     ],
+  };
+}
+
+/** How far back rollbacks count against a service (the seed: the last 24 hours). */
+const ROLLBACK_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * Rollbacks of the service in the environment in the 24 hours before `at`, from the control
+ * plane's rollouts: those that ended rolled back (the new version had traffic). Rehearsals —
+ * rollouts whose new version had injected faults — do not count.
+ */
+async function rollbacksWithin(
+  store: Store,
+  service: string,
+  environment: string,
+  at: Date,
+): Promise<number> {
+  const since = at.getTime() - ROLLBACK_WINDOW_MS;
+  const rollouts = await store.rollouts({ service, environment, limit: 1000 });
+  return rollouts.filter((r) => {
+    if (r.state.phase !== 'rolled-back' || r.rehearsal) return false;
+    const ended = Date.parse(r.state.finishedAt ?? r.updatedAt);
+    return ended > since && ended <= at.getTime();
+  }).length;
+}
+
+/** Names the open P1 incidents in the p1-incidents violation, so a denied run says which to look at. */
+function nameIncidents(decision: Decision, open: IncidentRecord[]): Decision {
+  const p1 = open.filter((i) => i.severity === 'P1');
+  if (p1.length === 0) return decision;
+  const names = p1.map((i) => `${i.id} "${i.title}"`).join(', ');
+  return {
+    ...decision,
+    violations: decision.violations.map((v) =>
+      v.rule === 'p1-incidents' ? { ...v, message: `${v.message} (open: ${names})` } : v,
+    ),
   };
 }

@@ -5,6 +5,8 @@ export interface CounterSample {
   at: Date;
   total: number;
   errors: number;
+  /** The counters restarted from zero since the previous sample, even if they did not drop. */
+  reset?: boolean;
 }
 
 /** Options of the in-memory source. */
@@ -17,13 +19,15 @@ interface Sample {
   at: number;
   total: number;
   errors: number;
+  reset: boolean;
 }
 
-const DEFAULT_MAX_GAP_MS = 5 * 60_000;
+/** Samples further apart than this leave the time between them uncovered, unless told otherwise. */
+export const DEFAULT_MAX_GAP_MS = 5 * 60_000;
 
 /**
  * A CounterSource over timestamped cumulative counter samples, reading them the way Prometheus'
- * `increase()` does: a drop of either counter is a restart from zero. Between two samples requests
+ * `increase()` does: a drop of either counter, or a sample marked `reset`, is a restart from zero. Between two samples requests
  * are assumed to arrive evenly, so an interval edge between samples takes its share of the increase.
  */
 export class MemoryCounterSource implements CounterSource {
@@ -64,7 +68,7 @@ export class MemoryCounterSource implements CounterSource {
       const span = b.at - a.at;
       const overlap = Math.min(b.at, end) - Math.max(a.at, start);
       if (span > this.#maxGapMs || overlap <= 0) continue;
-      const reset = b.total < a.total || b.errors < a.errors;
+      const reset = b.reset || b.total < a.total || b.errors < a.errors;
       const share = overlap / span;
       total += (reset ? b.total : b.total - a.total) * share;
       errors += (reset ? b.errors : b.errors - a.errors) * share;
@@ -85,7 +89,7 @@ function toSample(sample: CounterSample, index: number): Sample {
         `expected finite counts with 0 <= errors <= total`,
     );
   }
-  return { at, total, errors };
+  return { at, total, errors, reset: sample.reset === true };
 }
 
 function isCount(value: number): boolean {

@@ -13,6 +13,9 @@ export interface SloConfig {
   minRequests?: number;
 }
 
+/** The SLO assumed where none is named: 99.9% of requests succeed over 30 days. */
+export const DEFAULT_SLO = Object.freeze({ objective: 99.9, window: '30d' });
+
 /** A validated, frozen SLO. */
 export interface Slo {
   readonly objective: number;

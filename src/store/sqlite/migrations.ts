@@ -178,4 +178,25 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       );
     `,
   },
+  {
+    version: 6,
+    name: 'metric samples',
+    sql: `
+      CREATE TABLE metric_samples (
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        reset INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (service, environment, at_ms)
+      ) WITHOUT ROWID;
+      CREATE INDEX metric_samples_at ON metric_samples(at_ms);
+    `,
+  },
+  {
+    version: 7,
+    name: 'overrides valid from a time',
+    sql: `ALTER TABLE overrides ADD COLUMN valid_from TEXT;`,
+  },
 ];

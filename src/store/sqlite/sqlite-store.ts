@@ -9,6 +9,7 @@ import type {
   DecisionRecord,
   IncidentRecord,
   EventRecord,
+  MetricSampleRecord,
   EvidenceRecord,
   NewRun,
   RunOwner,
@@ -404,9 +405,18 @@ export class SqliteStore implements Store {
 
   async grantOverride(o: Omit<OverrideRecord, 'id' | 'revokedAt'>): Promise<number> {
     const res = this.#sql(
-      `INSERT INTO overrides (service, environment, rules_json, reason, granted_by, granted_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(o.service, o.environment, JSON.stringify(o.rules), o.reason, o.grantedBy, o.grantedAt, o.expiresAt);
+      `INSERT INTO overrides (service, environment, rules_json, reason, granted_by, granted_at, expires_at, valid_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      o.service,
+      o.environment,
+      JSON.stringify(o.rules),
+      o.reason,
+      o.grantedBy,
+      o.grantedAt,
+      o.expiresAt,
+      o.validFrom ?? null,
+    );
     return Number(res.lastInsertRowid);
   }
 
@@ -423,7 +433,7 @@ export class SqliteStore implements Store {
   ): Promise<OverrideRecord[]> {
     const rows = this.#sql(
       `SELECT * FROM overrides WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR environment = ?2)
-       AND (?3 IS NULL OR (revoked_at IS NULL AND granted_at <= ?3 AND expires_at > ?3)) ORDER BY id DESC`,
+       AND (?3 IS NULL OR (revoked_at IS NULL AND COALESCE(valid_from, granted_at) <= ?3 AND expires_at > ?3)) ORDER BY id DESC`,
     ).all(filter.service ?? null, filter.environment ?? null, filter.activeAt ?? null) as Row[];
     return rows.map((r) => ({
       id: Number(r['id']),
@@ -434,6 +444,7 @@ export class SqliteStore implements Store {
       grantedBy: String(r['granted_by']),
       grantedAt: String(r['granted_at']),
       expiresAt: String(r['expires_at']),
+      ...opt('validFrom', r['valid_from']),
       ...opt('revokedAt', r['revoked_at']),
     }));
   }
@@ -569,9 +580,79 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async recordMetricSamples(samples: readonly MetricSampleRecord[]): Promise<void> {
+    if (samples.length === 0) return;
+    const rows = samples.map((s) => [
+      s.service,
+      s.environment,
+      epochMs(s.at),
+      s.total,
+      s.errors,
+      s.reset ? 1 : 0,
+    ]);
+    this.#tx(() => {
+      const stmt = this.#sql(
+        `INSERT INTO metric_samples (service, environment, at_ms, total, errors, reset) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (service, environment, at_ms) DO NOTHING`,
+      );
+      for (const row of rows) stmt.run(...row);
+    });
+  }
+
+  async metricSamples(filter: {
+    service: string;
+    environment: string;
+    from?: string;
+    to?: string;
+  }): Promise<MetricSampleRecord[]> {
+    const rows = this.#sql(
+      `SELECT * FROM metric_samples WHERE service = ?1 AND environment = ?2
+         AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms <= ?4) ORDER BY at_ms`,
+    ).all(
+      filter.service,
+      filter.environment,
+      filter.from === undefined ? null : epochMs(filter.from),
+      filter.to === undefined ? null : epochMs(filter.to),
+    ) as Row[];
+    return rows.map((r) => ({
+      service: String(r['service']),
+      environment: String(r['environment']),
+      at: new Date(Number(r['at_ms'])).toISOString(),
+      total: Number(r['total']),
+      errors: Number(r['errors']),
+      ...(r['reset'] === 1 ? { reset: true } : {}),
+    }));
+  }
+
+  async deleteMetricSamples(
+    series: { service: string; environment: string },
+    at: readonly string[],
+  ): Promise<number> {
+    const times = at.map(epochMs);
+    return this.#tx(() => {
+      const stmt = this.#sql(
+        'DELETE FROM metric_samples WHERE service = ? AND environment = ? AND at_ms = ?',
+      );
+      let deleted = 0;
+      for (const ms of times) deleted += Number(stmt.run(series.service, series.environment, ms).changes);
+      return deleted;
+    });
+  }
+
+  async pruneMetricSamples(before: string): Promise<number> {
+    return Number(this.#sql('DELETE FROM metric_samples WHERE at_ms < ?').run(epochMs(before)).changes);
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** Milliseconds since the epoch of an ISO 8601 time; throws on anything else. */
+function epochMs(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`invalid time ${JSON.stringify(iso)}, expected ISO 8601`);
+  return ms;
 }
 
 function toRun(r: Row): RunRecord {
