@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -396,6 +396,7 @@ describe(
         child.kill('SIGKILL');
         await exited;
       }
+      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('the first release, v1, goes straight to production, and Prometheus sees its traffic', async (t) => {
@@ -490,7 +491,7 @@ describe(
       assert.equal(res.phase, 'rolled-back');
       // the builtin provider counts the canary's requests alone: about its 30%
       const shown = rollbackReason(res, 'v5', 'slo-burn-check-builtin', 'v4');
-      assert.ok(shown > 0.1 && shown < 0.5, `canary error ratio ${shown}`);
+      assert.ok(shown > 0.05 && shown < 0.6, `canary error ratio ${shown}`);
       assert.deepEqual(answeredBy(res.traffic), ['HTTP 500', 'v4', 'v5']);
       assert.deepEqual(await answering(), ['v4'], 'no request reaches v5 after the rollback');
     });

@@ -209,3 +209,163 @@ describe('gate/sarif', () => {
       assert.equal(validate(bad), false, JSON.stringify(bad));
   });
 });
+
+describe('gate/sarif on real ESLint 9 output (6 errors, 3 warnings, 1 suppressed)', () => {
+  const files = 'eslint-9-cart.sarif';
+  const evidence = {
+    'sarif.critical': 0,
+    'sarif.high': 6,
+    'sarif.medium': 3,
+    'sarif.low': 0,
+    'secrets.found': 0,
+  };
+
+  it('fails production with errors as high and warnings as medium', async () => {
+    const r = await gate({ files });
+    assert.equal(r.reason, 'security gate failed for production: high 6 exceeds the limit of 0');
+    assert.deepEqual(r.evidence, evidence);
+    assert.deepEqual(r.outputs, {
+      passed: 'false',
+      critical: '0',
+      high: '6',
+      secrets: '0',
+    });
+    assert.match(r.log, /^ESLint +0 +6 +3 +0 +0 +1 +0$/m);
+    assert.match(
+      r.log,
+      /^ {2}high +no-debugger {2}file:\/\/\/.*\/cart\.ts:32 {2}\(ESLint, eslint-9-cart\.sarif\)$/m,
+    );
+  });
+
+  it('fails staging one over its high limit of 5 and passes development (≤10)', async () => {
+    const staging = await gate({ files, environment: 'staging' });
+    assert.equal(staging.reason, 'security gate failed for staging: high 6 exceeds the limit of 5');
+    const development = await gate({ files, environment: 'development' });
+    assert.equal(development.ok, true, development.reason);
+    assert.deepEqual(development.evidence, evidence);
+  });
+
+  it('passes exactly at limits of 6 high and 3 medium, fails one under either', async () => {
+    assert.equal((await gate({ files, limits: { high: 6, medium: 3 } })).ok, true);
+    assert.equal(
+      (await gate({ files, limits: { high: 5, medium: 3 } })).reason,
+      'security gate failed for production: high 6 exceeds the limit of 5',
+    );
+    assert.equal(
+      (await gate({ files, limits: { high: 6, medium: 2 } })).reason,
+      'security gate failed for production: medium 3 exceeds the limit of 2',
+    );
+  });
+
+  it('fails on a parse error even with generous limits, naming the file', async () => {
+    const r = await gate({
+      files: ['eslint-9-*.sarif'],
+      environment: 'development',
+      limits: { high: 100, medium: 100 },
+    });
+    assert.equal(r.ok, false);
+    assert.match(
+      r.reason ?? '',
+      /^incomplete scan: \/.*\/eslint-9-parse-error\.sarif: runs\[0\] \(ESLint\) did not complete: executionSuccessful is false; 1 error notification\(s\): ESL0999 at file:\/\/\/.*\/broken\.ts:3$/,
+    );
+    assert.equal(r.evidence, undefined);
+  });
+
+  it('fails on a truncated or reshaped copy, naming it', async () => {
+    const text = readFileSync(join(FIXTURES, files), 'utf8');
+    writeFileSync(join(scratch, 'eslint-truncated.sarif'), text.slice(0, text.lastIndexOf('"results"')));
+    const truncated = await gate({ files: 'eslint-truncated.sarif', environment: 'development' }, scratch);
+    assert.match(
+      truncated.reason ?? '',
+      /^invalid SARIF: \/.*\/eslint-truncated\.sarif: not valid JSON, truncated or corrupt/,
+    );
+    writeFileSync(join(scratch, 'eslint-no-driver.sarif'), text.replace('"driver"', '"drivers"'));
+    const reshaped = await gate({ files: 'eslint-no-driver.sarif', environment: 'development' }, scratch);
+    assert.match(
+      reshaped.reason ?? '',
+      /^invalid SARIF: \/.*\/eslint-no-driver\.sarif: runs\[0\]\.tool\.driver\.name is missing$/,
+    );
+  });
+});
+
+describe('gate/sarif on real Semgrep output (its CLI test snapshots)', () => {
+  const five = ['semgrep-with-source.sarif', 'semgrep-rule-board.sarif'];
+  const six = [...five, 'semgrep-include-nosemgrep.sarif'];
+
+  it('allows exactly 5 high in staging and fails at 6; the nosemgrep result never counts', async () => {
+    const atLimit = await gate({ files: five, environment: 'staging' });
+    assert.equal(atLimit.ok, true, atLimit.reason);
+    assert.equal(atLimit.evidence?.['sarif.high'], 5);
+    const over = await gate({ files: six, environment: 'staging' });
+    assert.equal(over.reason, 'security gate failed for staging: high 6 exceeds the limit of 5');
+    assert.match(over.log, /^3 SARIF file\(s\), 7 result\(s\), environment staging$/m);
+    assert.match(over.log, /^Semgrep OSS +0 +6 +0 +0 +0 +1 +0$/m);
+  });
+
+  it('passes development and fails production, with evidence per severity', async () => {
+    const files = [...six, 'semgrep-dataflow-traces.sarif'];
+    const development = await gate({ files, environment: 'development' });
+    assert.equal(development.ok, true, development.reason);
+    assert.deepEqual(development.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 6,
+      'sarif.medium': 1,
+      'sarif.low': 0,
+      'secrets.found': 0,
+    });
+    const production = await gate({ files: 'semgrep-with-source.sarif' });
+    assert.equal(production.reason, 'security gate failed for production: high 2 exceeds the limit of 0');
+    assert.match(
+      production.log,
+      /^ {2}high +rules\.eqeq-is-bad {2}targets\/basic\/stupid\.py:3 {2}\(Semgrep OSS/m,
+    );
+  });
+
+  it('passes a medium limit of 1 with the taint finding and fails a limit of 0', async () => {
+    const files = 'semgrep-dataflow-traces.sarif';
+    assert.equal((await gate({ files, limits: { medium: 1 } })).ok, true);
+    assert.equal(
+      (await gate({ files, limits: { medium: 0 } })).reason,
+      'security gate failed for production: medium 1 exceeds the limit of 0',
+    );
+  });
+
+  it('counts the unsuppressed AWS account id as a secret when Semgrep is a secret tool', async () => {
+    const inputs = { files: 'semgrep-include-nosemgrep.sarif', 'secret-tools': ['Semgrep OSS'] };
+    const r = await gate({ ...inputs, environment: 'development' });
+    assert.equal(r.reason, 'security gate failed for development: secrets 1 exceeds the limit of 0');
+    assert.deepEqual(r.evidence, {
+      'sarif.critical': 0,
+      'sarif.high': 0,
+      'sarif.medium': 0,
+      'sarif.low': 0,
+      'secrets.found': 1,
+    });
+    assert.ok(!r.log.includes('123456789012'), r.log);
+    assert.equal((await gate({ ...inputs, limits: { secrets: 1 } })).ok, true);
+  });
+
+  it('fails a scan that reported an error (file not found), also beside clean files', async () => {
+    const r = await gate({ files: ['semgrep-when-errors.sarif', 'semgrep-dataflow-traces.sarif'] });
+    assert.match(
+      r.reason ?? '',
+      /^incomplete scan: \/.*\/semgrep-when-errors\.sarif: runs\[0\] \(Semgrep OSS\) did not complete: 1 error notification\(s\): SemgrepError$/,
+    );
+  });
+
+  it('fails on a truncated or reshaped copy, naming it', async () => {
+    const text = readFileSync(join(FIXTURES, 'semgrep-rule-board.sarif'), 'utf8');
+    writeFileSync(join(scratch, 'semgrep-truncated.sarif'), text.slice(0, text.length - 40));
+    const truncated = await gate({ files: 'semgrep-truncated.sarif', environment: 'development' }, scratch);
+    assert.match(
+      truncated.reason ?? '',
+      /^invalid SARIF: \/.*\/semgrep-truncated\.sarif: not valid JSON, truncated or corrupt/,
+    );
+    writeFileSync(join(scratch, 'semgrep-1.sarif'), text.replace('"version": "2.1.0"', '"version": "2.1"'));
+    const version = await gate({ files: 'semgrep-1.sarif', environment: 'development' }, scratch);
+    assert.match(
+      version.reason ?? '',
+      /^invalid SARIF: \/.*\/semgrep-1\.sarif: unsupported SARIF version "2\.1", expected "2\.1\.0"$/,
+    );
+  });
+});

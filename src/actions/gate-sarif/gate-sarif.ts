@@ -95,7 +95,11 @@ export const gateSarif: Action = {
           }).map((f) => ({ ...f, file: relative(ctx.workingDirectory, f.file) || f.file })),
         );
     } catch (err) {
-      if (err instanceof SarifError) return { ok: false, reason: `invalid SARIF: ${err.message}` };
+      if (err instanceof SarifError)
+        return {
+          ok: false,
+          reason: `${err.kind === 'incomplete' ? 'incomplete scan' : 'invalid SARIF'}: ${err.message}`,
+        };
       throw err;
     }
 

@@ -35,6 +35,8 @@ export const rollout: Action = {
   },
   check(inputs, pipeline) {
     const problems = checkEnvironment(inputs, pipeline.environments);
+    // a preset from an expression (the release gate's strategy) is checked when the step runs
+    if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);
     if (typeof strategy === 'string') return [...problems, { input: 'strategy', message: strategy }];
     const resolved = resolveStrategy(strategy);
@@ -56,6 +58,15 @@ export const rollout: Action = {
     if (typeof env === 'string') return { ok: false, reason: env };
     const strategy = strategyFromInputs(ctx.inputs);
     if (typeof strategy === 'string') return { ok: false, reason: strategy };
+    const defined = Object.keys(ctx.run.pipeline.analysis);
+    const missing = templatesOf(strategy).filter((t) => !defined.includes(t));
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        reason: `the strategy needs analysis templates that are not defined under analysis:: ${missing.join(', ')}`,
+      };
+    }
+    if (ctx.inputs['preset'] !== undefined) ctx.log(`strategy: preset ${String(ctx.inputs['preset'])}`);
     const req = releaseRequest(ctx, env, {
       strategy,
       analysis: ctx.run.pipeline.analysis,

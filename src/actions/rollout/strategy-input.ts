@@ -17,7 +17,17 @@ const ANALYSIS = {
 
 /** JSON Schema of the strategy inputs of `uses: rollout`. */
 export const STRATEGY_INPUTS = {
-  preset: { enum: Object.keys(PRESETS), description: 'a canary from the seeds: tier1, tier2 or slow' },
+  preset: {
+    type: 'string',
+    minLength: 1,
+    description: `a canary from the seeds (${Object.keys(PRESETS).join(', ')}), or the release gate's strategy output`,
+  },
+  'pause-scale': {
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: "multiplies the preset's pauses (0.01 turns minutes into seconds, for a rehearsal)",
+  },
   pauses: {
     type: 'array',
     items: DURATION,
@@ -99,6 +109,19 @@ export function strategyFromInputs(inputs: Raw): Raw | string {
     if (inputs['preset'] !== undefined) {
       steps = preset(String(inputs['preset'])).steps.map((s) => ({ ...s }));
       const pauses = inputs['pauses'] as unknown[] | undefined;
+      const scale = inputs['pause-scale'] as number | undefined;
+      if (pauses && scale !== undefined) return 'give pauses or pause-scale, not both';
+      if (scale !== undefined) {
+        steps = steps.map((s) =>
+          'pause' in (s as object) && (s as { pause: { durationMs?: number } }).pause.durationMs !== undefined
+            ? {
+                pause: {
+                  durationMs: Math.round((s as { pause: { durationMs: number } }).pause.durationMs * scale),
+                },
+              }
+            : s,
+        );
+      }
       if (pauses) {
         const slots = steps.filter((s) => 'pause' in (s as object)).length;
         if (pauses.length !== slots) {
@@ -108,8 +131,8 @@ export function strategyFromInputs(inputs: Raw): Raw | string {
         steps = steps.map((s) => ('pause' in (s as object) ? { pause: { durationMs: ms(pauses[i++]) } } : s));
       }
     } else {
-      if (inputs['pauses'] !== undefined)
-        return 'pauses: only with a preset (write durations into steps instead)';
+      if (inputs['pauses'] !== undefined || inputs['pause-scale'] !== undefined)
+        return 'pauses and pause-scale go with a preset (write durations into steps instead)';
       steps = (inputs['steps'] as Raw[]).map(stepOf);
     }
     const bg = inputs['background-analysis'] as Raw | undefined;

@@ -212,3 +212,40 @@ describe('BuiltinProvider over a real RequestMetrics', () => {
     });
   });
 });
+
+describe('BuiltinProvider on a live data plane (waitForFirstWindow)', () => {
+  const live = (windowMs: number) => {
+    const metrics = new RequestMetrics();
+    const provider = new BuiltinProvider({ metrics, waitForFirstWindow: true });
+    const q = (metric: BuiltinMetric) => query(metric, { windowMs });
+    const measure = (metric: BuiltinMetric, now: number) =>
+      provider.measure(q(metric), testContext(ARGS, { now: new Date(now) }));
+    return { metrics, measure };
+  };
+
+  it('measures a whole first window instead of answering "no window yet"', async () => {
+    const { metrics, measure } = live(200);
+    const feed = setInterval(() => traffic(metrics, 'v2', 2, 1), 10);
+    try {
+      const got = await measure('error-rate', Date.now());
+      assert.ok('value' in got, JSON.stringify(got));
+      assert.equal(got.value, 0.5);
+      assert.equal(got.windowSeconds, 0.2);
+    } finally {
+      clearInterval(feed);
+    }
+  });
+
+  it('two metrics due a millisecond apart each get a whole window, not a 1 ms one', async () => {
+    const { metrics, measure } = live(200);
+    const feed = setInterval(() => traffic(metrics, 'v2', 2), 10);
+    try {
+      const t = Date.now();
+      const [errors, p95] = await Promise.all([measure('error-rate', t), measure('latency-p95', t + 1)]);
+      assert.ok('value' in errors && 'value' in p95, JSON.stringify([errors, p95]));
+      assert.ok(p95.windowSeconds >= 0.1, `window ${p95.windowSeconds}s`);
+    } finally {
+      clearInterval(feed);
+    }
+  });
+});

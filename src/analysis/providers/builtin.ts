@@ -81,7 +81,10 @@ export class BuiltinProvider implements Provider {
       let current = inEnvironment(this.#metrics.snapshot(service), environment);
       const key = environment === undefined ? service : `${service}\u0000${environment}`;
       let baseline = this.#history.baseline(key, at, q.windowMs, current);
-      if (!baseline && this.#waitForFirstWindow && q.windowMs <= MAX_FIRST_WINDOW_MS) {
+      // live: a baseline much younger than the window (another metric of the service measured a
+      // moment ago) is no window at all; measure a whole one instead
+      const tooShort = baseline !== undefined && at - baseline.at < q.windowMs / 2;
+      if ((!baseline || tooShort) && this.#waitForFirstWindow && q.windowMs <= MAX_FIRST_WINDOW_MS) {
         // the first window of a live run: the snapshot just taken is its start
         baseline = { at, snapshot: current };
         await abortableSleep(q.windowMs, ctx.signal);

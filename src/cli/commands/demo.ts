@@ -106,7 +106,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       ),
     ),
   );
-  const traffic = startTraffic(production.target.port, '/v1/prices/MUG-CERAMIC', 40);
+  const traffic = startTraffic(production.target.port, '/v1/prices/MUG-CERAMIC', 100);
   const store = openStore(url);
   await allowWorkstationProvenance(store, service, at, (id) =>
     say(

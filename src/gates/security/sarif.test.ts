@@ -87,6 +87,142 @@ describe('reading the SARIF fixtures', () => {
     assert.deepEqual(counts(findings), { critical: 0, high: 23, medium: 2, low: 5, secrets: 0 });
     assert.deepEqual(counts(findings, true), { critical: 0, high: 23, medium: 0, low: 0, secrets: 0 });
   });
+
+  it('eslint 9: errors are high, warnings medium, the inSource suppression hides one error', () => {
+    const findings = readSarif(fixture('eslint-9-cart.sarif'));
+    assert.equal(findings.length, 10);
+    assert.ok(findings.every((f) => f.tool === 'ESLint' && f.source === 'level'));
+    assert.deepEqual(counts(findings), { critical: 0, high: 6, medium: 3, low: 0, secrets: 0 });
+    const suppressed = findings.filter((f) => f.suppressed);
+    assert.deepEqual(
+      suppressed.map((f) => [f.ruleId, f.severity, f.location.replace(/^file:\/\/.*\//, '')]),
+      [['@typescript-eslint/no-explicit-any', 'high', 'cart.ts:15']],
+    );
+    assert.match(findings[0]?.location ?? '', /^file:\/\/\/.*\/eslint-sample\/cart\.ts:4$/);
+  });
+
+  it('eslint 9: the unused-directive warning is a notification, not a finding', () => {
+    const text = readFileSync(fixture('eslint-9-cart.sarif'), 'utf8');
+    assert.match(text, /"toolConfigurationNotifications"/);
+    assert.ok(!readSarif(fixture('eslint-9-cart.sarif')).some((f) => f.location.endsWith(':29')));
+  });
+
+  it('eslint 9: a parse error is an incomplete scan, never zero findings', () => {
+    const file = fixture('eslint-9-parse-error.sarif');
+    assert.throws(
+      () => readSarif(file),
+      (err: Error) =>
+        err instanceof SarifError &&
+        err.kind === 'incomplete' &&
+        err.message.startsWith(
+          `${file}: runs[0] (ESLint) did not complete: executionSuccessful is false; `,
+        ) &&
+        /1 error notification\(s\): ESL0999 at file:\/\/\/.*\/broken\.ts:3$/.test(err.message),
+    );
+  });
+
+  it('semgrep: rule default level error is high, the taint rule warning is medium', () => {
+    const withSource = readSarif(fixture('semgrep-with-source.sarif'));
+    assert.deepEqual(
+      withSource.map((f) => [f.tool, f.ruleId, f.severity, f.source, f.location]),
+      [
+        ['Semgrep OSS', 'rules.javascript-basic-eqeq-bad', 'high', 'level', 'targets/basic/stupid.js:3'],
+        ['Semgrep OSS', 'rules.eqeq-is-bad', 'high', 'level', 'targets/basic/stupid.py:3'],
+      ],
+    );
+    assert.deepEqual(counts(readSarif(fixture('semgrep-rule-board.sarif'))), {
+      critical: 0,
+      high: 3,
+      medium: 0,
+      low: 0,
+      secrets: 0,
+    });
+    const taint = readSarif(fixture('semgrep-dataflow-traces.sarif'));
+    assert.deepEqual(
+      taint.map((f) => [f.ruleId, f.severity, f.location]),
+      [['rules.classic', 'medium', 'targets/taint/taint.py:9']],
+    );
+  });
+
+  it('semgrep: a nosemgrep comment is an inSource suppression and does not count', () => {
+    const findings = readSarif(fixture('semgrep-include-nosemgrep.sarif'));
+    assert.deepEqual(
+      findings.map((f) => [f.location, f.suppressed]),
+      [
+        ['targets/basic/regex-nosemgrep.txt:1', true],
+        ['targets/basic/regex-nosemgrep.txt:3', false],
+      ],
+    );
+    assert.deepEqual(counts(findings), { critical: 0, high: 1, medium: 0, low: 0, secrets: 0 });
+    const asSecrets = readSarif(fixture('semgrep-include-nosemgrep.sarif'), { secretTools: ['semgrep oss'] });
+    assert.deepEqual(counts(asSecrets), { critical: 0, high: 0, medium: 0, low: 0, secrets: 1 });
+  });
+
+  it('semgrep: an error notification (file not found) is an incomplete scan', () => {
+    const file = fixture('semgrep-when-errors.sarif');
+    assert.throws(
+      () => readSarif(file),
+      (err: Error) =>
+        err instanceof SarifError &&
+        err.kind === 'incomplete' &&
+        err.message ===
+          `${file}: runs[0] (Semgrep OSS) did not complete: 1 error notification(s): SemgrepError`,
+    );
+  });
+});
+
+describe('incomplete scans', () => {
+  const run = (invocations: unknown[], results: unknown[] = []) =>
+    JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'T' } }, invocations, results }] });
+  const incomplete = (text: string) => {
+    try {
+      parseSarif(text, 'scan.sarif');
+    } catch (err) {
+      if (err instanceof SarifError && err.kind === 'incomplete') return err.message;
+      throw err;
+    }
+    return undefined;
+  };
+
+  it('a successful invocation with warnings is complete', () => {
+    const warning = { level: 'warning', descriptor: { id: 'W' } };
+    assert.equal(
+      incomplete(run([{ executionSuccessful: true, toolExecutionNotifications: [warning] }])),
+      undefined,
+    );
+    assert.equal(
+      incomplete(run([{ toolConfigurationNotifications: [{ descriptor: { id: 'N' } }] }])),
+      undefined,
+    );
+  });
+
+  it('executionSuccessful false is incomplete even with results', () => {
+    assert.equal(
+      incomplete(run([{ executionSuccessful: false }], [{ level: 'note' }])),
+      'scan.sarif: runs[0] (T) did not complete: executionSuccessful is false',
+    );
+  });
+
+  it('names at most three error notifications by id and location, never their text', () => {
+    const error = (id: string, uri?: string) => ({
+      level: 'error',
+      descriptor: { id },
+      message: { text: 'token=hunter2' },
+      ...(uri
+        ? { locations: [{ physicalLocation: { artifactLocation: { uri }, region: { startLine: 2 } } }] }
+        : {}),
+    });
+    const message = incomplete(
+      run([
+        { executionSuccessful: true, toolExecutionNotifications: [error('A', 'a.py'), error('B')] },
+        { toolConfigurationNotifications: [error('C'), error('D'), {}] },
+      ]),
+    );
+    assert.equal(
+      message,
+      'scan.sarif: runs[0] (T) did not complete: 4 error notification(s): A at a.py:2, B, C, and 1 more',
+    );
+  });
 });
 
 describe('severity', () => {
@@ -203,6 +339,20 @@ describe('malformed SARIF', () => {
       '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},"results":[1]}]}',
       /results\[0\] is not an object/,
     );
+  });
+
+  it('truncated or reshaped ESLint and Semgrep logs are errors naming the file', () => {
+    for (const name of ['eslint-9-cart.sarif', 'semgrep-with-source.sarif']) {
+      const text = readFileSync(fixture(name), 'utf8');
+      rejects(
+        text.slice(0, Math.floor(text.length * 0.7)),
+        /^scan\.sarif: not valid JSON, truncated or corrupt/,
+      );
+      const reshaped = JSON.parse(text) as { runs: { results: unknown }[] };
+      const first = reshaped.runs[0];
+      if (first) first.results = { [name]: 'not an array' };
+      rejects(JSON.stringify(reshaped), /^scan\.sarif: runs\[0\]\.results is not an array$/);
+    }
   });
 
   it('an unreadable file is an error naming it', () => {

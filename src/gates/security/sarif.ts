@@ -44,6 +44,12 @@ export interface SarifOptions {
 /** A SARIF file that cannot be trusted as a scan result. */
 export class SarifError extends Error {
   override name = 'SarifError';
+  /** `invalid`: not a readable SARIF 2.1.0 log; `incomplete`: a valid log whose tool says the scan failed. */
+  readonly kind: 'invalid' | 'incomplete';
+  constructor(message: string, kind: 'invalid' | 'incomplete' = 'invalid') {
+    super(message);
+    this.kind = kind;
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -104,6 +110,9 @@ export function parseSarif(text: string, file: string, options: SarifOptions = {
     if (!isObject(driver) || typeof driver['name'] !== 'string')
       return fail(`runs[${r}].tool.driver.name is missing`);
     const tool = driver['name'];
+    const failure = executionFailure(run as Json);
+    if (failure)
+      throw new SarifError(`${file}: runs[${r}] (${tool}) did not complete: ${failure}`, 'incomplete');
     const rules = Array.isArray(driver['rules']) ? driver['rules'] : [];
     const results = (run as Json)['results'];
     if (results === undefined || results === null) return;
@@ -178,6 +187,30 @@ function severityOf(
     return { severity: LEVEL_SEVERITY[level], source: 'level' };
   if (toolDefault) return { severity: toolDefault, source: 'tool-severity' };
   return { severity: 'medium', source: 'default' };
+}
+
+/**
+ * Why a run's invocations say the scan failed (`executionSuccessful: false` or an error-level
+ * notification), naming each notification by descriptor id and location but never its message text.
+ */
+function executionFailure(run: Json): string | undefined {
+  const invocations = Array.isArray(run['invocations']) ? run['invocations'].filter(isObject) : [];
+  const unsuccessful = invocations.some((inv) => inv['executionSuccessful'] === false);
+  const errors = invocations
+    .flatMap((inv) => [inv['toolExecutionNotifications'], inv['toolConfigurationNotifications']])
+    .flatMap((list) => (Array.isArray(list) ? list.filter(isObject) : []))
+    .filter((n) => n['level'] === 'error');
+  if (!unsuccessful && errors.length === 0) return undefined;
+  const named = errors.slice(0, 3).map((n) => {
+    const descriptor = isObject(n['descriptor']) ? n['descriptor'] : {};
+    const where = locationOf(n);
+    return `${stringOr(descriptor['id'], '(no id)')}${where === '(no location)' ? '' : ` at ${where}`}`;
+  });
+  const more = errors.length > named.length ? `, and ${errors.length - named.length} more` : '';
+  return [
+    ...(unsuccessful ? ['executionSuccessful is false'] : []),
+    ...(errors.length > 0 ? [`${errors.length} error notification(s): ${named.join(', ')}${more}`] : []),
+  ].join('; ');
 }
 
 function locationOf(result: Json): string {
