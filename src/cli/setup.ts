@@ -9,6 +9,8 @@ import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
 import { defaultStoreUrl, openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
+import { ServerClient, type ServerError } from '../server/client.ts';
+import { locateServer } from '../server/discovery.ts';
 import { UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -153,4 +155,24 @@ function sameCalendarDate(value: string, at: Date): boolean {
     ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
     : 0;
   return new Date(at.getTime() + shift).toISOString().slice(0, 10) === value.slice(0, 10);
+}
+
+/** A client of the control plane that serves this store, or a usage error saying how to start one. */
+export function serverClientFor(
+  io: Io,
+  flags: { store?: string | undefined; file?: string | undefined },
+): ServerClient {
+  const url = storeUrl(io, flags);
+  const found = locateServer(dataDirFor(io.cwd, url), io.env);
+  if (!found) {
+    throw new UsageError(
+      'the control plane is not running: start it with "runway serve" (in another terminal)',
+    );
+  }
+  return new ServerClient(found);
+}
+
+/** A refused API call as a usage error (exit 2) with the fields the server named. */
+export function refusal(err: ServerError): UsageError {
+  return new UsageError(err.message + err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join(''));
 }

@@ -1,8 +1,7 @@
-import { ServerClient, ServerError } from '../../server/client.ts';
-import { locateServer } from '../../server/discovery.ts';
+import { ServerError } from '../../server/client.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, refusal, serverClientFor, STORE_FLAG } from '../setup.ts';
 
 const USAGE =
   'runway fault set|clear SERVICE --env ENV --version V [--error-ratio 0..1] [--latency MS] [--abort-ratio 0..1]';
@@ -35,20 +34,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   num('abort-ratio', values['abort-ratio'], 'abortRatio');
   if (sub === 'set' && Object.keys(faults).length === 0)
     throw new UsageError(`give at least one fault — usage: ${USAGE}`);
-  const { store, dataDir } = storeFor(io, values);
-  await store.close();
-  const found = locateServer(dataDir, io.env);
-  if (!found) throw new UsageError('the control plane is not running: start it with "runway serve"');
+  const client = serverClientFor(io, values);
   try {
-    await new ServerClient(found).setFaults(
-      service,
-      values.env,
-      values.version,
-      sub === 'set' ? faults : null,
-    );
+    await client.setFaults(service, values.env, values.version, sub === 'set' ? faults : null);
   } catch (err) {
-    if (err instanceof ServerError)
-      throw new UsageError(err.message + err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join(''));
+    if (err instanceof ServerError) throw refusal(err);
     throw err;
   }
   io.out(

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal } from '../../rollout/state.ts';
-import { ServerClient, ServerError } from '../../server/client.ts';
-import { locateServer } from '../../server/discovery.ts';
+import { ServerError, type ServerClient } from '../../server/client.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { renderStatus } from '../render/rollout.ts';
-import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, refusal, serverClientFor, STORE_FLAG, whoAmI } from '../setup.ts';
 
 const SUBCOMMANDS = ['status', 'promote', 'pause', 'resume', 'abort', 'retry', 'undo', 'history'] as const;
 const USAGE =
@@ -44,15 +43,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   }
   const env = values.env;
-  const { store, dataDir } = storeFor(io, values);
-  await store.close();
-  const found = locateServer(dataDir, io.env);
-  if (!found) {
-    throw new UsageError(
-      'the control plane is not running: start it with "runway serve" (in another terminal)',
-    );
-  }
-  const client = new ServerClient(found);
+  const client = serverClientFor(io, values);
   const by = whoAmI(io, values.as);
   const print = (data: unknown, text: string) =>
     io.out(values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
@@ -115,9 +106,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   } catch (err) {
     if (err instanceof ServerError) {
-      const issues = err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join('');
       if (err.status === 404 || err.status === 409 || err.status === 400 || err.status === 0)
-        throw new UsageError(err.message + issues);
+        throw refusal(err);
       if (err.status === 401) {
         io.err(`runway: ${err.message}\n`);
         return EXIT.auth;

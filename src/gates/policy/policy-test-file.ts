@@ -12,6 +12,7 @@ import { parseRfc3339 } from '../incidents/rfc3339.ts';
 import type { Calendar } from '../windows/calendar.ts';
 import type { Policy } from './policy.ts';
 import type { Expectation, PolicyTestCase, PolicyTestSuite } from './policy-tests.ts';
+import { setPath } from '../release/assemble-input.ts';
 
 /** Extensions of the files a directory contributes (not recursive: subfolders hold policies, other suites). */
 export const POLICY_TEST_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
@@ -332,17 +333,6 @@ function readInputFile(path: string, name: string): Record<string, unknown> | st
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return `the input file ${name} must hold an object like the seed's gate-input.json`;
   return value as Record<string, unknown>;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1) as string] = value;
 }
 
 function unsetPath(target: Record<string, unknown>, path: string): void {

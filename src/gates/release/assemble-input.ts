@@ -128,7 +128,8 @@ function worse(field: SloField, a: number, b: number): number {
   return field === 'error_budget_remaining' ? Math.min(a, b) : Math.max(a, b);
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+/** Sets a dotted path (`gates.security.high_cves`) in a plain object, creating objects on the way. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
