@@ -157,6 +157,14 @@ function sameCalendarDate(value: string, at: Date): boolean {
   return new Date(at.getTime() + shift).toISOString().slice(0, 10) === value.slice(0, 10);
 }
 
+/** Whether a control plane serves this store (or RUNWAY_SERVER points at one). */
+export function serverRunning(
+  io: Io,
+  flags: { store?: string | undefined; file?: string | undefined },
+): boolean {
+  return locateServer(dataDirFor(io.cwd, storeUrl(io, flags)), io.env) !== undefined;
+}
+
 /** A client of the control plane that serves this store, or a usage error saying how to start one. */
 export function serverClientFor(
   io: Io,

@@ -167,6 +167,16 @@ describe('rollouts through runway serve and the data-plane agent', { timeout: 12
       JSON.stringify(during.versions),
     );
 
+    // status still answers from the store while the control plane is down
+    const offline = await cli(['rollout', 'status', 'web', '--env', 'production', '--json']);
+    assert.equal(offline.code, 0, offline.stderr);
+    const stored = JSON.parse(offline.stdout) as {
+      controlPlane: string;
+      rollout: { state: { weight: number } };
+    };
+    assert.equal(stored.controlPlane, 'not running');
+    assert.equal(stored.rollout.state.weight, 200);
+
     // restart: the rollout is where it was, and continues
     await startServe();
     const again = await status();

@@ -4,7 +4,17 @@ import { ServerError, type ServerClient } from '../../server/client.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { renderStatus } from '../render/rollout.ts';
-import { FILE_FLAG, JSON_FLAG, parse, refusal, serverClientFor, STORE_FLAG, whoAmI } from '../setup.ts';
+import {
+  FILE_FLAG,
+  JSON_FLAG,
+  parse,
+  refusal,
+  serverClientFor,
+  serverRunning,
+  STORE_FLAG,
+  storeFor,
+  whoAmI,
+} from '../setup.ts';
 
 const SUBCOMMANDS = ['status', 'promote', 'pause', 'resume', 'abort', 'retry', 'undo', 'history'] as const;
 const USAGE =
@@ -43,6 +53,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   }
   const env = values.env;
+  if (sub === 'status' && !values.watch && !serverRunning(io, values)) {
+    return storedStatus(io, values, service, env, Boolean(values.json));
+  }
   const client = serverClientFor(io, values);
   const by = whoAmI(io, values.as);
   const print = (data: unknown, text: string) =>
@@ -162,5 +175,33 @@ async function watch(
       return r && r.state.phase !== 'completed' ? EXIT.failed : EXIT.ok;
     }
     await sleep(500);
+  }
+}
+
+/**
+ * `rollout status` while the control plane is down: what the store holds (the data plane keeps
+ * serving it), without live instances, and says so.
+ */
+async function storedStatus(
+  io: Io,
+  flags: { store?: string | undefined; file?: string | undefined },
+  service: string,
+  env: string,
+  json: boolean,
+): Promise<number> {
+  const { store } = storeFor(io, flags, { existing: true });
+  try {
+    const environment = await store.getEnvironment(service, env);
+    if (!environment) throw new UsageError(`${service} has never been deployed to ${env}`);
+    const [rollout] = await store.rollouts({ service, environment: env, limit: 1 });
+    const s = { environment, rollout: rollout ?? null, analysis: {}, site: null };
+    if (json) io.out(`${JSON.stringify({ ...s, controlPlane: 'not running' }, null, 2)}\n`);
+    else {
+      io.err('runway: the control plane is not running; showing the stored state (no live instances)\n');
+      io.out(renderStatus(io, s));
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
   }
 }
