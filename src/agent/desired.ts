@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { validateFaults, type Faults } from './router/faults.ts';
-import { WEIGHT_TOTAL } from './router/routes.ts';
+import { rulesOf, WEIGHT_TOTAL, type MatchRule } from './router/routes.ts';
 
 /** One version of a service whose instances should run on this machine. */
 export interface ReleaseDesired {
@@ -21,11 +21,7 @@ export interface ReleaseDesired {
 }
 
 /** Sends a request to `version` when its header or cookie has this value, whatever the weights say. */
-export interface MatchDesired {
-  readonly header?: { readonly name: string; readonly value: string };
-  readonly cookie?: { readonly name: string; readonly value: string };
-  readonly version: string;
-}
+export type MatchDesired = MatchRule;
 
 /** Faults injected into one version's traffic (missing fields are 0). */
 export type FaultSpec = Partial<Faults>;
@@ -73,7 +69,6 @@ export const MAX_REPLICAS = 32;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME = /^[^=\0]+$/;
 const SITE_KEYS = [
   'service',
@@ -133,7 +128,7 @@ export function validateSiteDesired(input: unknown): SiteDesired {
     issues.push(`preview ${show(preview)} is not a release version (known: ${known(versions)})`);
   }
   if (preview !== null && root.previewPort === undefined) issues.push('preview needs previewPort');
-  const match = root.match === undefined ? [] : matchOf(root.match, versions, issues);
+  const match = root.match === undefined ? [] : rulesOf(root.match, versions, issues, 'a release version');
   if (root.addVersionHeader !== undefined && typeof root.addVersionHeader !== 'boolean') {
     issues.push(`addVersionHeader must be true or false, got ${show(root.addVersionHeader)}`);
   }
@@ -242,37 +237,6 @@ function weightsOf(
     issues.push(`weights must sum to ${WEIGHT_TOTAL} (per-mille), got ${sum}`);
   }
   return { ...(weights as Record<string, number>) };
-}
-
-function matchOf(value: unknown, versions: ReadonlySet<string>, issues: string[]): MatchDesired[] {
-  if (!Array.isArray(value)) {
-    issues.push(`match must be a list, got ${show(value)}`);
-    return [];
-  }
-  const out: MatchDesired[] = [];
-  value.forEach((item, i) => {
-    const where = `match[${i}]`;
-    const r = object(item, where, ['header', 'cookie', 'version'], issues);
-    if (!r) return;
-    if (typeof r.version !== 'string' || !versions.has(r.version)) {
-      issues.push(`${where}.version ${show(r.version)} is not a release version (known: ${known(versions)})`);
-    }
-    if ((r.header === undefined) === (r.cookie === undefined)) {
-      issues.push(`${where} needs exactly one of header or cookie`);
-      return;
-    }
-    const kind = r.header !== undefined ? 'header' : 'cookie';
-    const pair = object(r[kind], `${where}.${kind}`, ['name', 'value'], issues);
-    if (!pair) return;
-    if (typeof pair.name !== 'string' || !TOKEN.test(pair.name)) {
-      issues.push(`${where}.${kind}.name must be a ${kind} name, got ${show(pair.name)}`);
-    }
-    if (typeof pair.value !== 'string' || /[\r\n\0]/.test(pair.value)) {
-      issues.push(`${where}.${kind}.value must be a string without line breaks, got ${show(pair.value)}`);
-    }
-    out.push({ [kind]: { name: pair.name, value: pair.value }, version: r.version as string });
-  });
-  return out;
 }
 
 function faultsOf(

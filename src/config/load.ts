@@ -63,6 +63,7 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
     ...checkSemantics(config, positions, actions, root),
     ...windowIssues(config, positions),
     ...analysisIssues(config, positions),
+    ...environmentIssues(config, positions),
   ];
   if (semanticIssues.length > 0) throw new ConfigError(sortIssues(semanticIssues));
   return resolvePipeline(config, file, root);
@@ -78,6 +79,26 @@ function analysisIssues(config: PipelineConfig, positions: PositionIndex): Confi
 }
 
 /** Calendars are checked by their own parser; its field paths become file positions. */
+/** Each environment needs ports of its own: one router per port on 127.0.0.1. */
+function environmentIssues(config: PipelineConfig, positions: PositionIndex): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const owner = new Map<number, string>();
+  for (const [name, env] of Object.entries(config.environments ?? {})) {
+    for (const key of ['port', 'preview-port'] as const) {
+      const port = env.target[key];
+      if (port === undefined) continue;
+      const first = owner.get(port);
+      if (first !== undefined) {
+        issues.push({
+          ...positions.at(['environments', name, 'target', key]),
+          message: `environments.${name}.target.${key} ${port} is already ${first} — expected a port of its own`,
+        });
+      } else owner.set(port, `the ${key} of ${name}`);
+    }
+  }
+  return issues;
+}
+
 function windowIssues(config: PipelineConfig, positions: PositionIndex): ConfigIssue[] {
   try {
     parseWindows(config.windows ?? {});

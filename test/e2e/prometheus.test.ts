@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { SEED_TEMPLATES_YAML } from '../../src/analysis/analysis.fixture.ts';
 import { RequestMetrics } from '../../src/agent/metrics/request-metrics.ts';
 import { closedPort, send, startBackend, type TestBackend } from '../../src/agent/router/backends.fixture.ts';
 import { WeightedProxy } from '../../src/agent/router/proxy.ts';
@@ -34,22 +35,8 @@ const STABLE = '1.4.0';
 const CANARY = '1.5.0';
 const ARGS = { service: SERVICE, 'stable.version': STABLE, 'canary.version': CANARY };
 
-/** The seed's slo-burn-check verbatim, and its two queries scoped to each version (plus p99). */
+/** The seed's two queries scoped to each version (plus p99); the seed's slo-burn-check itself comes from the shared fixture. */
 const TEMPLATES_YAML = `
-slo-burn-check:
-  metrics:
-    - name: error-rate
-      successCondition: result < 0.02
-      provider:
-        prometheus:
-          query: sum(rate(http_requests_total{service="{{ args.service }}",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="{{ args.service }}"}[5m]))
-
-    - name: latency-p95
-      successCondition: result < 0.5
-      provider:
-        prometheus:
-          query: histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{service="{{ args.service }}"}[5m])) by (le))
-
 canary-slo:
   metrics:
     - name: error-rate
@@ -111,7 +98,10 @@ stable-background:
         prometheus:
           query: (sum(rate(http_requests_total{service="{{ args.service }}",version="{{ args.stable.version }}",code=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="{{ args.service }}",version="{{ args.stable.version }}"}[5m]))
 `;
-const RAW_TEMPLATES = parse(TEMPLATES_YAML) as Record<string, unknown>;
+const RAW_TEMPLATES = {
+  'slo-burn-check': (parse(SEED_TEMPLATES_YAML) as Record<string, unknown>)['slo-burn-check'],
+  ...(parse(TEMPLATES_YAML) as Record<string, unknown>),
+};
 const TEMPLATES = loadAnalysisTemplates(RAW_TEMPLATES);
 
 /** A seeded PRNG (mulberry32) so that weights and injected faults draw the same on every run. */
@@ -439,7 +429,7 @@ describe('analysis against a real Prometheus scraping the real router', { timeou
     mkdirSync(project, { recursive: true });
     writeFileSync(
       join(project, 'runway.yaml'),
-      `version: 1\nservice: { name: ${SERVICE}, tier: 1 }\nanalysis:\n${TEMPLATES_YAML.replace(/^/gm, '  ')}\nstages:\n  noop: { steps: [ { run: 'true' } ] }\n`,
+      `version: 1\nservice: { name: ${SERVICE}, tier: 1 }\nanalysis:\n${stringify(RAW_TEMPLATES, { lineWidth: 0 }).replace(/^/gm, '  ')}\nstages:\n  noop: { steps: [ { run: 'true' } ] }\n`,
     );
     const versions = ['--arg', `canary.version=${CANARY}`, '--arg', `stable.version=${STABLE}`];
     const failing = captureIo(project);

@@ -141,7 +141,16 @@ function replicasOf(value: unknown, target: unknown, where: string, problems: st
   return value as string[];
 }
 
-function rulesOf(value: unknown, versions: ReadonlySet<string>, problems: string[]): MatchRule[] {
+/**
+ * Checks A/B rules (`match`): each names one header or cookie and a version among `versions`;
+ * problems name the rule (`match[1].header.name …`). Shared by the routes and the agent's desired state.
+ */
+export function rulesOf(
+  value: unknown,
+  versions: ReadonlySet<string>,
+  problems: string[],
+  versionsAre = 'a backend version',
+): MatchRule[] {
   if (!Array.isArray(value)) {
     problems.push(`match must be a list, got ${show(value)}`);
     return [];
@@ -153,7 +162,7 @@ function rulesOf(value: unknown, versions: ReadonlySet<string>, problems: string
     if (!r) return;
     if (typeof r.version !== 'string' || !versions.has(r.version)) {
       const known = [...versions].map((v) => `"${v}"`).join(', ');
-      problems.push(`${where}.version ${show(r.version)} is not a backend version (known: ${known})`);
+      problems.push(`${where}.version ${show(r.version)} is not ${versionsAre} (known: ${known})`);
     }
     if ((r.header === undefined) === (r.cookie === undefined)) {
       problems.push(`${where} needs exactly one of header or cookie`);
