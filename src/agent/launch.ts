@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT, RUNNING_BUILT } from '../package-root.ts';
 import { readTail } from '../engine/files.ts';
 import { agentDirFiles, processRunning, readAgentInfo, readToken } from './agent-dir.ts';
 import { AgentClient } from './client.ts';
 
-/** The agent's entry point, run by `process.execPath`. */
-export const AGENT_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+/** The agent's entry point, run by `process.execPath`: beside this module, built (`.js`) or not (`.ts`). */
+export const AGENT_MAIN = RUNNING_BUILT
+  ? join(PACKAGE_ROOT, 'dist', 'agent', 'main.js')
+  : join(PACKAGE_ROOT, 'src', 'agent', 'main.ts');
 
 /** Default time ensureAgent waits for a new agent to answer. */
 export const DEFAULT_START_TIMEOUT_MS = 10_000;

@@ -1,6 +1,7 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runwayVersion } from '../package-root.ts';
 import { AdminApi } from './admin-api.ts';
 import { agentDirFiles, processRunning, readAgentInfo, readToken, type AgentInfo } from './agent-dir.ts';
 import { Agent } from './agent.ts';
@@ -29,8 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const dir = resolve(values.dir);
   const token = readToken(dir);
   await refuseSecondAgent(dir, token);
-  const pkg = new URL('../../package.json', import.meta.url);
-  const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  const version = runwayVersion();
 
   const agent = await Agent.start({ dir, onEvent: (event) => log(formatEvent(event, new Date())) });
   let stopping: Promise<void> | undefined;

@@ -108,6 +108,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway schema',
     load: () => import('./commands/schema.ts'),
   },
+  init: {
+    summary: 'write a runway.yaml and a sample service into a folder, ready for `runway run`',
+    usage: 'runway init [DIR] [--name SERVICE] [--json]',
+    load: () => import('./commands/init.ts'),
+  },
   demo: {
     summary: 'run the example pipeline on the sample checkout-api service, offline',
     usage: 'runway demo [--json]',

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
-import { ResumeError } from '../engine/runner.ts';
-import { MissingSecretError } from '../engine/secrets.ts';
+import { MissingSecretError, ResumeError } from '../engine/errors.ts';
+import { runwayVersion } from '../package-root.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { processIo, type Io } from './io.ts';
@@ -69,8 +68,5 @@ function help(): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return `runway ${pkg.version}`;
+  return `runway ${runwayVersion()}`;
 }

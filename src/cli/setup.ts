@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ACTIONS } from '../actions/registry.ts';
-import { systemClock, type Clock } from '../engine/clock.ts';
+import { systemClock } from '../engine/clock.ts';
 import type { EventFunnel } from '../engine/events.ts';
 import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
@@ -13,20 +12,9 @@ import { ServerClient, type ServerError } from '../server/client.ts';
 import { locateServer } from '../server/discovery.ts';
 import { UsageError } from './errors.ts';
 import type { Io } from './io.ts';
+import { pipelineFile } from './flags.ts';
 
-export const FILE_FLAG = { file: { type: 'string', short: 'f' } } as const;
-export const STORE_FLAG = { store: { type: 'string' } } as const;
-export const JSON_FLAG = { json: { type: 'boolean' } } as const;
-
-/** Parses flags strictly; unknown flags are usage errors. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  return parseArgs({ args, options, allowPositionals: true, strict: true });
-}
-
-/** The pipeline file: `-f`, else `runway.yaml` in the working directory. */
-export function pipelineFile(io: Io, file: string | undefined): string {
-  return resolve(io.cwd, file ?? 'runway.yaml');
-}
+export { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG } from './flags.ts';
 
 /** The store's URL: `--store`, else RUNWAY_STORE, else beside the pipeline file. */
 function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
@@ -79,14 +67,6 @@ export function engineFor(io: Io, store: Store, dataDir: string, events: EventFu
   });
 }
 
-/** Parses a run id argument. */
-export function runId(value: string | undefined, usage: string): number {
-  if (value === undefined) throw new UsageError(`a run id is needed — usage: ${usage}`);
-  const id = Number(value.replace(/^#/, ''));
-  if (!Number.isInteger(id) || id < 1) throw new UsageError(`"${value}" is not a run id (a positive number)`);
-  return id;
-}
-
 /** Cancels on the first Ctrl-C/SIGTERM, exits at once on the second. */
 export function cancelOnSignals(io: Io): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
@@ -132,29 +112,6 @@ export function whoAmI(io: Io, flag: string | undefined): string {
     // no git identity: fall through
   }
   return io.env['USER'] ?? 'unknown';
-}
-
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/** Reads a time flag: ISO 8601 with Z or an offset, a real calendar date; absent means now. */
-export function instantFlag(value: string | undefined, clock: Clock, flag: string): Date {
-  if (value === undefined) return clock.now();
-  const at = new Date(value);
-  const sameDay = ISO_WITH_OFFSET.test(value) && !Number.isNaN(at.getTime()) && sameCalendarDate(value, at);
-  if (!sameDay)
-    throw new UsageError(
-      `${flag} "${value}" is not an ISO 8601 time with Z or an offset, e.g. 2026-03-09T09:00:00Z`,
-    );
-  return at;
-}
-
-/** Rejects dates the Date parser rolls over (2026-02-30 → 03-02) by re-reading them in their own offset. */
-function sameCalendarDate(value: string, at: Date): boolean {
-  const offset = /([+-])(\d{2}):(\d{2})$/.exec(value);
-  const shift = offset
-    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
-    : 0;
-  return new Date(at.getTime() + shift).toISOString().slice(0, 10) === value.slice(0, 10);
 }
 
 /** Whether a control plane serves this store (or RUNWAY_SERVER points at one). */

@@ -1,10 +1,53 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, RUNNING_BUILT } from '../package-root.ts';
 import type { ConfigIssue } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 import type { Path, PositionIndex } from './positions.ts';
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+/** How every schema is compiled, at run time or ahead of time (scripts/build.ts). */
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
+
+const require = createRequire(import.meta.url);
+/** Where scripts/build.ts writes the validators it compiled ahead of time. */
+export const PRECOMPILED_VALIDATORS = join(PACKAGE_ROOT, 'dist', 'schema-validators.cjs');
 const compiled = new WeakMap<object, ValidateFunction>();
+let ajv: Ajv | undefined;
+let ahead: Record<string, ValidateFunction> | null | undefined;
+
+/** The name a schema's ahead-of-time validator is stored under: a digest of its JSON. */
+export function schemaKey(schema: object): string {
+  return 'v' + createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24);
+}
+
+/** A validator for `schema`: built ahead of time when the package has one, else compiled now. */
+function validatorFor(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate) return validate;
+  if (ahead === undefined) ahead = precompiled();
+  validate = ahead?.[schemaKey(schema)];
+  if (!validate) {
+    if (!ajv) {
+      const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+      ajv = new AjvClass(AJV_OPTIONS);
+    }
+    validate = ajv.compile(schema);
+  }
+  compiled.set(schema, validate);
+  return validate;
+}
+
+/** The validators scripts/build.ts wrote beside the built module; none when running sources. */
+function precompiled(): Record<string, ValidateFunction> | null {
+  if (!RUNNING_BUILT) return null;
+  try {
+    return require(PRECOMPILED_VALIDATORS) as Record<string, ValidateFunction>;
+  } catch {
+    return null;
+  }
+}
 
 /** Validates `value` against a JSON Schema and returns positioned, readable issues. */
 export function schemaIssues(
@@ -13,11 +56,7 @@ export function schemaIssues(
   positions: PositionIndex,
   base: Path = [],
 ): ConfigIssue[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(value)) return [];
   return pickErrors(validate.errors ?? []).map((e) => describe(e, positions, base));
 }

@@ -4,6 +4,7 @@ import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { groupAlive, processAlive, signalGroup } from '../executors/local/process-group.ts';
 import type { RunOwner, RunRecord, RunStatus, StageRecord } from '../store/store.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { ResumeError } from './errors.ts';
 import { secretPatterns } from './masker.ts';
 import type { RunContext } from './run-context.ts';
 import { ancestorsOf, RunKit, type RunCtx, type StepState } from './run-kit.ts';
@@ -13,13 +14,7 @@ import { finishStage, runStage } from './stage-runner.ts';
 
 export type { EngineDeps } from './engine-deps.ts';
 
-/** A run that may not be resumed (still owned by a live process, or already finished). */
-export class ResumeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ResumeError';
-  }
-}
+export { ResumeError } from './errors.ts';
 
 const HEARTBEAT_MS = 1000;
 const STALE_AFTER_MS = 15_000;

@@ -2,13 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Pipeline } from '../config/pipeline.ts';
 
-/** A secret the pipeline declares but the environment does not provide. */
-export class MissingSecretError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MissingSecretError';
-  }
-}
+import { MissingSecretError } from './errors.ts';
+
+export { MissingSecretError };
 
 /** Reads every declared secret from the runway process environment or a file. */
 export function resolveSecrets(pipeline: Pipeline, hostEnv: NodeJS.ProcessEnv): Record<string, string> {

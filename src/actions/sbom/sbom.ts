@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { NpmLockError, readNpmLock } from '../../gates/supply-chain/npm-sbom.ts';
 import { readSbom, SbomError } from '../../gates/supply-chain/sbom-read.ts';
+import { runwayVersion } from '../../package-root.ts';
 import type { Action } from '../action.ts';
 
 const LOCK_FILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
@@ -110,13 +111,4 @@ export const sbom: Action = {
   },
 };
 
-function runwayVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+

@@ -1,12 +1,12 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import { generateSigningKey } from '../../gates/supply-chain/keys.ts';
 import { check, next } from '../../gates/windows/evaluate.ts';
 import { presetCalendars } from '../../gates/windows/presets.ts';
 import { systemClock } from '../../engine/clock.ts';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { treeDigest } from '../../actions/deploy/release.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
 import { readRunContext } from '../../engine/run-context.ts';
@@ -16,7 +16,7 @@ import { defaultStoreUrl, openStore } from '../../store/open.ts';
 import type { Store } from '../../store/store.ts';
 import { demoControlPlane } from '../demo/control-plane.ts';
 import { startTraffic, type TrafficReport } from '../demo/traffic.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
 import { dataDirFor, instantFlag, JSON_FLAG, parse } from '../setup.ts';
 import { execute } from './run.ts';
@@ -24,7 +24,7 @@ import { execute } from './run.ts';
 /** The commit message the demo's commit stage checks. */
 export const DEMO_MESSAGE = 'feat(checkout): quote carts with 8.25% sales tax';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO = PACKAGE_ROOT;
 
 /** Share of requests the rehearsal's faulty version fails. */
 const FAULT_RATIO = 0.3;
@@ -44,6 +44,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   const json = Boolean(values.json);
   const file = join(REPO, 'examples', 'runway.yaml');
+  if (!existsSync(file))
+    throw new UsageError(
+      'runway demo runs from a checkout of the runway repository (its examples/ and their tools); ' +
+        'in a project of your own, "runway init" writes a pipeline and a sample service to run',
+    );
   const pipeline = loadPipeline(file);
   const url = defaultStoreUrl(pipeline.root);
   const dataDir = dataDirFor(REPO, url);

@@ -1,7 +1,7 @@
 import { PIPELINE_SCHEMA } from '../../config/schema.ts';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { parse } from '../setup.ts';
+import { parse } from '../flags.ts';
 
 /** `runway schema`: prints the JSON Schema of runway.yaml. */
 export async function run(args: string[], io: Io): Promise<number> {

@@ -2,7 +2,7 @@ import { loadPipeline } from '../../config/load.ts';
 import { formatDuration } from '../../engine/duration.ts';
 import { EXIT } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../flags.ts';
 
 /** `runway validate`: checks the pipeline file and shows the resolved plan. */
 export async function run(args: string[], io: Io): Promise<number> {
