@@ -1,3 +1,4 @@
+import type * as AjvModule from 'ajv';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -30,7 +31,7 @@ function validatorFor(schema: object): ValidateFunction {
   validate = ahead?.[schemaKey(schema)];
   if (!validate) {
     if (!ajv) {
-      const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+      const { Ajv: AjvClass } = require('ajv') as typeof AjvModule;
       ajv = new AjvClass(AJV_OPTIONS);
     }
     validate = ajv.compile(schema);

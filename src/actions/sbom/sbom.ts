@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { NpmLockError, readNpmLock } from '../../gates/supply-chain/npm-sbom.ts';
 import { readSbom, SbomError } from '../../gates/supply-chain/sbom-read.ts';
@@ -110,5 +110,3 @@ export const sbom: Action = {
     };
   },
 };
-
-
