@@ -7,7 +7,7 @@
  * process spawn, and (for runway) what it records per step. It is a measurement, not a test: it exits
  * 0 whatever the ratio, and non-zero only when a run fails or records the wrong number of steps.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { intFlag } from './flags.ts';
 
 const RUNWAY_BIN = resolve(import.meta.dirname, '..', 'bin', 'runway.js');
 const AIM = 1.5;
+const FLOOR_AIM = 1.3;
 
 interface Node {
   name: string;
@@ -195,6 +196,31 @@ function checkRecorded(dbPath: string, expected: number): void {
   }
 }
 
+/**
+ * The bare-Node spawn floor: `n` processes of `sh -c true` started from Node with at most `jobs` at
+ * once, their output piped as a step's is. No scheduler, no store: what any Node orchestrator pays.
+ */
+async function spawnFloor(n: number, jobs: number): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('sh', ['-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.resume();
+        child.stderr.resume();
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0 ? resolve() : reject(new BenchFailure(`sh -c true exited ${code}`)),
+        );
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, n) }, worker));
+  return performance.now() - t0;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -265,7 +291,7 @@ function measure(w: Workload, opts: Options): void {
   for (let k = 0; k < opts.repeat; k++) round(w, opts.jobs, i++, `round ${k + 1}`);
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const opts = options();
   const makeVersion = spawnSync('make', ['--version'], { encoding: 'utf8' });
   if (makeVersion.error || makeVersion.status !== 0) {
@@ -299,6 +325,15 @@ function main(): number {
     measure(big, opts);
     console.log('\n1-step pipeline, fixed cost (alternating make, runway):');
     measure(one, opts);
+    console.log(`\nbare-Node spawn floor: ${opts.steps} × sh -c true from Node, ${opts.jobs} at a time:`);
+    const floorMs: number[] = [];
+    for (let k = 0; k < opts.warmup + opts.repeat; k++) {
+      const ms = await spawnFloor(opts.steps, opts.jobs);
+      if (k >= opts.warmup) floorMs.push(ms);
+      console.log(
+        `  ${(k < opts.warmup ? 'warm-up' : `round ${k - opts.warmup + 1}`).padEnd(8)}  floor ${fmt(ms).padStart(8)} ms`,
+      );
+    }
 
     const mMake = median(big.makeMs);
     const mRunway = median(big.runwayMs);
@@ -337,6 +372,20 @@ function main(): number {
       `ratio runway/make per step, excl. fixed cost: ${(perStep(mRunway, fixedRunway) / perStep(mMake, fixedMake)).toFixed(2)}x`,
     );
     console.log(`aim: runway within ${AIM}x of make — ${ratio <= AIM ? 'met' : 'missed'}`);
+    const floor = median(floorMs);
+    const floorRatio = mRunway / floor;
+    const marginalRatio = (mRunway - fixedRunway) / floor;
+    console.log('');
+    console.log(
+      `bare-Node spawn floor (median): ${fmt(floor)} ms, ${fmt(floor / opts.steps, 3)} ms per process`,
+    );
+    console.log(`ratio runway/floor (median, whole command): ${floorRatio.toFixed(2)}x`);
+    console.log(
+      `ratio runway/floor excl. runway's fixed cost (N-step − 1-step): ${marginalRatio.toFixed(2)}x`,
+    );
+    console.log(
+      `aim: runway within ${FLOOR_AIM}x of the spawn floor — ${floorRatio <= FLOOR_AIM ? 'met' : 'missed'}`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof BenchFailure) {
@@ -351,4 +400,4 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main();

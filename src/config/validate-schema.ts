@@ -1,6 +1,5 @@
 import type * as AjvModule from 'ajv';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, RUNNING_BUILT } from '../package-root.ts';
@@ -18,9 +17,22 @@ const compiled = new WeakMap<object, ValidateFunction>();
 let ajv: Ajv | undefined;
 let ahead: Record<string, ValidateFunction> | null | undefined;
 
-/** The name a schema's ahead-of-time validator is stored under: a digest of its JSON. */
+/**
+ * The name a schema's ahead-of-time validator is stored under: two 32-bit FNV-1a hashes of its JSON
+ * and the JSON's length, so a schema changed after the build never meets a validator built for another.
+ */
 export function schemaKey(schema: object): string {
-  return 'v' + createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24);
+  const json = JSON.stringify(schema);
+  return `v${fnv1a(json, 0x811c9dc5).toString(36)}_${fnv1a(json, 0x2f8c3a1b).toString(36)}_${json.length}`;
+}
+
+function fnv1a(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** A validator for `schema`: built ahead of time when the package has one, else compiled now. */

@@ -1,4 +1,10 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as Fxp from 'fast-xml-parser';
+
+/** fast-xml-parser, loaded on the first report read (its single-file CommonJS build), not at start-up. */
+let fxp: typeof Fxp | undefined;
+const xmlLibrary = (): typeof Fxp =>
+  (fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof Fxp);
 
 /** A parsed XML element: attributes by name, children by tag (always arrays when listed in `arrays`). */
 export type XmlNode = Record<string, unknown>;
@@ -9,6 +15,7 @@ export type XmlNode = Record<string, unknown>;
  */
 export function parseXml(text: string, file: string, arrays: readonly string[]): XmlNode {
   if (text.trim() === '') throw new Error(`${file}: empty file, expected XML`);
+  const { XMLParser, XMLValidator } = xmlLibrary();
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

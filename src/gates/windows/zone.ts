@@ -28,6 +28,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 /** The canonical name of a time zone Intl knows (`utc` → `UTC`), or undefined if it is unknown. */
 export function canonicalTimeZone(name: string): string | undefined {
   if (name.trim() === '') return undefined;
+  if (name.trim() === 'UTC') return 'UTC'; // the common case, without waking the ICU data up
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name.trim() }).resolvedOptions().timeZone;
   } catch {
