@@ -16,13 +16,20 @@ const OLDEST_NODE = '22.18.0';
 const work = mkdtempSync(join(tmpdir(), 'runway-package-'));
 let tarball = '';
 
-function sh(cmd: string, args: string[], cwd: string, pathFirst: string): Promise<CliResult> {
+function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  pathFirst: string,
+  extra: Record<string, string> = {},
+): Promise<CliResult> {
   const child = spawn(cmd, args, {
     cwd,
     // npm needs the machine's registry settings (certificates, proxies), so the environment is inherited
     env: {
       ...process.env,
       PATH: `${pathFirst}${delimiter}${process.env['PATH'] ?? ''}`,
+      ...extra,
       NO_COLOR: '1',
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
@@ -62,6 +69,34 @@ describe('the packed CLI', () => {
     assert.equal(listing.filter((f) => f.startsWith('package/src/')).length, 0, 'no sources');
     const tests = listing.filter((f) => /\.test\.|fixture/.test(f) && !f.startsWith('package/templates/'));
     assert.deepEqual(tests, [], 'no tests or fixtures of runway itself');
+  });
+
+  it('the build answers every invalid pipeline exactly as the sources do (precompiled validators)', async () => {
+    const dir = join(REPO, 'test', 'fixtures', 'invalid');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 10);
+    for (const file of files) {
+      const args = [join(REPO, 'bin', 'runway.js'), 'validate', '-f', join(dir, file)];
+      const [sources, built] = await Promise.all([
+        sh(process.execPath, args, work, '', { RUNWAY_BUILT: '0' }),
+        sh(process.execPath, args, work, '', { RUNWAY_BUILT: '1' }),
+      ]);
+      assert.equal(built.code, 2, `${file}: ${built.stderr}`);
+      assert.deepEqual(built, sources, file);
+    }
+  });
+
+  it('--version and --help touch no store and need no git', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runway-version-'));
+    for (const args of [['--version'], ['--help'], ['run', '--help']]) {
+      const res = await sh(process.execPath, [join(REPO, 'bin', 'runway.js'), ...args], dir, '', {
+        RUNWAY_BUILT: '1',
+        PATH: dirname(process.execPath),
+      });
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stderr, '');
+    }
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
   });
 
   for (const which of ['24', OLDEST_NODE]) {
