@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, RUNNING_BUILT } from '../package-root.ts';
 import type { ConfigIssue } from './errors.ts';
-import { didYouMean } from './suggest.ts';
+import { closest, didYouMean } from './suggest.ts';
 import type { Path, PositionIndex } from './positions.ts';
 
 /** How every schema is compiled, at run time or ahead of time (scripts/build.ts). */
@@ -83,8 +83,26 @@ function pickErrors(errors: ErrorObject[]): ErrorObject[] {
       !anyOfPaths.has(e.instancePath) && ![...anyOfPaths].some((p) => e.instancePath.startsWith(p + '/'))
     );
   });
+  // a misspelt required key ("stepz" for "steps") is one mistake: name the typo, not the absence
+  const misspelt = new Set(
+    kept
+      .filter((e) => e.keyword === 'additionalProperties')
+      .map((e) => {
+        const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        const required = kept
+          .filter((r) => r.keyword === 'required' && r.instancePath === e.instancePath)
+          .map((r) => String((r.params as { missingProperty: string }).missingProperty));
+        const meant = closest(key, required);
+        return meant === undefined ? '' : `${e.instancePath}|${meant}`;
+      }),
+  );
   const seen = new Set<string>();
   return kept.filter((e) => {
+    if (
+      e.keyword === 'required' &&
+      misspelt.has(`${e.instancePath}|${String((e.params as { missingProperty: string }).missingProperty)}`)
+    )
+      return false;
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(key)) return false;
     seen.add(key);
