@@ -2,7 +2,7 @@
  * `runway gate test`: policy tests from fixture files, through the real CLI.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { project, REPO, runway } from './helpers.ts';
@@ -48,6 +48,30 @@ describe('runway gate test', () => {
         'windows.yaml',
       ],
     );
+  });
+
+  it("takes the tier from runway.yaml's service when a case's input has none, as gate evaluate does", async () => {
+    const input = JSON.parse(readFileSync(join(cwd, '..', 'seed-gate-input.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    delete input['tier'];
+    const suite = [
+      'policy: default',
+      'defaults: { at: 2026-11-24T10:00:00Z, window: business-hours }',
+      'cases:',
+      `  - name: the seed's input without its tier is tier 2 here`,
+      `    input: ${JSON.stringify(input)}`,
+      '    expect: { outcome: allow, strategy: tier2-standard }',
+    ].join('\n');
+    const dir = project(
+      'version: 1\nservice: { name: checkout-api, tier: 2 }\nstages: { noop: { steps: [ { run: "true" } ] } }\n',
+    );
+    mkdirSync(join(dir, 'policy-tests'));
+    writeFileSync(join(dir, 'policy-tests', 'tier.yaml'), `${suite}\n`);
+    const res = await runway(['gate', 'test'], { cwd: dir });
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /✔ the seed's input without its tier is tier 2 here/);
   });
 
   it('without a path runs policy-tests/ beside runway.yaml', async () => {

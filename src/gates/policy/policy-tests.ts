@@ -56,6 +56,12 @@ export interface PolicySuiteResult {
 }
 
 /** Every file's results and the totals. */
+/** What `runway.yaml` says of the service, for cases whose input leaves it out. */
+export interface ServiceFacts {
+  readonly name?: string;
+  readonly tier?: number;
+}
+
 export interface PolicyTestReport {
   ok: boolean;
   passed: number;
@@ -102,6 +108,7 @@ export function compareDecision(expect: Expectation, decision: Decision): string
 export async function runPolicyTests(
   suites: readonly PolicyTestSuite[],
   store: Store,
+  service: ServiceFacts = {},
 ): Promise<PolicyTestReport> {
   const results: PolicySuiteResult[] = [];
   for (const suite of suites) {
@@ -111,7 +118,12 @@ export async function runPolicyTests(
       // the gate records the environment as text; any other value stays in the input, where it denies
       const environment = c.input['environment'];
       try {
+        // as in `gate evaluate`: the case's input wins, then the pipeline's service and tier
+        const tier = typeof c.input['tier'] === 'number' ? c.input['tier'] : service.tier;
+        const name = typeof c.input['service'] === 'string' ? c.input['service'] : service.name;
         const { decision } = await evaluateGate(store, {
+          ...(name !== undefined ? { service: name } : {}),
+          ...(tier !== undefined ? { tier } : {}),
           environment: (typeof environment === 'string' ? environment : undefined) as string,
           evidence: {},
           explicit: c.input,

@@ -31,7 +31,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...JSON_FLAG,
     policy: { type: 'string' },
   });
-  const { calendars, root } = gateContext(io, values.file);
+  const { calendars, root, pipeline } = gateContext(io, values.file);
   const paths = positionals.length > 0 ? positionals : [join(root, DEFAULT_POLICY_TEST_DIR)];
   if (positionals.length === 0 && !existsSync(paths[0] as string)) {
     throw new UsageError(
@@ -62,7 +62,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   const store = openStore(':memory:');
   let report: PolicyTestReport;
   try {
-    report = await runPolicyTests(suites, store);
+    report = await runPolicyTests(suites, store, {
+      ...(pipeline?.service?.name !== undefined ? { name: pipeline.service.name } : {}),
+      ...(pipeline?.service?.tier !== undefined ? { tier: pipeline.service.tier } : {}),
+    });
   } finally {
     await store.close();
   }
