@@ -1,11 +1,12 @@
 import { appendFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EvidenceValue } from '../actions/action.ts';
+import type { ActionResult, EvidenceValue } from '../actions/action.ts';
 import type { Stage, Step } from '../config/pipeline.ts';
 import type { Change, NodeStatus, StepRecord } from '../store/store.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
 import { isDirectory, readIfExists, safeSize } from './files.ts';
+import { formatDuration } from './duration.ts';
 import { maskText } from './masker.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
 import { TERMINAL, type RunCtx } from './run-kit.ts';
@@ -137,6 +138,18 @@ async function runStep(
   return { status, ...(rec.reason ? { reason: rec.reason } : {}) };
 }
 
+/** What a `uses:` step's timer resolves to when it fires first. */
+const TIMED_OUT = Symbol('timed out');
+
+/** The action's result, or TIMED_OUT when its timer fires first (a cancelled timer waits for the action). */
+async function firstOf(
+  running: Promise<ActionResult>,
+  timer: Promise<boolean>,
+): Promise<ActionResult | typeof TIMED_OUT> {
+  const fired = await Promise.race([running.then(() => false), timer]);
+  return fired ? TIMED_OUT : running;
+}
+
 /** One attempt of a step: an action, or a script in its own process group with a clean environment. */
 async function attempt(
   ctx: RunCtx,
@@ -179,20 +192,47 @@ async function attempt(
           typeof v === 'string' ? renderEnv({ v }, exprCtx)['v'] : v,
         ]),
       );
-      const result = await action.run({
+      // `timeout:` holds for actions too: the action's signal is aborted and the step fails at once
+      const timer = new AbortController();
+      const actionSignal =
+        step.timeoutMs === undefined ? io.signal : AbortSignal.any([io.signal, timer.signal]);
+      const running = action.run({
         step,
         inputs,
         expressions: exprCtx(),
         root: ctx.pipeline.root,
         workingDirectory: resolve(ctx.pipeline.root, step.workingDirectory),
         log: (line) => log(`${line}\n`),
-        signal: io.signal,
+        signal: actionSignal,
         run: { id: ctx.run.id, pipeline: ctx.pipeline, context: ctx.run.context },
         store: ctx.kit.deps.store,
         clock: ctx.kit.deps.clock,
         dataDir: ctx.kit.deps.dataDir,
         hostEnv: ctx.kit.deps.hostEnv ?? {},
       });
+      const stopTimer = new AbortController();
+      const timedOut =
+        step.timeoutMs === undefined
+          ? undefined
+          : ctx.kit.deps.clock.sleep(step.timeoutMs, AbortSignal.any([io.signal, stopTimer.signal])).then(
+              () => true,
+              () => false,
+            );
+      const result =
+        timedOut === undefined
+          ? await running
+          : await firstOf(running, timedOut).finally(() => stopTimer.abort());
+      if (result === TIMED_OUT) {
+        timer.abort(new Error('step timed out'));
+        running.catch(() => undefined); // it ends on its own time; its result no longer counts
+        log(`timed out after ${formatDuration(step.timeoutMs ?? 0)}: the action was stopped\n`);
+        return {
+          ok: false,
+          reason: `timed out after ${formatDuration(step.timeoutMs ?? 0)}`,
+          outputs: {},
+          evidence: {},
+        };
+      }
       return {
         ok: result.ok,
         ...(result.reason ? { reason: maskText(result.reason, ctx.patterns) } : {}),

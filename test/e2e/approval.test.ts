@@ -75,3 +75,28 @@ test('a rejection fails the approval with its comment; a timeout fails it too', 
   assert.equal(res.code, 1);
   assert.match(res.stdout, /no decision within 1s \(0 of 1 approvals\)/);
 });
+
+test('timeout: on a uses: step holds: an approval nobody gives fails the step when it runs out', async () => {
+  const dir = project(`
+version: 1
+roles:
+  product-owner: [po@example.com]
+stages:
+  uat:
+    steps:
+      - id: sign-off
+        uses: approval
+        timeout: 1s
+        with: { roles: [product-owner], required: 1, timeout: 1h, message: approve the UAT report }
+`);
+  const started = Date.now();
+  const res = await runway(['run', '--message', 'feat: x', '--author', 'dev@example.com'], { cwd: dir });
+  const tookMs = Date.now() - started;
+  assert.equal(res.code, 1, res.stdout + res.stderr);
+  assert.ok(tookMs < 20_000, `the step stopped at its timeout, not the approval's hour (${tookMs} ms)`);
+  const run = await runDetail(dir, 1);
+  assert.equal(run.status, 'failed');
+  assert.match(JSON.stringify(run), /"reason":"timed out after 1(\.0)?s"/);
+  const late = await runway(['approve', '1', '--as', 'po@example.com'], { cwd: dir });
+  assert.notEqual(late.code, 0, 'nothing waits for a verdict any more');
+});
