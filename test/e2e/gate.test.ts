@@ -29,9 +29,11 @@ test('the seed gate input is refused on a Saturday with the next opening, and al
   const fri = await runway([...args, '--at', '2026-11-27T12:00:00Z', '--json'], { cwd });
   const friday = JSON.parse(fri.stdout) as {
     outcome: string;
+    allow: boolean;
     violations: { rule: string; message: string }[];
   };
   assert.equal(friday.outcome, 'deny');
+  assert.equal(friday.allow, false, "the seed's decision field");
   assert.deepEqual(
     friday.violations.map((v) => v.message),
     ['outside deployment window: Friday afternoon'],
@@ -40,11 +42,13 @@ test('the seed gate input is refused on a Saturday with the next opening, and al
   assert.equal(tue.code, 0);
   const decision = JSON.parse(tue.stdout) as {
     outcome: string;
+    allow: boolean;
     strategy: string;
     inputDigest: string;
     id: number;
   };
   assert.equal(decision.outcome, 'allow');
+  assert.equal(decision.allow, true);
   assert.equal(decision.strategy, 'tier1-progressive');
   assert.match(decision.inputDigest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(decision.id, 3, 'every decision is stored');
@@ -174,6 +178,8 @@ stages:
   const run = await runDetail(denied, 1);
   assert.equal(run.stages.find((s) => s.name === 'canary')?.status, 'skipped');
   assert.equal(run.outputs['gate/release']?.['allowed'], 'false');
+  assert.equal(run.outputs['gate/release']?.['allow'], 'false', "the seed's decision field");
+  assert.equal(run.outputs['gate/release']?.['approved'], 'false', "the seed's step output");
 
   const allowed = project(yaml(TUESDAY));
   const ok = await runway(['run', '--message', 'feat: gate', '--sha', 'abc'], { cwd: allowed });

@@ -128,7 +128,10 @@ export const gateRelease: Action = {
               opensAt ? ` (window opens ${opensAt.toISOString()})` : ''
             }`,
           }),
+      // `allow` as in the seed's OPA decision, `approved` as the seed's step output; `allowed` as before
       outputs: {
+        allow: String(allowed),
+        approved: String(allowed),
         allowed: String(allowed),
         strategy: decision.strategy ?? '',
         decision: String(decisionId),

@@ -79,7 +79,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const { decision } = result;
     if (values.json) {
       io.out(
-        `${JSON.stringify({ id: result.decisionId, ...decision, input: result.input, ...(result.opensAt ? { windowOpensAt: result.opensAt } : {}) }, null, 2)}\n`,
+        `${JSON.stringify({ id: result.decisionId, allow: decision.outcome === 'allow', ...decision, input: result.input, ...(result.opensAt ? { windowOpensAt: result.opensAt } : {}) }, null, 2)}\n`,
       );
     } else {
       const mark = decision.outcome === 'allow' ? paint(io, 'green', '✔ allow') : paint(io, 'red', '✖ deny');
