@@ -115,7 +115,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   demo: {
     summary: 'run the example pipeline on the sample checkout-api service, offline',
-    usage: 'runway demo [--json]',
+    usage: 'runway demo [--json] [--at ISO-TIME] [--keep-running] [--store PATH]',
     load: () => import('./commands/demo.ts'),
   },
 };

@@ -146,3 +146,33 @@ test(
     }
   },
 );
+
+test(
+  'a production port taken by another program stops the demo with one clear line and leaves nothing running',
+  { timeout: 120_000 },
+  async () => {
+    const { createServer } = await import('node:net');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const port = Number(
+      /port: (\d+), replicas/.exec(readFileSync(join(REPO, 'examples', 'runway.yaml'), 'utf8'))?.[1],
+    );
+    const squatter = createServer();
+    await new Promise<void>((resolve, reject) =>
+      squatter.once('error', reject).listen(port, '127.0.0.1', resolve),
+    );
+    const store = join(mkdtempSync(join(tmpdir(), 'runway-demo-port-')), 'runway.db');
+    try {
+      const res = await runway(['demo', '--store', store], { cwd: REPO });
+      assert.equal(res.code, 2, res.stdout + res.stderr);
+      assert.doesNotMatch(res.stderr, /internal error|This is a bug|\bat .*\.ts:\d+/);
+      assert.match(res.stderr, new RegExp(`port ${port} is already in use`));
+      assert.match(res.stderr, /environments\.production\.target\.port/);
+      const status = await runway(['serve', 'status', '--store', store], { cwd: REPO });
+      assert.notEqual(status.code, 0, `no control plane left running: ${status.stdout}`);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  },
+);

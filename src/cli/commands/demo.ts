@@ -4,21 +4,21 @@ import { generateSigningKey } from '../../gates/supply-chain/keys.ts';
 import { check, next } from '../../gates/windows/evaluate.ts';
 import { presetCalendars } from '../../gates/windows/presets.ts';
 import { systemClock } from '../../engine/clock.ts';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { treeDigest } from '../../actions/deploy/release.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
 import { readRunContext } from '../../engine/run-context.ts';
 import { isTerminal } from '../../rollout/state.ts';
-import { ServerClient } from '../../server/client.ts';
+import { ServerClient, ServerError } from '../../server/client.ts';
 import { defaultStoreUrl, openStore } from '../../store/open.ts';
 import type { Store } from '../../store/store.ts';
 import { demoControlPlane } from '../demo/control-plane.ts';
 import { startTraffic, type TrafficReport } from '../demo/traffic.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
-import { dataDirFor, instantFlag, JSON_FLAG, parse } from '../setup.ts';
+import { dataDirFor, instantFlag, JSON_FLAG, parse, STORE_FLAG } from '../setup.ts';
 import { execute } from './run.ts';
 
 /** The commit message the demo's commit stage checks. */
@@ -39,6 +39,7 @@ const FAULT_RATIO = 0.3;
 export async function run(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {
     ...JSON_FLAG,
+    ...STORE_FLAG,
     'keep-running': { type: 'boolean' },
     at: { type: 'string' },
   });
@@ -50,7 +51,8 @@ export async function run(args: string[], io: Io): Promise<number> {
         'in a project of your own, "runway init" writes a pipeline and a sample service to run',
     );
   const pipeline = loadPipeline(file);
-  const url = defaultStoreUrl(pipeline.root);
+  const url =
+    values.store !== undefined ? `sqlite:${resolve(io.cwd, values.store)}` : defaultStoreUrl(pipeline.root);
   const dataDir = dataDirFor(REPO, url);
   const bin = join(REPO, 'node_modules', '.bin');
   const demoIo: Io = { ...io, env: { ...io.env, PATH: `${bin}${delimiter}${io.env['PATH'] ?? ''}` } };
@@ -100,17 +102,36 @@ export async function run(args: string[], io: Io): Promise<number> {
     ),
   );
   const client = new ServerClient(plane);
-  await bootstrap(client, pipeline, dataDir, (version) =>
-    say(
-      'demo.baseline',
-      { version },
-      paint(
-        io,
-        'dim',
-        `production runs ${version}, the release before this change (deployed once, on the first demo)\n`,
+  // a signal stops what the demo started, so no control plane is left behind
+  const onSignal = (sig: NodeJS.Signals) => {
+    io.err(`\nrunway demo: ${sig}: stopping\n`);
+    void (values['keep-running'] ? Promise.resolve() : plane.stop()).finally(() =>
+      process.exit(sig === 'SIGINT' ? 130 : 143),
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await bootstrap(client, pipeline, dataDir, (version) =>
+      say(
+        'demo.baseline',
+        { version },
+        paint(
+          io,
+          'dim',
+          `production runs ${version}, the release before this change (deployed once, on the first demo)\n`,
+        ),
       ),
-    ),
-  );
+    );
+  } catch (err) {
+    if (!values['keep-running']) await plane.stop();
+    if (err instanceof ServerError)
+      throw new UsageError(
+        `the demo cannot deploy its baseline to production: ${err.message}` +
+          ` (environments.production.target.port in ${pipeline.file})`,
+      );
+    throw err;
+  }
   const traffic = startTraffic(production.target.port, '/v1/prices/MUG-CERAMIC', 100);
   const store = openStore(url);
   await allowWorkstationProvenance(store, service, at, (id) =>
@@ -192,6 +213,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     report = await traffic.stop();
     await store.close();
     if (!values['keep-running']) await plane.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const served = Object.entries(report.byCode)
     .map(([code, n]) => `${code}: ${n}`)
