@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pipeline } from '../config/pipeline.ts';
-import type { RunContext } from '../engine/run-context.ts';
-import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
+import type { RunContext } from '../records/run-context.ts';
+import type { EnvironmentRecord, RolloutRecord } from '../records/deployments.ts';
 import { tier2 } from '../rollout/presets.ts';
 import { newRollout } from '../rollout/state.ts';
 import type { RolloutState } from '../rollout/state.ts';

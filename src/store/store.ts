@@ -1,7 +1,7 @@
-import type { EvidenceValue } from '../actions/action.ts';
+import type { EvidenceValue } from '../records/evidence.ts';
 import type { Pipeline } from '../config/pipeline.ts';
-import type { RunContext } from '../engine/run-context.ts';
-import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../deploy/records.ts';
+import type { RunContext } from '../records/run-context.ts';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../records/deployments.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

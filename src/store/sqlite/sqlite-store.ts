@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../deploy/records.ts';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../records/deployments.ts';
 import type {
   ApprovalRecord,
   OverrideRecord,
