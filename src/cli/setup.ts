@@ -43,14 +43,14 @@ export function storeExists(
 }
 
 /** Opens the store: `--store`, else RUNWAY_STORE, else `.runway/runway.db` beside the pipeline file. */
-export function storeFor(
+export async function storeFor(
   io: Io,
   flags: { store?: string | undefined; file?: string | undefined },
   opts: { existing?: boolean } = {},
-): {
+): Promise<{
   store: Store;
   dataDir: string;
-} {
+}> {
   const url = storeUrl(io, flags);
   if (opts.existing && !storeExists(io, flags)) {
     throw new UsageError(
@@ -59,7 +59,9 @@ export function storeFor(
   }
   let store: Store;
   try {
-    store = openStore(url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url));
+    store = await openStore(
+      url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url),
+    );
   } catch (err) {
     throw new UsageError(`cannot open the store: ${(err as Error).message}`);
   }

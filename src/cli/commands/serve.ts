@@ -27,7 +27,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a TCP port from 1 to 65535, got "${values.port}"`);
   }
-  const { store, dataDir } = storeFor(io, values, sub === 'start' ? {} : { existing: true });
+  const { store, dataDir } = await storeFor(io, values, sub === 'start' ? {} : { existing: true });
   const say = (data: unknown, text: string) => io.out(values.json ? `${JSON.stringify(data)}\n` : text);
 
   if (sub === 'status') {
