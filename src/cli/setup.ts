@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../engine/clock.ts';
 import type { EventFunnel } from '../engine/events.ts';
 import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
-import { defaultStoreUrl, openStore } from '../store/open.ts';
+import { defaultStoreUrl, isPostgresUrl, openStore, redactStoreUrl } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { ServerClient, type ServerError } from '../server/client.ts';
 import { locateServer } from '../server/discovery.ts';
@@ -31,6 +31,11 @@ export function pipelineFile(io: Io, file: string | undefined): string {
 /** The store's URL: `--store`, else RUNWAY_STORE, else beside the pipeline file. */
 function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
   return flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
+}
+
+/** The store's URL fit for logs: its password, if any, replaced by `***`. */
+export function storeLabel(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
+  return redactStoreUrl(storeUrl(io, flags));
 }
 
 /** Whether the store already exists (read commands never create one). */
@@ -110,6 +115,7 @@ export function cancelOnSignals(io: Io): { signal: AbortSignal; dispose(): void 
 
 /** Logs and step files of a store live beside it, in a folder named after it: `.runway/runway.db` → `.runway/runway/`. */
 export function dataDirFor(cwd: string, url: string): string {
+  if (isPostgresUrl(url)) return resolve(cwd, '.runway', 'shared');
   const path = url.replace(/^sqlite:/, '');
   if (path === ':memory:') return resolve(cwd, '.runway', 'memory');
   const file = resolve(cwd, path);
