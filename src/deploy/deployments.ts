@@ -125,9 +125,16 @@ export class Deployments {
     return this.#store.getRolloutCommand(id);
   }
 
-  /** The lease fence for writing an environment; a 409 while another control plane drives it. */
+  /**
+   * The lease fence for writing an environment, waiting up to 6 s for another control plane to let
+   * it go (or to lose it); a 409 if it still drives it then.
+   */
   async #fence(service: string, environment: string): Promise<{ fence?: Fence }> {
-    const claim = await this.#controller.claim(service, environment);
+    let claim = await this.#controller.claim(service, environment);
+    for (let waited = 0; !claim && waited < 6000; waited += 250) {
+      await this.#clock.sleep(250);
+      claim = await this.#controller.claim(service, environment);
+    }
     if (!claim) {
       throw new DeployError(
         409,

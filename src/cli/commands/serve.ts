@@ -6,7 +6,8 @@ import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, storeLabel } from '../setup.ts';
 
-const USAGE = 'runway serve [start] [--port N] [-f runway.yaml] [--store URL] | serve status | serve stop';
+const USAGE =
+  'runway serve [start] [--port N] [-f runway.yaml] [--store sqlite:PATH|postgres://USER:PW@HOST/DB] | serve status | serve stop';
 
 /**
  * `runway serve`: runs the control plane (API, rollout controller) in the foreground and starts
