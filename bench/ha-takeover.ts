@@ -4,12 +4,12 @@
  * asks: every rollout ends as its faults dictate, no record lost, none stuck, no action applied
  * twice (read from the data-plane agent's own log).
  *
- *   node bench/ha-takeover.ts [--instances 3] [--rollouts 20] [--kills 20] [--pause-ms 15000] [--keep]
+ *   node bench/ha-takeover.ts [--instances 3] [--rollouts 20] [--kills 20] [--pause-ms 30000] [--keep]
  *
  * It starts its own PostgreSQL 15 cluster (as the tests do: a temp directory, 127.0.0.1, a port the
  * OS picked), N `runway serve` processes sharing it and one data-plane agent. Every third canary is
- * sick (its health fails after 3 s) and must be rolled back; the others must complete. A kill picks
- * a random live instance, a new one is started at once. A takeover is timed per environment with an
+ * sick (its health fails after 3 s) and must be rolled back; the others must complete. Every 1–3 s
+ * a kill picks a random instance that is up (never the last one), and a new one is started at once. A takeover is timed per environment with an
  * unfinished rollout the killed instance held: from the kill until another holder has its lease.
  * The ratio printed is p99 takeover against the lease time (5 s), the bound a takeover waits for.
  * Exits 1 if any check fails.
@@ -43,7 +43,7 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '3' },
     rollouts: { type: 'string', default: '20' },
     kills: { type: 'string', default: '20' },
-    'pause-ms': { type: 'string', default: '15000' },
+    'pause-ms': { type: 'string', default: '30000' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -138,8 +138,10 @@ try {
     }
   })();
   let kills = 0;
+  const starting: Promise<void>[] = [];
   while (kills < KILLS) {
     await sleep(1000 + Math.random() * 2000);
+    if (live.length < 2) continue;
     const phases = await probe.phases();
     const unfinished = new Set(
       [...phases].filter(([, p]) => !TERMINAL.has(p)).map(([id]) => `env:${id.split('.')[0]}/prod`),
@@ -155,8 +157,9 @@ try {
       if (holderPid(l.holder) === victim.pid && unfinished.has(lease))
         pending.push({ lease, victim: victim.pid, at });
     }
-    live.push(await startInstance(cwd, store));
+    starting.push(startInstance(cwd, store).then((i) => void live.push(i)));
   }
+  await Promise.all(starting);
 
   // the end: every rollout finished, nothing lost, nothing twice
   const deadline = Date.now() + 240_000;

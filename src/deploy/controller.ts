@@ -47,6 +47,8 @@ export class Controller {
   readonly #o: ControllerOptions;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Data-plane writes in flight by site, so they reach it in the order they were made. */
+  readonly #siteChains = new Map<string, Promise<void>>();
   readonly #drivers = new Map<string, Promise<AnalysisDriver>>();
   readonly #lastProbeAt = new Map<string, number>();
   /** JSON of the site last applied to the data plane, by site id. */
@@ -101,9 +103,34 @@ export class Controller {
 
   /**
    * Makes the data plane serve `env` as stored (idempotent; skipped when already applied), if this
-   * control plane holds the environment; its lease token fences the write.
+   * control plane holds the environment; its lease token fences the write. Writes to one site go
+   * out one at a time, in the order asked.
    */
-  async converge(env: EnvironmentRecord, force = false): Promise<void> {
+  converge(env: EnvironmentRecord, force = false): Promise<void> {
+    return this.#onSite(env.service, env.environment, () => this.#converge(env, force));
+  }
+
+  /**
+   * Applies every environment again as the store holds it at the moment of applying (after the
+   * data plane restarted), never a copy read before a concurrent change.
+   */
+  async reconvergeAll(): Promise<void> {
+    for (const { service, environment } of await this.#o.store.environments()) {
+      await this.#onSite(service, environment, async () => {
+        const env = await this.#o.store.getEnvironment(service, environment);
+        if (env) await this.#converge(env, true);
+      });
+    }
+  }
+
+  #onSite(service: string, environment: string, fn: () => Promise<void>): Promise<void> {
+    const id = `${service}/${environment}`;
+    const next = (this.#siteChains.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.#siteChains.set(id, next);
+    return next;
+  }
+
+  async #converge(env: EnvironmentRecord, force: boolean): Promise<void> {
     const claim = await this.#own.claim(env.service, env.environment);
     const id = `${env.service}/${env.environment}`;
     if (!claim) {

@@ -126,7 +126,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
         dataPlane.use(again.client);
-        for (const env of await o.store.environments()) await controller.converge(env, true);
+        await controller.reconvergeAll();
       })
       .catch((err: unknown) => o.log(`cannot restart the data plane agent: ${(err as Error).message}`))
       .finally(() => (checking = false));

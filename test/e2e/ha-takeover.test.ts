@@ -74,29 +74,29 @@ describe('control planes sharing PostgreSQL', () => {
           token,
           'POST',
           '/v1/rollouts',
-          rolloutRequest(cwd, service, ports[n]!, 'v2', { sick, pauseMs: 2500 }),
+          rolloutRequest(cwd, service, ports[n]!, 'v2', { sick, pauseMs: 5000 }),
         );
         assert.equal(res.status, 201, JSON.stringify(res.body));
       }
 
-      // kill the instance holding the most environments, twice, starting a new one each time
+      // kill an instance driving an unfinished rollout, twice, starting a new one each time
       const takeovers: number[] = [];
       for (let kill = 0; kill < 2; kill++) {
         await sleep(1500);
-        const leases = await probe.leases();
-        const counts = new Map<number, number>();
-        for (const l of leases.values())
-          counts.set(holderPid(l.holder), (counts.get(holderPid(l.holder)) ?? 0) + 1);
-        const victim = instances.find((i) => counts.has(i.pid) && i.child.exitCode === null);
-        if (!victim) break;
-        const held = [...leases].filter(([, l]) => holderPid(l.holder) === victim.pid).map(([name]) => name);
         const active = await probe.phases();
+        const running = new Set(
+          [...active].filter(([, p]) => !TERMINAL.has(p)).map(([id]) => `env:${id.split('.')[0]}/prod`),
+        );
+        const leases = await probe.leases();
+        const driving = [...leases].filter(([name]) => running.has(name));
+        const victim = instances.find((i) => driving.some(([, l]) => holderPid(l.holder) === i.pid));
+        if (!victim) break;
+        const unfinished = driving
+          .filter(([, l]) => holderPid(l.holder) === victim.pid)
+          .map(([name]) => name);
         victim.child.kill('SIGKILL');
         const killedAt = Date.now();
         instances.splice(instances.indexOf(victim), 1);
-        const unfinished = held.filter((name) =>
-          [...active].some(([id, phase]) => name === `env:${id.split('.')[0]}/prod` && !TERMINAL.has(phase)),
-        );
         await until(`takeover of ${unfinished.join(', ')}`, 20_000, async () => {
           const now = await probe.leases();
           return unfinished.every((name) => holderPid(now.get(name)?.holder ?? '') !== victim.pid);
