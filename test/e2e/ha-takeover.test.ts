@@ -16,6 +16,7 @@ import {
   freePort,
   haProject,
   holderPid,
+  keepOutput,
   rolloutRequest,
   startInstance,
   StoreProbe,
@@ -46,7 +47,9 @@ describe('control planes sharing PostgreSQL', () => {
     const store = await cluster.freshDatabase();
     const cwd = haProject();
     dirs.push(cwd);
+    const started: Instance[] = [];
     for (let i = 0; i < 3; i++) instances.push(await startInstance(cwd, store));
+    started.push(...instances);
     const token = tokenOf(cwd);
     const probe = new StoreProbe(store);
     try {
@@ -103,6 +106,7 @@ describe('control planes sharing PostgreSQL', () => {
         });
         takeovers.push(Date.now() - killedAt);
         instances.push(await startInstance(cwd, store));
+        started.push(instances.at(-1)!);
       }
 
       const phases = await until('every rollout finished', 120_000, async () => {
@@ -126,6 +130,8 @@ describe('control planes sharing PostgreSQL', () => {
       assert.equal(takeovers.length, 2, 'both kills hit an instance driving rollouts');
       for (const ms of takeovers) assert.ok(ms < 10_000, `takeover took ${ms} ms`);
     } finally {
+      // each control plane's log beside the agent's, for reading a failure
+      for (const i of started) keepOutput(cwd, `serve-${i.pid}.log`, i.output());
       await probe.close();
     }
   });
