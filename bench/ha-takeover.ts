@@ -16,10 +16,8 @@
  */
 import { rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { stopAgent } from '../src/agent/launch.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../src/leases/store-leases.ts';
 import { startPostgres } from '../src/store/postgres/postgres.fixture.ts';
 import {
@@ -31,6 +29,7 @@ import {
   holderPid,
   rolloutRequest,
   startInstance,
+  stopAll,
   StoreProbe,
   tokenOf,
   until,
@@ -57,6 +56,8 @@ const cluster = await startPostgres();
 const store = await cluster.freshDatabase();
 const cwd = haProject();
 const live: Instance[] = [];
+/** Every instance started, killed or not. */
+const started: Instance[] = [];
 const probe = new StoreProbe(store);
 let exit = 0;
 try {
@@ -67,6 +68,7 @@ try {
         .join(' ')}`,
   );
   for (let i = 0; i < INSTANCES; i++) live.push(await startInstance(cwd, store));
+  started.push(...live);
   const token = tokenOf(cwd);
   const services = Array.from({ length: ROLLOUTS }, (_, i) => `svc-${i}`);
   const ports = new Map<string, number>();
@@ -157,7 +159,7 @@ try {
       if (holderPid(l.holder) === victim.pid && unfinished.has(lease))
         pending.push({ lease, victim: victim.pid, at });
     }
-    starting.push(startInstance(cwd, store).then((i) => void live.push(i)));
+    starting.push(startInstance(cwd, store).then((i) => void (live.push(i), started.push(i))));
   }
   await Promise.all(starting);
 
@@ -209,9 +211,8 @@ try {
   console.error(`ha-takeover: ${(err as Error).message}`);
   exit = 1;
 } finally {
-  for (const i of live) i.child.kill('SIGKILL');
   await probe.close();
-  await stopAgent(join(cwd, '.runway', 'shared', 'agent')).catch(() => undefined);
+  await stopAll(cwd, started).catch(() => undefined);
   cluster.stop();
   if (values.keep) console.log(`kept ${cwd}`);
   else rmSync(cwd, { recursive: true, force: true });

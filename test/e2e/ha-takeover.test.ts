@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPostgres, type PostgresCluster } from '../../src/store/postgres/postgres.fixture.ts';
-import { runway } from './helpers.ts';
 import {
   api,
   canaryWeights,
@@ -19,6 +18,7 @@ import {
   keepOutput,
   rolloutRequest,
   startInstance,
+  stopAll,
   StoreProbe,
   tokenOf,
   until,
@@ -31,15 +31,20 @@ describe('control planes sharing PostgreSQL', () => {
   let cluster: PostgresCluster;
   const instances: Instance[] = [];
   const dirs: string[] = [];
+  /** Every instance started, killed or not. */
+  const all: Instance[] = [];
+  const start = async (cwd: string, store: string): Promise<Instance> => {
+    const instance = await startInstance(cwd, store);
+    all.push(instance);
+    return instance;
+  };
 
   before(async () => {
     cluster = await startPostgres();
   });
 
   after(async () => {
-    for (const i of instances) i.child.kill('SIGKILL');
-    for (const dir of dirs)
-      await runway(['serve', 'stop'], { cwd: dir, env: { RUNWAY_STORE: 'postgres://x@127.0.0.1:1/x' } });
+    for (const dir of dirs) await stopAll(dir, all);
     cluster?.stop();
   });
 
@@ -48,7 +53,7 @@ describe('control planes sharing PostgreSQL', () => {
     const cwd = haProject();
     dirs.push(cwd);
     const started: Instance[] = [];
-    for (let i = 0; i < 3; i++) instances.push(await startInstance(cwd, store));
+    for (let i = 0; i < 3; i++) instances.push(await start(cwd, store));
     started.push(...instances);
     const token = tokenOf(cwd);
     const probe = new StoreProbe(store);
@@ -105,7 +110,7 @@ describe('control planes sharing PostgreSQL', () => {
           return unfinished.every((name) => holderPid(now.get(name)?.holder ?? '') !== victim.pid);
         });
         takeovers.push(Date.now() - killedAt);
-        instances.push(await startInstance(cwd, store));
+        instances.push(await start(cwd, store));
         started.push(instances.at(-1)!);
       }
 
@@ -140,7 +145,7 @@ describe('control planes sharing PostgreSQL', () => {
     const store = await cluster.freshDatabase();
     const cwd = haProject();
     dirs.push(cwd);
-    const a = await startInstance(cwd, store);
+    const a = await start(cwd, store);
     instances.push(a);
     const token = tokenOf(cwd);
     const probe = new StoreProbe(store);
@@ -168,7 +173,7 @@ describe('control planes sharing PostgreSQL', () => {
         10_000,
         async () => holderPid((await probe.leases()).get('env:paused/prod')?.holder ?? '') === a.pid,
       );
-      const b = await startInstance(cwd, store);
+      const b = await start(cwd, store);
       instances.push(b);
 
       a.child.kill('SIGSTOP');

@@ -5,11 +5,13 @@
  * word.
  */
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { stopAgent } from '../../src/agent/launch.ts';
 import { project, spawnRunway } from './helpers.ts';
 
 /** A test app: answers its version; started with MODE=sick, `/health` fails after its first 3 s. */
@@ -53,6 +55,22 @@ export async function startInstance(cwd: string, storeUrl: string): Promise<Inst
   }
   child.kill('SIGKILL');
   throw new Error(`runway serve did not listen within 30 s: ${out}`);
+}
+
+/**
+ * Kills every instance and waits for them to be gone, then stops the agent they shared (a control
+ * plane still alive would start the agent again).
+ */
+export async function stopAll(cwd: string, instances: readonly Instance[]): Promise<void> {
+  await Promise.all(
+    instances.map(async (i) => {
+      if (i.child.exitCode !== null || i.child.signalCode !== null) return;
+      const exited = once(i.child, 'exit');
+      i.child.kill('SIGKILL');
+      await exited;
+    }),
+  );
+  await stopAgent(join(cwd, '.runway', 'shared', 'agent'));
 }
 
 /** The API token the instances share. */
