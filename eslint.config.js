@@ -14,4 +14,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The store and the records it persists are leaves: they never import the layers that use them.
+    files: ['src/store/**/*.ts', 'src/records/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(actions|agent|analysis|cli|deploy|engine|executors|gates|server)/',
+              message: 'store/ and records/ are leaves: move the shared type into src/records/ instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

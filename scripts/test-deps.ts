@@ -27,6 +27,12 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     provides: ['/usr/bin/prometheus', '/usr/bin/promtool'],
     neededBy: 'test/e2e/prometheus*.test.ts (a real Prometheus scrapes the data plane)',
   },
+  {
+    package: 'postgresql-15',
+    provides: ['/usr/lib/postgresql/15/bin/initdb', '/usr/lib/postgresql/15/bin/pg_ctl'],
+    neededBy:
+      'src/store/postgres/*.test.ts and test/e2e/ha-*.test.ts (the store contract on a real PostgreSQL 15)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

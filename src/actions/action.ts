@@ -2,10 +2,10 @@ import type { Pipeline, Step } from '../config/pipeline.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { ExpressionContext } from '../engine/expressions.ts';
 import type { RunContext } from '../engine/run-context.ts';
+import type { EvidenceValue } from '../records/evidence.ts';
 import type { Store } from '../store/store.ts';
 
-/** A typed fact a step recorded, e.g. `coverage.lines = 83.2`. */
-export type EvidenceValue = string | number | boolean;
+export type { EvidenceValue };
 
 /** What an action needs from the engine while it runs. */
 export interface ActionContext {

@@ -148,6 +148,28 @@ describe('admin API over HTTP', () => {
     assert.equal(method.headers.get('allow'), 'GET');
   });
 
+  test('a write fenced with a lower token than the site saw is 409 and changes nothing', async () => {
+    const base = (await client.site('web', 'prod')).desired;
+    await client.setWeights('web', 'prod', { v1: 900, v2: 100 }, 5);
+    const stale = await failsWith(409, client.setWeights('web', 'prod', { v1: 0, v2: 1000 }, 4));
+    assert.equal(
+      stale.message,
+      'site web/prod refuses fencing token 4: token 5 was already used (a newer control plane owns it)',
+    );
+    await failsWith(409, client.apply({ ...base, weights: { v1: 0, v2: 1000 } }, 3));
+    assert.deepEqual((await client.site('web', 'prod')).desired.weights, { v1: 900, v2: 100 });
+    await client.setWeights('web', 'prod', { v1: 1000, v2: 0 }, 5);
+    await client.setWeights('web', 'prod', { v1: 1000, v2: 0 }, 6);
+    await failsWith(409, client.setWeights('web', 'prod', { v1: 0, v2: 1000 }, 5));
+    const badHeader = await fetch(`${url}/v1/sites/web/prod/weights`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-runway-fence': 'seven' },
+      body: JSON.stringify({ weights: { v1: 0, v2: 1000 } }),
+    });
+    assert.equal(badHeader.status, 400);
+    assert.deepEqual((await client.site('web', 'prod')).desired.weights, { v1: 1000, v2: 0 });
+  });
+
   test('a public port in use is 409 naming the port, and the site keeps its previous state', async () => {
     const blocker: Server = createServer();
     const taken = await new Promise<number>((resolve) =>

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Agent } from './agent.ts';
 import { DesiredError } from './desired.ts';
-import { PortInUseError, UnknownSiteError } from './errors.ts';
+import { PortInUseError, StaleFenceError, UnknownSiteError } from './errors.ts';
 
 /** How the admin API is built. */
 export interface AdminApiOptions {
@@ -32,7 +32,14 @@ export class ApiError extends Error {
 /** Largest request body accepted. */
 export const MAX_BODY_BYTES = 1 << 20;
 
-type Handler = (params: readonly string[], body: () => Promise<unknown>) => Promise<unknown> | unknown;
+type Handler = (
+  params: readonly string[],
+  body: () => Promise<unknown>,
+  fence: number | undefined,
+) => Promise<unknown> | unknown;
+
+/** Header carrying a control plane's fencing token on writes (`x-runway-fence: 7`). */
+export const FENCE_HEADER = 'x-runway-fence';
 
 interface Route {
   readonly method: string;
@@ -92,18 +99,18 @@ export class AdminApi {
       route('GET', '^/v1/health', () => ({ ok: true, pid: process.pid, version: this.#options.version })),
       route('GET', '^/v1/sites', () => ({ sites: agent.status() })),
       route('GET', site, ([s, e]) => agent.siteStatus(s as string, e as string)),
-      route('PUT', site, async ([s, e], body) =>
-        agent.apply(withSite(await body(), s as string, e as string)),
+      route('PUT', site, async ([s, e], body, fence) =>
+        agent.apply(withSite(await body(), s as string, e as string), fence),
       ),
       route('DELETE', site, async ([s, e]) => {
         await agent.remove(s as string, e as string);
         return { removed: `${s}/${e}` };
       }),
-      route('PUT', `${site}/weights`, async ([s, e], body) => {
+      route('PUT', `${site}/weights`, async ([s, e], body, fence) => {
         const input = await body();
         const weights = isObject(input) && Object.keys(input).length === 1 ? input.weights : undefined;
         if (weights === undefined) throw new ApiError(400, 'body must be {"weights": {...}}');
-        return agent.setWeights(s as string, e as string, weights);
+        return agent.setWeights(s as string, e as string, weights, fence);
       }),
       route('PUT', `${site}/faults/${SEGMENT}`, async ([s, e, v], body) =>
         agent.setFaults(s as string, e as string, v as string, await body()),
@@ -130,7 +137,7 @@ export class AdminApi {
         throw new ApiError(405, `method ${req.method} not allowed on ${path}`);
       }
       const params = (hit.m as RegExpExecArray).slice(1).map(decode);
-      const result = await hit.r.handler(params, () => readJson(req));
+      const result = await hit.r.handler(params, () => readJson(req), fenceOf(req));
       send(res, 200, result);
     } catch (err) {
       const e = toApiError(err);
@@ -150,7 +157,18 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof DesiredError) return new ApiError(400, err.message, err.issues);
   if (err instanceof UnknownSiteError) return new ApiError(404, err.message);
   if (err instanceof PortInUseError) return new ApiError(409, err.message);
+  if (err instanceof StaleFenceError) return new ApiError(409, err.message);
   return new ApiError(500, `internal error: ${(err as Error).message ?? String(err)}`);
+}
+
+function fenceOf(req: IncomingMessage): number | undefined {
+  const raw = req.headers[FENCE_HEADER];
+  if (raw === undefined) return undefined;
+  const fence = Number(raw);
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(fence)) {
+    throw new ApiError(400, `${FENCE_HEADER} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  }
+  return fence;
 }
 
 function withSite(body: unknown, service: string, environment: string): unknown {

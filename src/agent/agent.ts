@@ -10,7 +10,7 @@ import {
   type FaultSpec,
   type SiteDesired,
 } from './desired.ts';
-import { PortInUseError, UnknownSiteError } from './errors.ts';
+import { PortInUseError, StaleFenceError, UnknownSiteError } from './errors.ts';
 import { GroupLedger, killLeftovers, type GroupRecord } from './leftovers.ts';
 import { RequestMetrics } from './metrics/request-metrics.ts';
 import type { VersionSnapshot } from './metrics/version-snapshot.ts';
@@ -88,18 +88,25 @@ export class Agent {
    * Validates and persists a site's desired state, then converges to it: routers, routes and faults at
    * once, instances started and stopped before it resolves (not yet ready). A public port that cannot
    * be bound throws PortInUseError and leaves the previous state of the site in force, on disk too.
+   * With a `fence` lower than one the site already saw, throws StaleFenceError and changes nothing;
+   * an apply that changes nothing is not logged.
    */
-  async apply(input: unknown): Promise<SiteStatus> {
+  async apply(input: unknown, fence?: number): Promise<SiteStatus> {
     const { site, converging, retired } = await this.#serially(async () => {
       const desired = validateSiteDesired(input);
       const id = siteId(desired.service, desired.environment);
       const current = this.#sites.get(id);
+      const admitted = this.#admit(id, fence);
       this.#checkPorts(desired, id);
       const ports = await this.#allocate(desired, current);
       checkSpecs(desired, ports, this.#files.logs);
+      const unchanged =
+        current !== undefined &&
+        JSON.stringify(current.desired) === JSON.stringify(desired) &&
+        JSON.stringify(current.ports) === JSON.stringify(ports);
 
       const previous = this.#state;
-      this.#persist(withSite(previous, id, { desired, ports }));
+      this.#persist(withSite(previous, id, { desired, ports, ...admitted }));
       const site = current ?? this.#newSite(desired, ports);
       let listeners;
       try {
@@ -111,28 +118,42 @@ export class Agent {
       const retired = site.commit(desired, ports, listeners);
       this.#sites.set(id, site);
       const weights = desired.weights;
-      this.#emit({
-        type: 'site-applied',
-        site: id,
-        versions: desired.releases.map((r) => r.version),
-        weights,
-      });
+      if (!unchanged)
+        this.#emit({
+          type: 'site-applied',
+          site: id,
+          versions: desired.releases.map((r) => r.version),
+          weights,
+        });
       return { site, converging: site.converge(), retired };
     });
     await Promise.all([converging, ...retired.map((p: WeightedProxy) => p.close(1000))]);
     return site.status();
   }
 
-  /** Sets a site's weights alone: persisted, and in force on the router before it resolves. */
-  setWeights(service: string, environment: string, weights: unknown): Promise<SiteStatus> {
+  /**
+   * Sets a site's weights alone: persisted, and in force on the router before it resolves. A stale
+   * `fence` throws StaleFenceError; setting the weights in force again is not logged.
+   */
+  setWeights(service: string, environment: string, weights: unknown, fence?: number): Promise<SiteStatus> {
     return this.#serially(async () => {
       const site = this.#site(service, environment);
+      const admitted = this.#admit(site.id, fence);
       const next = freeze({ ...site.desired, weights: validateWeights(weights, site.desired) });
-      this.#persist(withSite(this.#state, site.id, { desired: next, ports: site.ports }));
+      const unchanged = JSON.stringify(next.weights) === JSON.stringify(site.desired.weights);
+      this.#persist(withSite(this.#state, site.id, { desired: next, ports: site.ports, ...admitted }));
       site.update(next);
-      this.#emit({ type: 'weights', site: site.id, weights: next.weights });
+      if (!unchanged) this.#emit({ type: 'weights', site: site.id, weights: next.weights });
       return site.status();
     });
+  }
+
+  /** The fence to keep for a site after a write with `fence`; throws StaleFenceError on a lower one. */
+  #admit(id: string, fence: number | undefined): { fence?: number } {
+    const seen = this.#state.sites[id]?.fence;
+    if (fence === undefined) return seen === undefined ? {} : { fence: seen };
+    if (seen !== undefined && fence < seen) throw new StaleFenceError(id, fence, seen);
+    return { fence };
   }
 
   /** Sets (or with `null` clears) the faults of one version of a site; persisted, in force at once. */
@@ -144,7 +165,13 @@ export class Agent {
       if (faults === null) delete all[version];
       else all[version] = faults;
       const next = freeze({ ...site.desired, faults: all });
-      this.#persist(withSite(this.#state, site.id, { desired: next, ports: site.ports }));
+      this.#persist(
+        withSite(this.#state, site.id, {
+          desired: next,
+          ports: site.ports,
+          ...this.#admit(site.id, undefined),
+        }),
+      );
       site.update(next);
       this.#emit({ type: 'faults', site: site.id, version, faults });
       return site.status();
@@ -201,7 +228,9 @@ export class Agent {
     for (const [id, saved] of Object.entries(state.sites)) {
       const ports = await this.#allocate(saved.desired, undefined, saved.ports);
       if (JSON.stringify(ports) !== JSON.stringify(saved.ports)) {
-        this.#persist(withSite(this.#state, id, { desired: saved.desired, ports }));
+        this.#persist(
+          withSite(this.#state, id, { desired: saved.desired, ports, ...this.#admit(id, undefined) }),
+        );
       }
       const site = this.#newSite(saved.desired, ports);
       this.#sites.set(id, site);

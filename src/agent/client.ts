@@ -66,13 +66,18 @@ export class AgentClient {
   }
 
   /** Applies a site's whole desired state (`service` and `environment` may be left out of `desired`). */
-  apply(desired: SiteDesiredInput): Promise<SiteStatus> {
-    return this.#call('PUT', sitePath(desired.service, desired.environment), desired);
+  apply(desired: SiteDesiredInput, fence?: number): Promise<SiteStatus> {
+    return this.#call('PUT', sitePath(desired.service, desired.environment), desired, fence);
   }
 
   /** The fast path of a weight change (an abort): in force when this resolves. */
-  setWeights(service: string, environment: string, weights: Record<string, number>): Promise<SiteStatus> {
-    return this.#call('PUT', `${sitePath(service, environment)}/weights`, { weights });
+  setWeights(
+    service: string,
+    environment: string,
+    weights: Record<string, number>,
+    fence?: number,
+  ): Promise<SiteStatus> {
+    return this.#call('PUT', `${sitePath(service, environment)}/weights`, { weights }, fence);
   }
 
   /** Sets the faults of one version; `null` clears them. */
@@ -107,8 +112,8 @@ export class AgentClient {
     return res.text();
   }
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.#fetch(method, path, body);
+  async #call<T>(method: string, path: string, body?: unknown, fence?: number): Promise<T> {
+    const res = await this.#fetch(method, path, body, fence);
     const text = await res.text().catch((err: Error) => {
       throw new AgentError(
         0,
@@ -131,13 +136,14 @@ export class AgentClient {
     return json as T;
   }
 
-  async #fetch(method: string, path: string, body?: unknown): Promise<Response> {
+  async #fetch(method: string, path: string, body?: unknown, fence?: number): Promise<Response> {
     try {
       return await fetch(`${this.url}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.#token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(fence === undefined ? {} : { 'x-runway-fence': String(fence) }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.#timeoutMs),

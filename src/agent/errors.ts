@@ -23,3 +23,16 @@ export class PortInUseError extends Error {
     this.port = port;
   }
 }
+
+/** A write carried a fencing token lower than one the site already saw: its sender lost its lease. */
+export class StaleFenceError extends Error {
+  readonly site: string;
+
+  constructor(site: string, fence: number, seen: number) {
+    super(
+      `site ${site} refuses fencing token ${fence}: token ${seen} was already used (a newer control plane owns it)`,
+    );
+    this.name = 'StaleFenceError';
+    this.site = site;
+  }
+}

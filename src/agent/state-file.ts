@@ -7,6 +7,8 @@ export interface PersistedSite {
   readonly desired: SiteDesired;
   /** `version/index` → port on 127.0.0.1; reused after a restart so backends keep their addresses. */
   readonly ports: Readonly<Record<string, number>>;
+  /** Highest fencing token a control plane wrote this site with; lower ones are refused. */
+  readonly fence?: number;
 }
 
 /** The content of `<dir>/desired.json`. */
@@ -53,7 +55,7 @@ export function readState(path: string): PersistedState {
   try {
     const raw = JSON.parse(text) as {
       format?: unknown;
-      sites?: Record<string, { desired: unknown; ports: unknown }>;
+      sites?: Record<string, { desired: unknown; ports: unknown; fence?: unknown }>;
     };
     if (raw.format !== 1 || typeof raw.sites !== 'object' || raw.sites === null) {
       throw new Error(`format must be 1 with a sites object`);
@@ -68,7 +70,8 @@ export function readState(path: string): PersistedState {
       ) {
         throw new Error(`sites["${id}"].ports must map version/index to a port`);
       }
-      sites[id] = { desired: validateSiteDesired(site.desired), ports: { ...ports } };
+      const fence = Number.isSafeInteger(site.fence) ? { fence: site.fence as number } : {};
+      sites[id] = { desired: validateSiteDesired(site.desired), ports: { ...ports }, ...fence };
     }
     return { format: 1, sites };
   } catch (err) {

@@ -83,7 +83,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'run the control plane: API, rollout controller, and the data-plane agent',
     usage:
-      'runway serve [--port N] [-f runway.yaml] [--store URL] [--prometheus URL] | serve status | serve stop',
+      'runway serve [--port N] [-f runway.yaml] [--store sqlite:PATH|postgres://USER:PW@HOST/DB] [--prometheus URL] | serve status | serve stop',
     load: () => import('./commands/serve.ts'),
   },
   rollout: {

@@ -6,7 +6,7 @@ import { systemClock } from '../engine/clock.ts';
 import type { EventFunnel } from '../engine/events.ts';
 import { Engine } from '../engine/runner.ts';
 import { LocalExecutor } from '../executors/local/local-executor.ts';
-import { defaultStoreUrl, openStore } from '../store/open.ts';
+import { defaultStoreUrl, isPostgresUrl, openStore, redactStoreUrl } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { ServerClient, type ServerError } from '../server/client.ts';
 import { locateServer } from '../server/discovery.ts';
@@ -21,6 +21,11 @@ function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | u
   return flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
 }
 
+/** The store's URL fit for logs: its password, if any, replaced by `***`. */
+export function storeLabel(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
+  return redactStoreUrl(storeUrl(io, flags));
+}
+
 /** Whether the store already exists (read commands never create one). */
 export function storeExists(
   io: Io,
@@ -31,14 +36,14 @@ export function storeExists(
 }
 
 /** Opens the store: `--store`, else RUNWAY_STORE, else `.runway/runway.db` beside the pipeline file. */
-export function storeFor(
+export async function storeFor(
   io: Io,
   flags: { store?: string | undefined; file?: string | undefined },
   opts: { existing?: boolean } = {},
-): {
+): Promise<{
   store: Store;
   dataDir: string;
-} {
+}> {
   const url = storeUrl(io, flags);
   if (opts.existing && !storeExists(io, flags)) {
     throw new UsageError(
@@ -47,7 +52,9 @@ export function storeFor(
   }
   let store: Store;
   try {
-    store = openStore(url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url));
+    store = await openStore(
+      url.startsWith('sqlite:') || /^[a-z]+:\/\//i.test(url) ? url : resolve(io.cwd, url),
+    );
   } catch (err) {
     throw new UsageError(`cannot open the store: ${(err as Error).message}`);
   }
@@ -88,6 +95,7 @@ export function cancelOnSignals(io: Io): { signal: AbortSignal; dispose(): void 
 
 /** Logs and step files of a store live beside it, in a folder named after it: `.runway/runway.db` → `.runway/runway/`. */
 export function dataDirFor(cwd: string, url: string): string {
+  if (isPostgresUrl(url)) return resolve(cwd, '.runway', 'shared');
   const path = url.replace(/^sqlite:/, '');
   if (path === ':memory:') return resolve(cwd, '.runway', 'memory');
   const file = resolve(cwd, path);

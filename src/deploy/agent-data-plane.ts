@@ -24,21 +24,29 @@ export class AgentDataPlane implements DataPlane {
     return this.#client;
   }
 
-  async applySite(spec: SiteSpec): Promise<void> {
-    await this.#client.apply({
-      service: spec.service,
-      environment: spec.environment,
-      port: spec.port,
-      ...(spec.previewPort === undefined ? {} : { previewPort: spec.previewPort }),
-      releases: spec.releases,
-      weights: spec.weights,
-      preview: spec.preview ?? null,
-      faults: spec.faults ?? {},
-    });
+  async applySite(spec: SiteSpec, fence?: number): Promise<void> {
+    await this.#client.apply(
+      {
+        service: spec.service,
+        environment: spec.environment,
+        port: spec.port,
+        ...(spec.previewPort === undefined ? {} : { previewPort: spec.previewPort }),
+        releases: spec.releases,
+        weights: spec.weights,
+        preview: spec.preview ?? null,
+        faults: spec.faults ?? {},
+      },
+      fence,
+    );
   }
 
-  async setWeights(service: string, environment: string, weights: Record<string, number>): Promise<void> {
-    await this.#client.setWeights(service, environment, weights);
+  async setWeights(
+    service: string,
+    environment: string,
+    weights: Record<string, number>,
+    fence?: number,
+  ): Promise<void> {
+    await this.#client.setWeights(service, environment, weights, fence);
   }
 
   async site(service: string, environment: string): Promise<SiteView | undefined> {

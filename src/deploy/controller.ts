@@ -10,6 +10,8 @@ import type { Observations } from '../rollout/observations.ts';
 import { reconcile } from '../rollout/reconcile.ts';
 import { isTerminal } from '../rollout/state.ts';
 import type { AnalysisPhase } from '../rollout/state.ts';
+import { SoleOwnership, type Claim, type Ownership } from '../leases/ownership.ts';
+import { LeaseLostError } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
 import type { AnalysisDriver, AnalysisDriverFactory } from './analysis-driver.ts';
 import type { DataPlane, SiteView } from './data-plane.ts';
@@ -29,6 +31,8 @@ export interface ControllerOptions {
   tickMs?: number;
   /** How often the new version's health is probed (default 1000 ms). */
   healthIntervalMs?: number;
+  /** Which environments this control plane may act on (default: all of them, alone on its store). */
+  ownership?: Ownership;
 }
 
 /** The outcome of one look at a rollout. */
@@ -43,40 +47,107 @@ export class Controller {
   readonly #o: ControllerOptions;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Data-plane writes in flight by site, so they reach it in the order they were made. */
+  readonly #siteChains = new Map<string, Promise<void>>();
   readonly #drivers = new Map<string, Promise<AnalysisDriver>>();
   readonly #lastProbeAt = new Map<string, number>();
   /** JSON of the site last applied to the data plane, by site id. */
   readonly #applied = new Map<string, string>();
+  readonly #own: Ownership;
+  #scan: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#own = options.ownership ?? new SoleOwnership();
   }
 
-  /** Converges the data plane to every stored environment and picks up unfinished rollouts. */
+  /**
+   * Converges the data plane to every stored environment it may act on and picks up unfinished
+   * rollouts; on a shared store, looks again every so often for rollouts whose owner went away.
+   */
   async start(): Promise<void> {
-    for (const env of await this.#o.store.environments()) {
-      await this.converge(env).catch((err: unknown) =>
-        this.#o.log(`cannot converge ${env.service}/${env.environment}: ${(err as Error).message}`),
-      );
-    }
+    const active = new Set<string>();
     for (const r of await this.#o.store.rollouts({ limit: 1000 })) {
-      if (needsTicks(r)) this.schedule(r.id, 0);
+      if (needsTicks(r)) {
+        active.add(`${r.service}/${r.environment}`);
+        this.schedule(r.id, 0);
+      }
+    }
+    for (const env of await this.#o.store.environments()) {
+      if (active.has(`${env.service}/${env.environment}`)) continue;
+      await this.converge(env)
+        .then(() => this.#own.release(env.service, env.environment))
+        .catch((err: unknown) =>
+          this.#o.log(`cannot converge ${env.service}/${env.environment}: ${(err as Error).message}`),
+        );
+    }
+    if (this.#own.shared) {
+      this.#scan = setInterval(() => void this.#adopt(), this.#own.retryMs);
+      this.#scan.unref();
     }
   }
 
-  /** Makes the data plane serve `env` as stored (idempotent; skipped when already applied). */
-  async converge(env: EnvironmentRecord, force = false): Promise<void> {
-    const site = siteOf(env);
+  /** Schedules the unfinished rollouts this instance is not looking at (started elsewhere, or orphaned). */
+  async #adopt(): Promise<void> {
+    const rollouts = await this.#o.store.rollouts({ limit: 200 }).catch(() => []);
+    for (const r of rollouts) {
+      if (needsTicks(r) && !this.#timers.has(r.id) && !this.#chains.has(r.id)) this.schedule(r.id, 0);
+    }
+  }
+
+  /** The right to act on an environment now, if this control plane has it. */
+  claim(service: string, environment: string): Promise<Claim | undefined> {
+    return this.#own.claim(service, environment);
+  }
+
+  /**
+   * Makes the data plane serve `env` as stored (idempotent; skipped when already applied), if this
+   * control plane holds the environment; its lease token fences the write. Writes to one site go
+   * out one at a time, in the order asked.
+   */
+  converge(env: EnvironmentRecord, force = false): Promise<void> {
+    return this.#onSite(env.service, env.environment, () => this.#converge(env, force));
+  }
+
+  /**
+   * Applies every environment again as the store holds it at the moment of applying (after the
+   * data plane restarted), never a copy read before a concurrent change.
+   */
+  async reconvergeAll(): Promise<void> {
+    for (const { service, environment } of await this.#o.store.environments()) {
+      await this.#onSite(service, environment, async () => {
+        const env = await this.#o.store.getEnvironment(service, environment);
+        if (env) await this.#converge(env, true);
+      });
+    }
+  }
+
+  #onSite(service: string, environment: string, fn: () => Promise<void>): Promise<void> {
+    const id = `${service}/${environment}`;
+    const next = (this.#siteChains.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.#siteChains.set(id, next);
+    return next;
+  }
+
+  async #converge(env: EnvironmentRecord, force: boolean): Promise<void> {
+    const claim = await this.#own.claim(env.service, env.environment);
     const id = `${env.service}/${env.environment}`;
+    if (!claim) {
+      this.#applied.delete(id);
+      return;
+    }
+    const site = siteOf(env);
     const json = JSON.stringify(site);
     const last = this.#applied.get(id);
     if (!force && last === json) return;
+    const fence = claim.fence?.token;
     const onlyWeights =
       last !== undefined &&
       JSON.stringify({ ...JSON.parse(last), weights: null }) === JSON.stringify({ ...site, weights: null });
-    if (onlyWeights && !force) await this.#o.dataPlane.setWeights(env.service, env.environment, site.weights);
-    else await this.#o.dataPlane.applySite(site);
+    if (onlyWeights && !force)
+      await this.#o.dataPlane.setWeights(env.service, env.environment, site.weights, fence);
+    else await this.#o.dataPlane.applySite(site, fence);
     this.#applied.set(id, json);
   }
 
@@ -118,6 +189,7 @@ export class Controller {
   /** Stops all timers and analysis (the data plane keeps serving). */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#scan) clearInterval(this.#scan);
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#chains.values()]);
@@ -138,6 +210,9 @@ export class Controller {
     const { store, clock } = this.#o;
     const rollout = await store.getRollout(rolloutId);
     if (!rollout) return undefined;
+    // owner first: another control plane may be driving this environment
+    const claim = await this.#own.claim(rollout.service, rollout.environment);
+    if (!claim) return this.#standDown(rollout, false);
     const env = await store.getEnvironment(rollout.service, rollout.environment);
     if (!env)
       throw new Error(`environment ${rollout.service}/${rollout.environment} is missing from the store`);
@@ -173,15 +248,21 @@ export class Controller {
       JSON.stringify({ ...nextEnv, updatedAt: '' }) !== JSON.stringify({ ...env, updatedAt: '' }) ||
       pending.length > 0;
     if (changed) {
-      await store.saveDeployment({
-        environment: nextEnv,
-        rollout: nextRollout,
-        consumed: pending.map((c) => ({
-          id: c.id,
-          ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
-        })),
-        at: now.toISOString(),
-      });
+      try {
+        await store.saveDeployment({
+          environment: nextEnv,
+          rollout: nextRollout,
+          consumed: pending.map((c) => ({
+            id: c.id,
+            ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
+          })),
+          at: now.toISOString(),
+          ...(claim.fence ? { fence: claim.fence } : {}),
+        });
+      } catch (err) {
+        if (err instanceof LeaseLostError) return this.#standDown(rollout, true);
+        throw err;
+      }
       this.#report(rollout, nextRollout, result.actions, refused);
     }
     // traffic first: the data plane follows the persisted environment
@@ -195,8 +276,23 @@ export class Controller {
       this.schedule(rolloutId, Math.min(wake, every));
     } else {
       await this.#retire(rolloutId);
+      await this.#own.release(rollout.service, rollout.environment);
     }
     return { rollout: nextRollout, refused };
+  }
+
+  /** Another control plane holds the rollout's environment: stop acting on it, look again later. */
+  async #standDown(rollout: RolloutRecord, lost: boolean): Promise<undefined> {
+    if (lost) {
+      this.#own.lost(rollout.service, rollout.environment);
+      this.#o.log(
+        `${rollout.service}/${rollout.environment}: lease lost to another control plane; standing down`,
+      );
+    }
+    this.#applied.delete(`${rollout.service}/${rollout.environment}`);
+    await this.#retire(rollout.id);
+    this.schedule(rollout.id, this.#own.retryMs);
+    return undefined;
   }
 
   async #observe(

@@ -47,11 +47,20 @@ export interface SiteView {
   weights: Record<string, number>;
 }
 
-/** A place where releases run and traffic is split. Every call is idempotent. */
+/**
+ * A place where releases run and traffic is split. Every call is idempotent. A write with a
+ * `fence` (the control plane's lease token) lower than one the site already saw is refused, so a
+ * control plane that lost its lease cannot change anything.
+ */
 export interface DataPlane {
-  applySite(spec: SiteSpec): Promise<void>;
+  applySite(spec: SiteSpec, fence?: number): Promise<void>;
   /** Changes only the split; must take effect before it resolves. */
-  setWeights(service: string, environment: string, weights: Record<string, number>): Promise<void>;
+  setWeights(
+    service: string,
+    environment: string,
+    weights: Record<string, number>,
+    fence?: number,
+  ): Promise<void>;
   site(service: string, environment: string): Promise<SiteView | undefined>;
 }
 

@@ -9,11 +9,11 @@ import { isCommand, COMMANDS } from '../rollout/observations.ts';
 import { recordRevision, undo } from '../rollout/revisions.ts';
 import { isTerminal, newRollout } from '../rollout/state.ts';
 import type { Strategy } from '../rollout/strategy.ts';
-import type { Store } from '../store/store.ts';
+import type { Fence, Store } from '../store/store.ts';
 import type { Controller } from './controller.ts';
 import { emptyEnvironment } from './environment-state.ts';
 import type { FaultSpec } from './data-plane.ts';
-import type { EnvironmentRecord, ReleaseSpec, RolloutRecord } from './records.ts';
+import type { EnvironmentRecord, ReleaseSpec, RolloutCommandRecord, RolloutRecord } from './records.ts';
 import { checkRolloutRequest } from './rollout-request.ts';
 import type { RequestIssue } from './rollout-request.ts';
 import { replaceStrategy } from './strategies.ts';
@@ -105,10 +105,43 @@ export class Deployments {
       at: this.#clock.now().toISOString(),
     });
     const result = await this.#controller.tick(rollout.id);
-    const record = await this.#store.getRolloutCommand(id);
+    // another control plane drives this rollout: it consumes the command on its next look
+    const record = result ? await this.#store.getRolloutCommand(id) : await this.#consumed(id);
     if (record?.error) throw new DeployError(409, record.error);
-    if (!result) throw new DeployError(500, `rollout ${rollout.id} could not be reconciled`);
-    return result.rollout;
+    const after =
+      result?.rollout ?? (record?.consumedAt ? await this.#store.getRollout(rollout.id) : undefined);
+    if (!after)
+      throw new DeployError(503, `rollout ${rollout.id} could not be reconciled; command ${id} is queued`);
+    return after;
+  }
+
+  /** Waits (up to 15 s) for the control plane that owns a rollout to consume command `id`. */
+  async #consumed(id: number): Promise<RolloutCommandRecord | undefined> {
+    for (let i = 0; i < 75; i++) {
+      const record = await this.#store.getRolloutCommand(id);
+      if (record?.consumedAt) return record;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return this.#store.getRolloutCommand(id);
+  }
+
+  /**
+   * The lease fence for writing an environment, waiting up to 6 s for another control plane to let
+   * it go (or to lose it); a 409 if it still drives it then.
+   */
+  async #fence(service: string, environment: string): Promise<{ fence?: Fence }> {
+    let claim = await this.#controller.claim(service, environment);
+    for (let waited = 0; !claim && waited < 6000; waited += 250) {
+      await this.#clock.sleep(250);
+      claim = await this.#controller.claim(service, environment);
+    }
+    if (!claim) {
+      throw new DeployError(
+        409,
+        `${service}/${environment} is being driven by another control plane right now; try again in a few seconds`,
+      );
+    }
+    return claim.fence ? { fence: claim.fence } : {};
   }
 
   /** Rolls the environment back to an earlier revision (the previous one by default). */
@@ -182,6 +215,7 @@ export class Deployments {
         environment: next,
         ...(rehearsal ? { rollout: { ...active, rehearsal: true } } : {}),
         at: next.updatedAt,
+        ...(await this.#fence(service, environment)),
       });
       return next;
     };
@@ -290,7 +324,12 @@ export class Deployments {
       rolloutId: id,
       updatedAt: now.toISOString(),
     };
-    await this.#store.saveDeployment({ environment: nextEnv, rollout, at: now.toISOString() });
+    await this.#store.saveDeployment({
+      environment: nextEnv,
+      rollout,
+      at: now.toISOString(),
+      ...(await this.#fence(env.service, env.environment)),
+    });
     this.#controller.schedule(id, 0);
     return rollout;
   }

@@ -1,20 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import type { RunContext } from '../records/run-context.ts';
 
-/** Facts about the commit a run is for; every field is untrusted text. */
-export interface RunContext {
-  sha: string;
-  ref: string;
-  branch: string;
-  message: string;
-  author: string;
-  committedAt: string;
-  trigger: string;
-  /**
-   * Evaluate time-dependent gates (deployment windows, overrides) as of this ISO time instead of
-   * now: rehearsals and replays (`runway run --at`). Stored with the run, so a resume decides alike.
-   */
-  at?: string;
-}
+export type { RunContext };
 
 export type ContextOverrides = Partial<RunContext>;
 

@@ -4,7 +4,9 @@
  * nothing: the agent keeps serving the last routes, and the next start continues every rollout
  * from the store (the sampler's history only has a gap, reported as such).
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { ensureAgent } from '../agent/launch.ts';
 import type { Clock } from '../engine/clock.ts';
 import { formatDuration } from '../engine/duration.ts';
@@ -15,6 +17,8 @@ import { Controller } from '../deploy/controller.ts';
 import { Deployments } from '../deploy/deployments.ts';
 import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
+import type { Ownership } from '../leases/ownership.ts';
+import { StoreLeases } from '../leases/store-leases.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -32,6 +36,16 @@ export interface ControlPlaneOptions {
   healthIntervalMs?: number;
   /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
+}
+
+/**
+ * Alone on an embedded store, a control plane owns every environment; on a shared store (several
+ * control planes on one PostgreSQL) each environment is a lease it must hold to act.
+ */
+function ownershipFor(store: Store, clock: Clock): Ownership | undefined {
+  if (store.kind === 'sqlite') return undefined;
+  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  return new StoreLeases({ store, clock, holder });
 }
 
 /** A running control plane. */
@@ -57,7 +71,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   o.log(`data plane agent ${agent.started ? 'started' : 'already running'} (pid ${agent.pid})`);
   const dataPlane = new AgentDataPlane(agent.client);
   const sampler = new SloSampler({ store: o.store, counters: dataPlane, clock, log: o.log, ...o.sampling });
+  const ownership = ownershipFor(o.store, clock);
+  if (ownership)
+    o.log(`shared ${o.store.kind} store: acting on environments as lease holder ${ownership.holder}`);
   const controller = new Controller({
+    ...(ownership ? { ownership } : {}),
     store: o.store,
     dataPlane,
     clock,
@@ -108,7 +126,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
         dataPlane.use(again.client);
-        for (const env of await o.store.environments()) await controller.converge(env, true);
+        await controller.reconvergeAll();
       })
       .catch((err: unknown) => o.log(`cannot restart the data plane agent: ${(err as Error).message}`))
       .finally(() => (checking = false));

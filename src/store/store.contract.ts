@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pipeline } from '../config/pipeline.ts';
-import type { RunContext } from '../engine/run-context.ts';
-import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
+import type { RunContext } from '../records/run-context.ts';
+import type { EnvironmentRecord, RolloutRecord } from '../records/deployments.ts';
 import { tier2 } from '../rollout/presets.ts';
 import { newRollout } from '../rollout/state.ts';
 import type { RolloutState } from '../rollout/state.ts';
+import { LeaseLostError } from './store.ts';
 import type {
   EvidenceRecord,
   MetricSampleRecord,
@@ -723,6 +724,94 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
           ['r2'],
         );
         assert.equal((await store.environments()).length, 1);
+      }),
+    );
+
+    it(
+      'a lease has one holder: kept by it, refused to others while fresh, taken over once stale',
+      withStore(async (store) => {
+        const lease = 'env:checkout-api/production';
+        assert.equal(await store.acquireLease(lease, 'cp-a', t(0), t(-10)), 1);
+        assert.equal(await store.acquireLease(lease, 'cp-a', t(1), t(-9)), 1, 'the holder keeps its token');
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(2), t(-8)), undefined, 'fresh: refused');
+        assert.equal(await store.renewLease(lease, 'cp-a', 1, t(5)), true);
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(14), t(4)), undefined, 'renewed at 5: fresh');
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(16), t(6)), 2, 'stale: taken, token grows');
+        assert.equal(await store.renewLease(lease, 'cp-a', 1, t(17)), false, 'the former holder lost it');
+        assert.equal(await store.acquireLease(lease, 'cp-a', t(18), t(8)), undefined);
+        assert.equal(await store.renewLease(lease, 'cp-b', 2, t(18)), true);
+        assert.equal(await store.acquireLease('env:other/production', 'cp-a', t(18), t(8)), 1, 'per name');
+      }),
+    );
+
+    it(
+      'a released lease may be taken at once; releasing with a lost token changes nothing',
+      withStore(async (store) => {
+        const lease = 'env:checkout-api/production';
+        assert.equal(await store.acquireLease(lease, 'cp-a', t(0), t(-10)), 1);
+        await store.releaseLease(lease, 'cp-a', 7);
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(1), t(-9)), undefined);
+        await store.releaseLease(lease, 'cp-a', 1);
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(1), t(-9)), 2);
+      }),
+    );
+
+    it(
+      'of holders racing for a stale lease exactly one wins',
+      withStore(async (store) => {
+        const lease = 'env:checkout-api/production';
+        await store.acquireLease(lease, 'cp-0', t(0), t(-10));
+        const holders = ['cp-1', 'cp-2', 'cp-3', 'cp-4', 'cp-5'];
+        const tokens = await Promise.all(holders.map((h) => store.acquireLease(lease, h, t(20), t(10))));
+        assert.deepEqual(
+          tokens.filter((x) => x !== undefined),
+          [2],
+        );
+      }),
+    );
+
+    it(
+      'a fenced saveDeployment writes while its lease is held and nothing once it was taken over',
+      withStore(async (store) => {
+        const lease = 'env:checkout-api/production';
+        const token = (await store.acquireLease(lease, 'cp-a', t(0), t(-10)))!;
+        const env = contractEnvironment();
+        await store.saveDeployment({
+          environment: env,
+          rollout: contractRollout('r1', 'progressing'),
+          at: t(1),
+          fence: { lease, token },
+        });
+        assert.deepEqual(await store.getEnvironment('checkout-api', 'production'), env);
+        const command = await store.addRolloutCommand({
+          rolloutId: 'r1',
+          command: 'promote',
+          by: 'a',
+          at: t(2),
+        });
+        assert.equal(await store.acquireLease(lease, 'cp-b', t(30), t(20)), token + 1);
+        await assert.rejects(
+          store.saveDeployment({
+            environment: { ...env, weights: { v2: 1000 } },
+            rollout: contractRollout('r1', 'rolled-back'),
+            consumed: [{ id: command }],
+            at: t(31),
+            fence: { lease, token },
+          }),
+          (err: Error) =>
+            err instanceof LeaseLostError && /another control plane took it over/.test(err.message),
+        );
+        assert.deepEqual(await store.getEnvironment('checkout-api', 'production'), env);
+        assert.equal((await store.getRollout('r1'))?.state.phase, 'progressing');
+        assert.equal((await store.getRolloutCommand(command))?.consumedAt, undefined);
+        await assert.rejects(
+          store.saveDeployment({
+            environment: env,
+            at: t(32),
+            fence: { lease: 'env:never/taken', token: 1 },
+          }),
+          LeaseLostError,
+        );
       }),
     );
 

@@ -1,7 +1,7 @@
-import type { EvidenceValue } from '../actions/action.ts';
+import type { EvidenceValue } from '../records/evidence.ts';
 import type { Pipeline } from '../config/pipeline.ts';
-import type { RunContext } from '../engine/run-context.ts';
-import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../deploy/records.ts';
+import type { RunContext } from '../records/run-context.ts';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../records/deployments.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -164,6 +164,22 @@ export interface NewRun {
   at: string;
 }
 
+/** Where a fenced write must still hold its lease: the lease's name and the token it was granted. */
+export interface Fence {
+  lease: string;
+  token: number;
+}
+
+/** A fenced write found its lease taken over: the writer lost it and must stop acting on it. */
+export class LeaseLostError extends Error {
+  readonly lease: string;
+  constructor(lease: string, token: number) {
+    super(`lease ${lease} is no longer held with token ${token}: another control plane took it over`);
+    this.name = 'LeaseLostError';
+    this.lease = lease;
+  }
+}
+
 /** Durable state of runs; implemented by SQLite (embedded) and PostgreSQL (shared). */
 export interface Store {
   readonly kind: string;
@@ -224,7 +240,19 @@ export interface Store {
     rollout?: RolloutRecord;
     consumed?: { id: number; error?: string }[];
     at: string;
+    /** Write only while this lease is still held with this token; else throw `LeaseLostError`. */
+    fence?: Fence;
   }): Promise<void>;
+  /**
+   * Takes lease `name` for `holder` if nobody holds it, `holder` already does, or it was last
+   * renewed before `staleBefore`. Returns the fencing token, which grows each time the lease changes
+   * hands, or undefined while another holder's lease is fresh.
+   */
+  acquireLease(name: string, holder: string, at: string, staleBefore: string): Promise<number | undefined>;
+  /** Renews a lease still held with `token`; false once another holder took it over. */
+  renewLease(name: string, holder: string, token: number, at: string): Promise<boolean>;
+  /** Gives a lease up so another holder may take it at once; nothing happens if it changed hands. */
+  releaseLease(name: string, holder: string, token: number): Promise<void>;
   getRollout(id: string): Promise<RolloutRecord | undefined>;
   /** The rollout created for an idempotency key (a run's step), if any. */
   rolloutByKey(key: string): Promise<RolloutRecord | undefined>;

@@ -22,7 +22,7 @@ export function verdictCommand(verdict: 'approve' | 'reject') {
     if (verdict === 'reject' && !values.comment)
       throw new UsageError(`a rejection needs --comment saying why — usage: ${usage}`);
     const who = whoAmI(io, values.as);
-    const { store } = storeFor(io, values, { existing: true });
+    const { store } = await storeFor(io, values, { existing: true });
     try {
       const run = await store.getRun(id);
       if (!run) throw new UsageError(`run ${id} does not exist — see "runway runs"`);

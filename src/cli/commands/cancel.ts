@@ -8,7 +8,7 @@ import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor } from '../set
 export async function run(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...STORE_FLAG, ...JSON_FLAG, ...FILE_FLAG });
   const id = runId(positionals[0], 'runway cancel RUN');
-  const { store } = storeFor(io, values, { existing: true });
+  const { store } = await storeFor(io, values, { existing: true });
   const say = (status: string, message: string) =>
     io.out(values.json ? `${JSON.stringify({ run: id, status, message })}\n` : `${message}\n`);
   try {

@@ -133,7 +133,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw err;
   }
   const traffic = startTraffic(production.target.port, '/v1/prices/MUG-CERAMIC', 100);
-  const store = openStore(url);
+  const store = await openStore(url);
   await allowWorkstationProvenance(store, service, at, (id) =>
     say(
       'demo.override',

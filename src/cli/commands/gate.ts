@@ -64,7 +64,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const service = values.service ?? (explicit['service'] as string | undefined) ?? pipeline?.service?.name;
   const tierValue = tier ?? (explicit['tier'] as number | undefined) ?? pipeline?.service?.tier;
 
-  const { store } = storeFor(io, values);
+  const { store } = await storeFor(io, values);
   try {
     const result = await evaluateGate(store, {
       ...(service !== undefined ? { service } : {}),

@@ -55,7 +55,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   }
 
-  const { store } = storeFor(io, values);
+  const { store } = await storeFor(io, values);
   try {
     if (sub === 'open') {
       const id = `cli:${randomUUID().slice(0, 8)}`;

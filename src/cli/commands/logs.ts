@@ -7,7 +7,7 @@ import { FILE_FLAG, parse, runId, STORE_FLAG, storeFor } from '../setup.ts';
 export async function run(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...STORE_FLAG, ...FILE_FLAG });
   const id = runId(positionals[0], 'runway logs RUN [STEP]');
-  const { store } = storeFor(io, values, { existing: true });
+  const { store } = await storeFor(io, values, { existing: true });
   try {
     if (!(await store.getRun(id))) throw new UsageError(`run ${id} does not exist — see "runway runs"`);
     let steps = (await store.steps(id)).filter((s) => s.logPath);

@@ -103,7 +103,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       );
       return EXIT.auth;
     }
-    const { store } = storeFor(io, values);
+    const { store } = await storeFor(io, values);
     try {
       const record = {
         service: values.service as string,
@@ -132,7 +132,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       await store.close();
     }
   }
-  const { store } = storeFor(io, values);
+  const { store } = await storeFor(io, values);
   try {
     if (sub === 'revoke') {
       const id = Number(arg);

@@ -7,7 +7,7 @@ import { execute } from './run.ts';
 export async function run(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...STORE_FLAG, ...JSON_FLAG, ...FILE_FLAG });
   const id = runId(positionals[0], 'runway resume RUN');
-  const { store, dataDir } = storeFor(io, values, { existing: true });
+  const { store, dataDir } = await storeFor(io, values, { existing: true });
   try {
     const existing = await store.getRun(id);
     if (!existing) throw new UsageError(`run ${id} does not exist — see "runway runs"`);

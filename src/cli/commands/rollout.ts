@@ -189,7 +189,7 @@ async function storedStatus(
   env: string,
   json: boolean,
 ): Promise<number> {
-  const { store } = storeFor(io, flags, { existing: true });
+  const { store } = await storeFor(io, flags, { existing: true });
   try {
     const environment = await store.getEnvironment(service, env);
     if (!environment) throw new UsageError(`${service} has never been deployed to ${env}`);

@@ -53,7 +53,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   };
   const context = readRunContext(pipeline.root, overrides);
   resolveSecrets(pipeline, io.env); // fail before anything is written
-  const { store, dataDir } = storeFor(io, values);
+  const { store, dataDir } = await storeFor(io, values);
   try {
     return await execute(
       io,

@@ -22,7 +22,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.out(values.json ? '[]\n' : 'no runs yet — start one with "runway run"\n');
     return EXIT.ok;
   }
-  const { store } = storeFor(io, values, { existing: true });
+  const { store } = await storeFor(io, values, { existing: true });
   try {
     if (positionals[0] !== undefined) {
       const id = runId(positionals[0], 'runway runs [RUN]');

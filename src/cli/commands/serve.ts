@@ -4,9 +4,10 @@ import { analysisFactory } from '../../server/analysis-factory.ts';
 import { locateServer, pidAlive, readServerInfo, serverFiles } from '../../server/discovery.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, storeLabel } from '../setup.ts';
 
-const USAGE = 'runway serve [start] [--port N] [-f runway.yaml] [--store URL] | serve status | serve stop';
+const USAGE =
+  'runway serve [start] [--port N] [-f runway.yaml] [--store sqlite:PATH|postgres://USER:PW@HOST/DB] | serve status | serve stop';
 
 /**
  * `runway serve`: runs the control plane (API, rollout controller) in the foreground and starts
@@ -27,7 +28,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a TCP port from 1 to 65535, got "${values.port}"`);
   }
-  const { store, dataDir } = storeFor(io, values, sub === 'start' ? {} : { existing: true });
+  const { store, dataDir } = await storeFor(io, values, sub === 'start' ? {} : { existing: true });
   const say = (data: unknown, text: string) => io.out(values.json ? `${JSON.stringify(data)}\n` : text);
 
   if (sub === 'status') {
@@ -55,7 +56,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const existing = locateServer(dataDir, {});
+  // control planes sharing a PostgreSQL store run side by side; on SQLite one is enough
+  const existing = store.kind === 'sqlite' ? locateServer(dataDir, {}) : undefined;
   if (existing) {
     await store.close();
     throw new UsageError(
@@ -85,7 +87,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     await store.close();
     throw new UsageError((err as Error).message);
   }
-  log(`control plane listening on ${plane.url} (token in ${serverFiles(dataDir).token})`);
+  log(
+    `control plane listening on ${plane.url} (token in ${serverFiles(dataDir).token}; store ${storeLabel(io, values)})`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

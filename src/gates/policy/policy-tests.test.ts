@@ -205,8 +205,9 @@ cases:
   });
 });
 
+const store = await openStore(':memory:');
+
 describe('runPolicyTests', () => {
-  const store = openStore(':memory:');
   after(() => store.close());
 
   it('runs the seed fixture suites through the release gate, every case passing', async () => {

@@ -199,4 +199,16 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
     name: 'overrides valid from a time',
     sql: `ALTER TABLE overrides ADD COLUMN valid_from TEXT;`,
   },
+  {
+    version: 8,
+    name: 'leases',
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        renewed_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../deploy/records.ts';
+import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../records/deployments.ts';
 import type {
   ApprovalRecord,
   OverrideRecord,
@@ -11,6 +11,7 @@ import type {
   EventRecord,
   MetricSampleRecord,
   EvidenceRecord,
+  Fence,
   NewRun,
   RunOwner,
   RunRecord,
@@ -19,6 +20,7 @@ import type {
   StepRecord,
   Store,
 } from '../store.ts';
+import { LeaseLostError } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -469,8 +471,17 @@ export class SqliteStore implements Store {
     rollout?: RolloutRecord;
     consumed?: { id: number; error?: string }[];
     at: string;
+    fence?: Fence;
   }): Promise<void> {
     this.#tx(() => {
+      const fence = change.fence;
+      if (fence) {
+        const held = this.#sql('SELECT 1 FROM leases WHERE name = ? AND token = ?').get(
+          fence.lease,
+          fence.token,
+        );
+        if (!held) throw new LeaseLostError(fence.lease, fence.token);
+      }
       const env = change.environment;
       if (env) {
         this.#sql(
@@ -500,6 +511,57 @@ export class SqliteStore implements Store {
       );
       for (const c of change.consumed ?? []) consume.run(change.at, c.error ?? null, c.id);
     });
+  }
+
+  async acquireLease(
+    name: string,
+    holder: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<number | undefined> {
+    return this.#tx(() => {
+      const row = this.#sql('SELECT holder, token, renewed_at FROM leases WHERE name = ?').get(name) as
+        Row | undefined;
+      if (!row) {
+        this.#sql('INSERT INTO leases (name, holder, token, renewed_at) VALUES (?, ?, 1, ?)').run(
+          name,
+          holder,
+          at,
+        );
+        return 1;
+      }
+      const token = Number(row['token']);
+      if (row['holder'] === holder) {
+        this.#sql('UPDATE leases SET renewed_at = ? WHERE name = ?').run(at, name);
+        return token;
+      }
+      if (String(row['renewed_at']) >= staleBefore) return undefined;
+      this.#sql('UPDATE leases SET holder = ?, token = ?, renewed_at = ? WHERE name = ?').run(
+        holder,
+        token + 1,
+        at,
+        name,
+      );
+      return token + 1;
+    });
+  }
+
+  async renewLease(name: string, holder: string, token: number, at: string): Promise<boolean> {
+    const res = this.#sql('UPDATE leases SET renewed_at = ? WHERE name = ? AND holder = ? AND token = ?').run(
+      at,
+      name,
+      holder,
+      token,
+    );
+    return res.changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string, token: number): Promise<void> {
+    this.#sql("UPDATE leases SET renewed_at = '' WHERE name = ? AND holder = ? AND token = ?").run(
+      name,
+      holder,
+      token,
+    );
   }
 
   async getRollout(id: string): Promise<RolloutRecord | undefined> {

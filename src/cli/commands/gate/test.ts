@@ -59,7 +59,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  const store = openStore(':memory:');
+  const store = await openStore(':memory:');
   let report: PolicyTestReport;
   try {
     report = await runPolicyTests(suites, store, {

@@ -1,0 +1,92 @@
+/*
+ * What the control plane persists about deployments: immutable releases, each environment's
+ * running set and routes, and rollouts with their commands. Plain JSON, so the store writes
+ * exactly what the controller reads back.
+ */
+import type { RevisionHistory } from '../rollout/revisions.ts';
+import type { RolloutState } from '../rollout/state.ts';
+
+/** How to run one version of a service on the local target. */
+export interface ReleaseSpec {
+  version: string;
+  revision: number;
+  /** Shell command that starts one instance; it reads `PORT`. */
+  command: string;
+  /** Directory the command runs in: the release's immutable copy when it has an artifact. */
+  cwd: string;
+  env: Record<string, string>;
+  replicas: number;
+  /** Health path probed for readiness and liveness. */
+  health: string;
+  /** sha256 of the artifact tree, when the release has one. */
+  digest?: string;
+  readinessTimeoutMs?: number;
+}
+
+/** What one service in one environment should look like: the controller's desired state. */
+export interface EnvironmentRecord {
+  service: string;
+  environment: string;
+  /** Public port of the environment's router. */
+  port: number;
+  /** The release serving all traffic when no rollout is in progress. */
+  stable?: ReleaseSpec;
+  /** Versions whose instances should run, by version. */
+  running: Record<string, ReleaseSpec>;
+  /** Per-mille of traffic by version (sums to 1000 when anything runs). */
+  weights: Record<string, number>;
+  /** Version the blue-green preview port routes to. */
+  preview?: string;
+  previewPort?: number;
+  revisions: RevisionHistory;
+  /** How to run each version still in the revision history (for undo). */
+  releases: Record<string, ReleaseSpec>;
+  /** The rollout in progress, if any. */
+  rolloutId?: string;
+  /** Faults injected by version (rollback rehearsals); applied while the version runs. */
+  faults?: Record<string, { errorRatio?: number; latencyMs?: number; abortRatio?: number }>;
+  updatedAt: string;
+}
+
+/** A rollout as stored: the controller's state plus what it needs to act. */
+export interface RolloutRecord {
+  id: string;
+  service: string;
+  environment: string;
+  state: RolloutState;
+  canary: ReleaseSpec;
+  stable?: ReleaseSpec;
+  /** Raw `analysis:` templates of the pipeline that asked for the rollout. */
+  analysis: Record<string, unknown>;
+  /** Arguments for analysis templates (service, environment, canary, stable…). */
+  args: Record<string, string>;
+  /** Faults were injected into the new version (a rollback rehearsal): its rollback is not the service's. */
+  rehearsal?: boolean;
+  /** What each finished analysis run measured and why it ended so (kept after the engine stops). */
+  reports?: Record<string, AnalysisReport>;
+  /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */
+  key?: string;
+  runId?: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A finished analysis run, explained for people. */
+export interface AnalysisReport {
+  phase: string;
+  message?: string;
+  /** One line per metric and one for the run. */
+  lines: string[];
+}
+
+/** A command people gave a rollout, waiting for the controller to consume it. */
+export interface RolloutCommandRecord {
+  id: number;
+  rolloutId: string;
+  command: string;
+  by: string;
+  at: string;
+  consumedAt?: string;
+  /** Why the controller refused it, if it did. */
+  error?: string;
+}

@@ -1,0 +1,188 @@
+/**
+ * Schema versions of the PostgreSQL store, applied in order, each once, under an advisory lock so
+ * control planes starting together migrate once. Never edit a shipped one. Times are ISO 8601 text,
+ * as in SQLite, so both stores compare and return them alike.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'runs, gates, incidents, approvals, overrides, deployments, metric samples',
+    sql: `
+      CREATE TABLE runs (
+        id BIGSERIAL PRIMARY KEY,
+        pipeline_name TEXT NOT NULL,
+        pipeline_json TEXT NOT NULL,
+        context_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        reason TEXT,
+        owner_pid INTEGER,
+        owner_host TEXT,
+        heartbeat_at TEXT,
+        cancel_requested_at TEXT
+      );
+      CREATE INDEX runs_status ON runs(status);
+      CREATE TABLE stages (
+        pos BIGSERIAL,
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        reason TEXT,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE TABLE steps (
+        pos BIGSERIAL,
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        flaky BOOLEAN NOT NULL DEFAULT FALSE,
+        failed_but_continued BOOLEAN NOT NULL DEFAULT FALSE,
+        exit_code INTEGER,
+        started_at TEXT,
+        finished_at TEXT,
+        reason TEXT,
+        log_path TEXT,
+        log_bytes BIGINT,
+        pgid INTEGER,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE TABLE outputs (
+        pos BIGSERIAL,
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_key, name)
+      );
+      CREATE TABLE evidence (
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        step_key TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+      );
+      CREATE TABLE events (
+        seq BIGSERIAL PRIMARY KEY,
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        data_json TEXT NOT NULL
+      );
+      CREATE INDEX events_run ON events(run_id, seq);
+      CREATE TABLE decisions (
+        id BIGSERIAL PRIMARY KEY,
+        run_id BIGINT REFERENCES runs(id) ON DELETE SET NULL,
+        step_key TEXT,
+        gate TEXT NOT NULL,
+        service TEXT,
+        environment TEXT,
+        outcome TEXT NOT NULL,
+        strategy TEXT,
+        decision_json TEXT NOT NULL,
+        input_json TEXT NOT NULL,
+        input_digest TEXT NOT NULL,
+        evaluated_at TEXT NOT NULL
+      );
+      CREATE INDEX decisions_service ON decisions(service, environment, id);
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        fingerprint TEXT,
+        opened_at TEXT NOT NULL,
+        resolved_at TEXT
+      );
+      CREATE INDEX incidents_open ON incidents(service, resolved_at);
+      CREATE TABLE approvals (
+        run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step_key TEXT NOT NULL,
+        approver TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        comment TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_key, approver)
+      );
+      CREATE TABLE overrides (
+        id BIGSERIAL PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        rules_json TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        granted_by TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        valid_from TEXT,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE environments (
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (service, environment)
+      );
+      CREATE TABLE rollouts (
+        pos BIGSERIAL,
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        record_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX rollouts_env ON rollouts(service, environment, created_at);
+      CREATE TABLE rollout_commands (
+        id BIGSERIAL PRIMARY KEY,
+        rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+        command TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        consumed_at TEXT,
+        error TEXT
+      );
+      CREATE INDEX rollout_commands_pending ON rollout_commands(rollout_id, consumed_at);
+      CREATE TABLE analysis_runs (
+        run_id TEXT PRIMARY KEY,
+        rollout_id TEXT NOT NULL,
+        state_json TEXT NOT NULL,
+        finished BOOLEAN NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE metric_samples (
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        total BIGINT NOT NULL,
+        errors BIGINT NOT NULL,
+        reset BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (service, environment, at_ms)
+      );
+      CREATE INDEX metric_samples_at ON metric_samples(at_ms);
+    `,
+  },
+  {
+    version: 2,
+    name: 'leases',
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token BIGINT NOT NULL,
+        renewed_at TEXT NOT NULL
+      );
+    `,
+  },
+];
