@@ -19,15 +19,15 @@ import type { Action, ActionContext } from '../action.ts';
 /**
  * `uses: attest` — signs a release artifact (a file or a directory tree): an in-toto v1 statement with
  * a SLSA v1 provenance predicate (builder, source repository and commit, run, materials, times) signed
- * with a local Ed25519 key, written as a Sigstore bundle (`<path>.sigstore.json`, verifiable by cosign
- * and `@sigstore/verify` with the public key) and as a bare DSSE envelope (`<path>.intoto.jsonl`).
+ * with a local Ed25519 key, written as a standard Sigstore bundle v0.3 (`<path>.sigstore.json`, key hint,
+ * no log entry) and as a bare DSSE envelope (`<path>.intoto.jsonl`).
  * The level it declares is recorded, but its evidence `attest.slsa_level` is 1: a higher level is granted
  * only by a verifier's level policy. Evidence `attest.signed`, `attest.slsa_level`, `attest.slsa_declared`,
  * `attest.digest`; outputs `digest`, `envelope`, `bundle`, `keyid`.
  */
 export const attest: Action = {
   name: 'attest',
-  description: 'sign SLSA provenance for a release artifact (in-toto statement in a DSSE envelope)',
+  description: 'sign SLSA provenance for a release artifact (Sigstore bundle and DSSE envelope)',
   inputs: {
     type: 'object',
     additionalProperties: false,
