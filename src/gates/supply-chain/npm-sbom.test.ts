@@ -133,7 +133,7 @@ describe('SBOM from package-lock.json', () => {
       [{ expression: 'MIT AND CC-BY-3.0' }],
     );
     assert.deepEqual(componentsOf(prod.bom).find((c) => c.purl === 'pkg:npm/symbol@0.2.1')?.licenses, [
-      { expression: 'MPLv2.0' },
+      { license: { name: 'MPLv2.0' } },
     ]);
 
     const withDev = readNpmLock(lock, options(scratch, { includeDev: true }));
