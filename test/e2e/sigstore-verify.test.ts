@@ -150,6 +150,19 @@ ${verify}
   );
   assert.match(denied.stdout, /release gate denied: .*SLSA level 1 is below the production minimum of 3/);
 
+  // a level declared as evidence is self-declared too
+  const declared = withFixtures(
+    pipeline(`      - uses: evidence
+        with: { gates.security.image_signed: true, gates.security.slsa_level: 3 }`),
+  );
+  const refused = await runway(['run'], { cwd: declared });
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(
+    refused.stdout,
+    /! gates\.security\.slsa_level = 3 from step \S+ is self-declared: it counts as 1 \(only verify-attestation derives a higher level\)/,
+  );
+  assert.match(refused.stdout, /release gate denied: .*SLSA level 1 is below the production minimum of 3/);
+
   // npm provenance, verified, and a level policy rule naming its signer
   const verified = withFixtures(
     pipeline(
