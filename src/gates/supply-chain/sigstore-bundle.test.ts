@@ -69,6 +69,17 @@ describe('verifySigstoreBundle (public-good bundles, offline)', () => {
     assert.match(r.ok ? '' : r.reason, /tampered/);
   });
 
+  it('checks the transparency log inclusion proof carried in the bundle', () => {
+    const doc = read(NPM) as {
+      verificationMaterial: { tlogEntries: { inclusionProof: { hashes: string[] } }[] };
+    };
+    const proof = doc.verificationMaterial.tlogEntries[0]!.inclusionProof;
+    proof.hashes[0] = Buffer.alloc(32, 7).toString('base64');
+    const r = verifySigstoreBundle(doc, POLICY);
+    assert.deepEqual(r.ok ? 'ok' : r.check, 'signature');
+    assert.match(r.ok ? '' : r.reason, /^the transparency log entry does not hold: /);
+  });
+
   it('refuses the bundle whose signature is invalid', () => {
     const r = verifySigstoreBundle(read('invalid-signature.sigstore.json'), {
       trustedRoot: ROOT,
