@@ -53,7 +53,7 @@ export const attest: Action = {
         type: 'integer',
         enum: [...SLSA_LEVELS],
         description:
-          'SLSA build level to record (1, or 2 on a CI runner); 3 only if the key is out of reach of steps',
+          'SLSA build level to declare in the provenance (default 1, or 2 on a CI runner); it counts as 1 until a verifier grants more',
       },
       'builder-id': { type: 'string', minLength: 1, description: `builder id (${RUNWAY_BUILDER_ID})` },
       repository: { type: 'string', minLength: 1, description: 'source repository URI (git remote origin)' },
