@@ -42,6 +42,16 @@ describe('verifySigstoreBundle (public-good bundles, offline)', () => {
     assert.equal(r.ok, true);
   });
 
+  it('refuses an identity regexp that does not compile, naming the input', () => {
+    const r = verifySigstoreBundle(read(NPM), {
+      trustedRoot: ROOT,
+      identityRegexp: '(',
+      issuer: POLICY.issuer,
+    });
+    assert.deepEqual(r.ok ? 'ok' : r.check, 'identity');
+    assert.match(r.ok ? '' : r.reason, /^certificate-identity-regexp is not a regular expression: /);
+  });
+
   it('refuses a wrong identity, naming the expected and the actual one', () => {
     const r = verifySigstoreBundle(read(NPM), {
       ...POLICY,

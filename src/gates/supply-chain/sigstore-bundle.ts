@@ -2,7 +2,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
   PolicyError,
   toSignedEntity,
@@ -125,7 +125,14 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
   const request: VerificationPolicy = {};
   if (policy.identity !== undefined) request.subjectAlternativeName = policy.identity;
   else if (policy.identityRegexp !== undefined)
-    request.subjectAlternativeName = new RegExp(policy.identityRegexp);
+    try {
+      request.subjectAlternativeName = new RegExp(policy.identityRegexp);
+    } catch (error) {
+      return refuse(
+        'identity',
+        `certificate-identity-regexp is not a regular expression: ${(error as Error).message}`,
+      );
+    }
   if (policy.issuer !== undefined) request.extensions = { issuer: policy.issuer };
   let signer;
   try {
@@ -154,9 +161,6 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
       : { identity: `key:${(material as { publicKey: { hint: string } }).publicKey.hint}` },
   };
 }
-
-/** The key details a bundle names for an Ed25519 public key. */
-export const ED25519_KEY_DETAILS = PublicKeyDetails.PKIX_ED25519;
 
 function leafCertificate(bundle: Bundle): X509Certificate | undefined {
   const m = bundle.verificationMaterial.content;
