@@ -93,6 +93,7 @@ for (const rule of (config['rules'] ?? []) as Toml[]) {
     ...(a['regexTarget'] ? { regexTarget: String(a['regexTarget']) } : {}),
     regexes: regexes(a['regexes']),
     stopwords: strings(a['stopwords']),
+    paths: regexes(a['paths']),
   }));
   rules.push({
     id,

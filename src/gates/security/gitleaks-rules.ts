@@ -7,6 +7,7 @@ interface GitleaksAllowlist {
   regexTarget?: string;
   regexes: { source: string; flags: string }[];
   stopwords: string[];
+  paths: { source: string; flags: string }[];
 }
 
 /** A rule of Gitleaks' default configuration, as `scripts/import-gitleaks-rules.ts` stores it. */
@@ -70,6 +71,7 @@ export function gitleaksRules(): SecretRule[] {
         target: a.regexTarget ?? 'secret',
         regexes: a.regexes.flatMap(compile),
         stopwords: a.stopwords.map((s) => s.toLowerCase()),
+        paths: a.paths.flatMap(compile),
       }));
       return [
         {
@@ -90,6 +92,7 @@ export function gitleaksRules(): SecretRule[] {
               const checks: boolean[] = [];
               if (list.regexes.length > 0) checks.push(list.regexes.some((re) => re.test(target)));
               if (list.stopwords.length > 0) checks.push(list.stopwords.some((w) => lower.includes(w)));
+              if (list.paths.length > 0) checks.push(list.paths.some((re) => re.test(context.file)));
               return checks.length > 0 && (list.and ? checks.every(Boolean) : checks.some(Boolean));
             });
           },

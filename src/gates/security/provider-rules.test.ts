@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GITLEAKS_SOURCE } from './gitleaks-rules.ts';
+import { GITLEAKS_SOURCE, gitleaksRules } from './gitleaks-rules.ts';
 import { PROVIDER_SAMPLES } from './provider-samples.fixture.ts';
+import { fake } from './secret-samples.fixture.ts';
 import { SECRET_RULES } from './secret-rules.ts';
 import { fingerprintOf, isAllowed, scanDirectory, scanText } from './secret-scan.ts';
 
@@ -49,6 +50,20 @@ describe("Gitleaks' default rules in scan/secrets", () => {
       'stripe_key = "sk_test_' + 'a'.repeat(24) + '"',
     ].join('\n');
     assert.deepEqual(scanText(text, 'README.md'), []);
+  });
+
+  it("applies a rule's path allowlist and path filter", () => {
+    const rules = gitleaksRules().filter((r) => r.id === 'github-pat' || r.id === 'hashicorp-tf-password');
+    const pat = PROVIDER_SAMPLES.find((p) => p.provider === 'GitHub PAT')!;
+    const line = pat.line(pat.secret);
+    assert.equal(scanText(line, 'src/client.ts', rules).length, 1);
+    assert.equal(scanText(line, 'vendor/@octokit/auth-token/README.md', rules).length, 0);
+    const tf = `administrator_login_password = "${fake('tf', 16)}"`;
+    assert.deepEqual(
+      scanText(tf, 'main.tf', rules).map((f) => f.rule),
+      ['hashicorp-tf-password'],
+    );
+    assert.deepEqual(scanText(tf, 'main.go', rules), []);
   });
 
   it('finds nothing in a clean tree of this repository', () => {

@@ -16,7 +16,7 @@ export interface SecretRule {
   keywords?: readonly string[];
   /** Minimum Shannon entropy (bits per character) of the secret. */
   minEntropy?: number;
-  accept?(secret: string, context: { match: string; line: string }): boolean;
+  accept?(secret: string, context: { match: string; line: string; file: string }): boolean;
 }
 
 /** Shannon entropy of a string in bits per character. */

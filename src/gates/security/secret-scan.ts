@@ -62,7 +62,7 @@ export function scanText(
       if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
       const line = lineOf(lineStarts, start);
       const lineText = text.slice(lineStarts[line - 1], lineStarts[line] ?? text.length);
-      if (rule.accept && !rule.accept(secret, { match: match[0], line: lineText })) continue;
+      if (rule.accept && !rule.accept(secret, { match: match[0], line: lineText, file })) continue;
       if (INLINE_ALLOW.test(lineText)) continue;
       taken.push([start, end]);
       findings.push({
