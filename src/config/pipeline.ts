@@ -1,4 +1,5 @@
 import type { EnvMap } from './schema.ts';
+import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 
 /** How to tell that a background service is ready. */
 export interface Readiness {
@@ -89,6 +90,6 @@ export interface LocalTarget {
 export interface Environment {
   name: string;
   target: LocalTarget;
-  /** Releases must carry a valid attestation signed by this key (absolute path). */
-  verify?: { key: string; minSlsaLevel?: number };
+  /** Releases must carry a valid attestation by this key or certificate identity (paths absolute). */
+  verify?: VerifyPolicy;
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from '../engine/duration.ts';
+import { resolveVerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_CONCURRENCY, type Pipeline, type Readiness, type Stage, type Step } from './pipeline.ts';
 import type { Duration, PipelineConfig, ReadinessConfig, RetryConfig, StageConfig } from './schema.ts';
@@ -63,16 +64,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         name,
         {
           name,
-          ...(e.verify
-            ? {
-                verify: {
-                  key: resolvePath(root, e.verify.key),
-                  ...(e.verify['min-slsa-level'] === undefined
-                    ? {}
-                    : { minSlsaLevel: e.verify['min-slsa-level'] }),
-                },
-              }
-            : {}),
+          ...(e.verify ? { verify: resolveVerifyPolicy(e.verify, root) } : {}),
           target: {
             kind: 'local' as const,
             command: e.target.command,

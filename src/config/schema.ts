@@ -1,3 +1,8 @@
+import {
+  VERIFY_POLICY_RULES,
+  VERIFY_POLICY_SCHEMA,
+  type VerifyPolicyConfig,
+} from '../gates/supply-chain/verify-policy.ts';
 import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
 
 /** JSON Schema (draft-07) of runway.yaml version 1; the validator and `runway schema` share it. */
@@ -191,16 +196,8 @@ export const PIPELINE_SCHEMA = {
           verify: {
             type: 'object',
             additionalProperties: false,
-            required: ['key'],
-            description: 'refuse releases without a valid attestation (uses: attest) from this key',
-            properties: {
-              key: {
-                type: 'string',
-                minLength: 1,
-                description: "the signer's public key (SPKI PEM), relative to the file",
-              },
-              'min-slsa-level': { type: 'integer', minimum: 0, maximum: 4 },
-            },
+            ...VERIFY_POLICY_RULES,
+            properties: VERIFY_POLICY_SCHEMA,
           },
           target: {
             type: 'object',
@@ -302,7 +299,7 @@ export interface StageConfig extends Common {
 }
 
 export interface EnvironmentConfig {
-  verify?: { key: string; 'min-slsa-level'?: number };
+  verify?: VerifyPolicyConfig;
   target: {
     kind: 'local';
     command: string;

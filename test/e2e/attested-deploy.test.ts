@@ -66,7 +66,7 @@ describe('deploying attested releases', { timeout: 60_000 }, () => {
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.match(
       res.stdout,
-      /attestation verified: release v1 is sha256:[0-9a-f]{12}…, SLSA build level \d, signed by key [0-9a-f]{12}…/,
+      /attestation verified: release v1 is sha256:[0-9a-f]{12}…, SLSA build level 1 \(signed provenance from builder runway, which no level policy rule names\), signed by key:[0-9a-f]{64}/,
     );
   });
 
@@ -93,7 +93,10 @@ describe('deploying attested releases', { timeout: 60_000 }, () => {
     writeFileSync(join(dir, 'app', 'server.js'), APP);
     writeFileSync(
       join(dir, 'runway.yaml'),
-      pipelineYaml('v3', `      - name: lose the attestation\n        run: rm app.intoto.jsonl`),
+      pipelineYaml(
+        'v3',
+        `      - name: lose the attestation\n        run: rm app.intoto.jsonl app.sigstore.json`,
+      ),
     );
     const res = await cli(['run']);
     assert.equal(res.code, 1);
@@ -101,7 +104,7 @@ describe('deploying attested releases', { timeout: 60_000 }, () => {
       res.stdout,
       /refused: production accepts only attested releases: attestation check "envelope" failed/,
     );
-    assert.ok(!existsSync(join(dir, 'app.intoto.jsonl')));
+    assert.ok(!existsSync(join(dir, 'app.intoto.jsonl')) && !existsSync(join(dir, 'app.sigstore.json')));
     rmSync(join(dir, '.runway', 'runway', 'releases', 'shop', 'v3'), { recursive: true, force: true });
     assert.match(readFileSync(join(dir, 'app', 'server.js'), 'utf8'), /RELEASE_VERSION/);
   });

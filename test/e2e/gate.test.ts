@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { VERIFIED_SLSA_3_STEP } from './verified-provenance.ts';
 import { project, REPO, runDetail, runway } from './helpers.ts';
 
 const SEED_INPUT = join(REPO, 'test', 'fixtures', 'gate', 'seed-gate-input.json');
@@ -137,7 +138,7 @@ service: { name: checkout-api, tier: 2 }
 stages:
   evidence:
     steps:
-      - uses: evidence
+${VERIFIED_SLSA_3_STEP}      - uses: evidence
         with:
           gates.build.typescript: pass
           gates.build.compile: pass
@@ -147,7 +148,6 @@ stages:
           gates.security.critical_cves: 0
           gates.security.high_cves: 0
           gates.security.image_signed: true
-          gates.security.slsa_level: 3
           slo.error_budget_remaining: 80
           slo.fast_burn_rate: 1
           slo.slow_burn_rate: 1

@@ -15,6 +15,7 @@ import { ServerClient, ServerError } from '../../src/server/client.ts';
 import { serverFiles } from '../../src/server/discovery.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { DecisionRecord, MetricSampleRecord } from '../../src/store/store.ts';
+import { VERIFIED_SLSA_3_STEP } from './verified-provenance.ts';
 import { project, runway, type CliResult } from './helpers.ts';
 
 // a fixed port below the ephemeral range, used by this file only (24360-24369)
@@ -49,7 +50,7 @@ const GATE = (slo: string) => `${HEADER(slo)}
 stages:
   evidence:
     steps:
-      - uses: evidence
+${VERIFIED_SLSA_3_STEP}      - uses: evidence
         with:
           gates.build.typescript: pass
           gates.build.compile: pass
@@ -63,7 +64,6 @@ stages:
           gates.security.high_cves: 0
           gates.security.secrets_found: 0
           gates.security.image_signed: true
-          gates.security.slsa_level: 3
           slo.error_budget_remaining: 90
           slo.fast_burn_rate: 0.5
           slo.slow_burn_rate: 0.5

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parseEnvelopes } from '../../gates/supply-chain/dsse.ts';
-import { generateSigningKey } from '../../gates/supply-chain/keys.ts';
+import { assertBundleLatest, bundleFromJSON } from '@sigstore/bundle';
+import { generateSigningKey, loadPublicKey } from '../../gates/supply-chain/keys.ts';
+import { verifySigstoreBundle } from '../../gates/supply-chain/sigstore-bundle.ts';
 import { digestArtifact } from '../../gates/supply-chain/tree-digest.ts';
 import { attest } from './attest.ts';
 import { attestIn, SHA, writeRelease } from './attest.fixture.ts';
@@ -40,12 +42,14 @@ describe('attest', () => {
     const digest = digestArtifact(join(dir, 'dist'));
     assert.deepEqual(r.evidence, {
       'attest.signed': true,
-      'attest.slsa_level': 3,
+      'attest.slsa_level': 1,
+      'attest.slsa_declared': 3,
       'attest.digest': digest.digest,
     });
     assert.deepEqual(r.outputs, {
       digest: digest.digest,
       envelope: join(dir, 'dist.intoto.jsonl'),
+      bundle: join(dir, 'dist.sigstore.json'),
       keyid: keys.keyid,
       'slsa-level': '3',
     });
@@ -82,7 +86,37 @@ describe('attest', () => {
       },
     });
     assert.match(r.log, /^directory .*dist: sha256:[0-9a-f]{64} \(2 files\)$/m);
-    assert.match(r.log, /^signed by key [0-9a-f]{16}…, builder runway, SLSA build level 3 \(declared\)$/m);
+    assert.match(
+      r.log,
+      /^signed by key [0-9a-f]{16}…, builder runway, declares SLSA build level 3 \(declared\); counts as 1 until a verifier's level policy grants more$/m,
+    );
+  });
+
+  it('writes a standard Sigstore bundle that verifies on the same path as third-party bundles', async () => {
+    const r = await attestIn(dir, {
+      path: 'dist',
+      key: 'keys/runway-signing.key',
+      bundle: 'out/dist.bundle.json',
+    });
+    assert.equal(r.ok, true, r.reason);
+    const doc = JSON.parse(readFileSync(join(dir, 'out/dist.bundle.json'), 'utf8'));
+    assert.equal(doc.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
+    assert.deepEqual(doc.verificationMaterial.publicKey, { hint: keys.keyid });
+    assertBundleLatest(bundleFromJSON(doc));
+    const verified = verifySigstoreBundle(doc, {
+      keys: [{ path: keys.publicKeyPath, key: loadPublicKey(keys.publicKeyPath) }],
+    });
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+    assert.deepEqual(verified.ok && verified.signer, { identity: `key:${keys.keyid}` });
+    assert.deepEqual(
+      verified.ok && JSON.parse(verified.payload.toString('utf8')),
+      statementOf(join(dir, 'dist.intoto.jsonl')),
+    );
+    const other = generateSigningKey(join(dir, 'other-keys'));
+    const refused = verifySigstoreBundle(doc, {
+      keys: [{ path: other.publicKeyPath, key: loadPublicKey(other.publicKeyPath) }],
+    });
+    assert.deepEqual(refused.ok ? 'ok' : refused.check, 'signature');
   });
 
   it('takes the key as PEM text from a secret and never shows it', async () => {
@@ -109,11 +143,12 @@ describe('attest', () => {
     try {
       process.env['CI'] = 'true';
       const ci = await attestIn(dir, { path: 'dist', key: keys.privateKeyPath, output: 'ci.jsonl' });
-      assert.equal(ci.evidence?.['attest.slsa_level'], 2);
+      assert.equal(ci.evidence?.['attest.slsa_declared'], 2);
+      assert.equal(ci.evidence?.['attest.slsa_level'], 1);
       assert.match(ci.log, /SLSA build level 2 \(signed provenance on a CI runner\)/);
       delete process.env['CI'];
       const laptop = await attestIn(dir, { path: 'dist', key: keys.privateKeyPath, output: 'laptop.jsonl' });
-      assert.equal(laptop.evidence?.['attest.slsa_level'], 1);
+      assert.equal(laptop.evidence?.['attest.slsa_declared'], 1);
     } finally {
       if (saved === undefined) delete process.env['CI'];
       else process.env['CI'] = saved;

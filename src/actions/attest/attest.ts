@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../gates/supply-chain/dsse.ts';
+import { sign, type KeyObject } from 'node:crypto';
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign';
+import { IN_TOTO_PAYLOAD_TYPE, keyIdOf, signEnvelope } from '../../gates/supply-chain/dsse.ts';
 import { KeyError, loadSigningKey } from '../../gates/supply-chain/keys.ts';
 import {
   buildProvenance,
@@ -15,13 +18,16 @@ import type { Action, ActionContext } from '../action.ts';
 
 /**
  * `uses: attest` — signs a release artifact (a file or a directory tree): an in-toto v1 statement with
- * a SLSA v1 provenance predicate (builder, source repository and commit, run, materials, times) in a
- * DSSE envelope signed with a local Ed25519 key. Evidence `attest.signed`, `attest.slsa_level`,
- * `attest.digest`; outputs `digest`, `envelope`, `keyid`.
+ * a SLSA v1 provenance predicate (builder, source repository and commit, run, materials, times) signed
+ * with a local Ed25519 key, written as a standard Sigstore bundle v0.3 (`<path>.sigstore.json`, key hint,
+ * no log entry) and as a bare DSSE envelope (`<path>.intoto.jsonl`).
+ * The level it declares is recorded, but its evidence `attest.slsa_level` is 1: a higher level is granted
+ * only by a verifier's level policy. Evidence `attest.signed`, `attest.slsa_level`, `attest.slsa_declared`,
+ * `attest.digest`; outputs `digest`, `envelope`, `bundle`, `keyid`.
  */
 export const attest: Action = {
   name: 'attest',
-  description: 'sign SLSA provenance for a release artifact (in-toto statement in a DSSE envelope)',
+  description: 'sign SLSA provenance for a release artifact (Sigstore bundle and DSSE envelope)',
   inputs: {
     type: 'object',
     additionalProperties: false,
@@ -38,11 +44,16 @@ export const attest: Action = {
         minLength: 1,
         description: 'where to write the envelope (<path>.intoto.jsonl)',
       },
+      bundle: {
+        type: 'string',
+        minLength: 1,
+        description: 'where to write the Sigstore bundle (<path>.sigstore.json)',
+      },
       'slsa-level': {
         type: 'integer',
         enum: [...SLSA_LEVELS],
         description:
-          'SLSA build level to record (1, or 2 on a CI runner); 3 only if the key is out of reach of steps',
+          'SLSA build level to declare in the provenance (default 1, or 2 on a CI runner); it counts as 1 until a verifier grants more',
       },
       'builder-id': { type: 'string', minLength: 1, description: `builder id (${RUNWAY_BUILDER_ID})` },
       repository: { type: 'string', minLength: 1, description: 'source repository URI (git remote origin)' },
@@ -59,11 +70,19 @@ export const attest: Action = {
       ctx.inputs['output'] !== undefined
         ? resolve(ctx.workingDirectory, String(ctx.inputs['output']))
         : `${artifactPath}.intoto.jsonl`;
-    if (isWithin(artifactPath, output))
-      return {
-        ok: false,
-        reason: `output: ${output} is inside the artifact ${artifactPath}; writing it would change it`,
-      };
+    const bundlePath =
+      ctx.inputs['bundle'] !== undefined
+        ? resolve(ctx.workingDirectory, String(ctx.inputs['bundle']))
+        : `${artifactPath}.sigstore.json`;
+    for (const [input, path] of [
+      ['output', output],
+      ['bundle', bundlePath],
+    ] as const)
+      if (isWithin(artifactPath, path))
+        return {
+          ok: false,
+          reason: `${input}: ${path} is inside the artifact ${artifactPath}; writing it would change it`,
+        };
     const keySource = String(ctx.inputs['key']);
     const keyLabel = keySource.trimStart().startsWith('-----BEGIN')
       ? 'key (PEM text)'
@@ -124,29 +143,61 @@ export const attest: Action = {
       ...(await runStartedAt(ctx)),
       finishedOn: ctx.clock.now().toISOString(),
     });
-    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
-    try {
-      mkdirSync(dirname(output), { recursive: true });
-      writeFileSync(output, `${JSON.stringify(envelope)}\n`);
-    } catch (error) {
-      return { ok: false, reason: `output: cannot write ${output}: ${(error as Error).message}` };
-    }
+    const payload = Buffer.from(JSON.stringify(statement));
+    const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, key);
+    const bundle = await signedBundle(payload, key);
+    for (const [input, path, text] of [
+      ['output', output, `${JSON.stringify(envelope)}\n`],
+      ['bundle', bundlePath, `${JSON.stringify(bundle)}\n`],
+    ] as const)
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, text);
+      } catch (error) {
+        return { ok: false, reason: `${input}: cannot write ${path}: ${(error as Error).message}` };
+      }
     const keyid = envelope.signatures[0]?.keyid ?? '';
     ctx.log(
       `${subject.kind} ${artifactPath}: ${subject.digest}${subject.kind === 'directory' ? ` (${subject.files} files)` : ''}`,
     );
     ctx.log(
-      `signed by key ${keyid.slice(0, 16)}…, builder ${builderId}, SLSA build level ${level.value} (${level.why})`,
+      `signed by key ${keyid.slice(0, 16)}…, builder ${builderId}, declares SLSA build level ${level.value} (${level.why}); counts as 1 until a verifier's level policy grants more`,
     );
-    ctx.log(`attestation ${output}`);
+    ctx.log(`attestation ${bundlePath} (Sigstore bundle), ${output} (DSSE envelope)`);
     if (!source) ctx.log('⚠ no commit sha in the run context: the provenance names no source');
     return {
       ok: true,
-      outputs: { digest: subject.digest, envelope: output, keyid, 'slsa-level': String(level.value) },
-      evidence: { 'attest.signed': true, 'attest.slsa_level': level.value, 'attest.digest': subject.digest },
+      outputs: {
+        digest: subject.digest,
+        envelope: output,
+        bundle: bundlePath,
+        keyid,
+        'slsa-level': String(level.value),
+      },
+      evidence: {
+        'attest.signed': true,
+        'attest.slsa_level': 1,
+        'attest.slsa_declared': level.value,
+        'attest.digest': subject.digest,
+      },
     };
   },
 };
+
+/** The statement in a Sigstore bundle (v0.3) signed by `key`, with the key's id as the public key hint. */
+async function signedBundle(payload: Buffer, key: KeyObject): Promise<unknown> {
+  const hint = keyIdOf(key);
+  const builder = new DSSEBundleBuilder({
+    signer: {
+      sign: async (data) => ({
+        signature: sign(null, data, key),
+        key: { $case: 'publicKey', publicKey: '', hint },
+      }),
+    },
+    witnesses: [],
+  });
+  return bundleToJSON(await builder.create({ data: payload, type: IN_TOTO_PAYLOAD_TYPE }));
+}
 
 function isWithin(parent: string, path: string): boolean {
   const rel = relative(parent, path);

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../config/pipeline.ts';
 import type { RolloutRecord } from '../../deploy/records.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
-import { verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
+import { defaultAttestationPath, verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
 import { isTerminal } from '../../rollout/state.ts';
 import { ServerClient, ServerError } from '../../server/client.ts';
 import { locateServer } from '../../server/discovery.ts';
@@ -51,7 +51,7 @@ export const RELEASE_INPUTS = {
     type: 'string',
     minLength: 1,
     description:
-      "the artifact's attestation (default <artifact>.intoto.jsonl), checked when the environment has verify:",
+      "the artifact's attestation (default <artifact>.sigstore.json, else <artifact>.intoto.jsonl), checked when the environment has verify:",
   },
 } as const;
 
@@ -104,21 +104,20 @@ export function releaseRequest(
     if (typeof artifact !== 'string') {
       return `${env.name} accepts only attested releases (verify:), so the step needs an artifact: to check`;
     }
-    const attestation = resolve(
-      ctx.workingDirectory,
-      String(ctx.inputs['attestation'] ?? `${artifact}.intoto.jsonl`),
-    );
     const source = resolve(ctx.workingDirectory, artifact);
+    const attestation =
+      ctx.inputs['attestation'] !== undefined
+        ? resolve(ctx.workingDirectory, String(ctx.inputs['attestation']))
+        : defaultAttestationPath(source);
     const verdict = verifyReleaseAttestation({
       artifactPath: statSync(source).isDirectory() ? cwd : join(cwd, basename(source)),
       envelopePath: attestation,
-      publicKeyPath: env.verify.key,
-      ...(env.verify.minSlsaLevel === undefined ? {} : { minSlsaLevel: env.verify.minSlsaLevel }),
+      ...env.verify,
     });
     if (!verdict.ok)
       return `refused: ${env.name} accepts only attested releases: attestation check "${verdict.check}" failed: ${verdict.reason}`;
     ctx.log(
-      `attestation verified: release ${version} is ${verdict.digest.slice(0, 19)}…, SLSA build level ${verdict.slsaLevel}, signed by key ${verdict.keyid.slice(0, 12)}…`,
+      `attestation verified: release ${version} is ${verdict.digest.slice(0, 19)}…, SLSA build level ${verdict.slsaLevel} (${verdict.level.why}), signed by ${verdict.signer}`,
     );
   }
   const extraEnv = Object.fromEntries(

@@ -1,4 +1,5 @@
 import { evaluateGate } from '../../gates/release/evaluate-gate.ts';
+import { verifiedSlsaEvidence } from '../../gates/supply-chain/slsa-evidence.ts';
 import { POLICY_REF_SCHEMA, policyFor, type PolicyRefConfig } from '../../gates/release/policies.ts';
 import { observedSlo, SLO_FIELDS } from '../../gates/release/slo-facts.ts';
 import type { ObservedSlo } from '../../gates/release/slo-facts.ts';
@@ -91,12 +92,22 @@ export const gateRelease: Action = {
     const environment = String(ctx.inputs['environment']);
     const service = pipeline.service?.name ?? pipeline.name;
     const live = await liveSlo(ctx, service, environment, atText);
+    const steps = new Map(pipeline.stages.flatMap((stage) => stage.steps).map((s) => [s.key, s.uses]));
+    const { evidence, capped } = verifiedSlsaEvidence(
+      ctx.expressions.evidence as Record<string, string | number | boolean>,
+      await ctx.store.evidence(ctx.run.id),
+      (stepKey) => steps.get(stepKey),
+    );
+    for (const c of capped)
+      ctx.log(
+        `! ${c.key} = ${c.declared} from step ${c.stepKey} is self-declared: it counts as 1 (only verify-attestation derives a higher level)`,
+      );
     const { decision, decisionId, opensAt } = await evaluateGate(ctx.store, {
       service,
       environment,
       ...(tier !== undefined ? { tier } : {}),
       ...(version !== undefined ? { version } : {}),
-      evidence: ctx.expressions.evidence as Record<string, string | number | boolean>,
+      evidence,
       ...(calendar ? { calendar } : {}),
       policy,
       ...(ctx.inputs['input'] ? { explicit: ctx.inputs['input'] as Record<string, unknown> } : {}),

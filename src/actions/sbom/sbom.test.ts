@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { readSbom } from '../../gates/supply-chain/sbom-read.ts';
 import type { ActionContext, ActionResult, InputCheckContext } from '../action.ts';
+import { cycloneDxProblems } from '../../gates/supply-chain/cyclonedx-schema.ts';
 import { sbom } from './sbom.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/supply-chain/', import.meta.url).pathname;
@@ -35,19 +36,23 @@ function project(lockName = 'package-lock.json'): string {
 }
 
 describe('sbom', () => {
-  it('writes a CycloneDX 1.5 SBOM of the lock file and records the component count', async () => {
+  it('writes a schema-valid CycloneDX 1.6 SBOM of the lock file and records the component count', async () => {
     const dir = project();
     const r = await run({}, dir);
     assert.equal(r.ok, true, r.reason);
     assert.deepEqual(r.evidence, { 'sbom.components': 5 });
     assert.deepEqual(r.outputs, { path: join(dir, 'sbom.cdx.json'), format: 'cyclonedx', components: '5' });
     const bom = JSON.parse(readFileSync(join(dir, 'sbom.cdx.json'), 'utf8'));
-    assert.equal(bom.specVersion, '1.5');
+    assert.equal(bom.specVersion, '1.6');
+    assert.deepEqual(await cycloneDxProblems(bom), [], 'valid against the CycloneDX 1.6 schema');
     assert.equal(bom.metadata.timestamp, NOW.toISOString());
     assert.match(bom.serialNumber, /^urn:uuid:[0-9a-f-]{36}$/);
     assert.deepEqual(bom.metadata.tools.components[0].name, 'runway');
     assert.equal(readSbom(join(dir, 'sbom.cdx.json')).components.length, 5);
-    assert.match(r.log, /^CycloneDX 1\.5 .*sbom\.cdx\.json: 5 component\(s\) from .*package-lock\.json$/m);
+    assert.match(
+      r.log,
+      /^CycloneDX 1\.6 \(schema-valid\) .*sbom\.cdx\.json: 5 component\(s\) from .*package-lock\.json$/m,
+    );
   });
 
   it('prefers npm-shrinkwrap.json, and takes lockfile, output and dev', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { CYCLONEDX_VERSION, cycloneDxProblems } from '../../gates/supply-chain/cyclonedx-schema.ts';
 import { NpmLockError, readNpmLock } from '../../gates/supply-chain/npm-sbom.ts';
 import { readSbom, SbomError } from '../../gates/supply-chain/sbom-read.ts';
 import { runwayVersion } from '../../package-root.ts';
@@ -9,7 +10,8 @@ import type { Action } from '../action.ts';
 const LOCK_FILES = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
 
 /**
- * `uses: sbom` — writes a CycloneDX 1.5 JSON SBOM of an npm project from its lock file, or checks an
+ * `uses: sbom` — writes a CycloneDX 1.6 JSON SBOM of an npm project from its lock file (validated against
+ * the CycloneDX schema before it is written), or checks an
  * SBOM another tool made (`from:`, CycloneDX or SPDX JSON). Output `path`; evidence `sbom.components`.
  */
 export const sbom: Action = {
@@ -90,13 +92,21 @@ export const sbom: Action = {
         return { ok: false, reason: `cannot build the SBOM: ${error.message}` };
       throw error;
     }
+    const problems = await cycloneDxProblems(built.bom);
+    if (problems.length > 0)
+      return {
+        ok: false,
+        reason: `the SBOM built from ${lockfile} does not validate against the CycloneDX ${CYCLONEDX_VERSION} schema (please report it): ${problems.slice(0, 3).join('; ')}`,
+      };
     try {
       mkdirSync(dirname(output), { recursive: true });
       writeFileSync(output, `${JSON.stringify(built.bom, null, 2)}\n`);
     } catch (error) {
       return { ok: false, reason: `output: cannot write ${output}: ${(error as Error).message}` };
     }
-    ctx.log(`CycloneDX 1.5 ${output}: ${built.components} component(s) from ${lockfile}`);
+    ctx.log(
+      `CycloneDX ${CYCLONEDX_VERSION} (schema-valid) ${output}: ${built.components} component(s) from ${lockfile}`,
+    );
     if (built.licensesFromInstalled > 0)
       ctx.log(`${built.licensesFromInstalled} license(s) read from node_modules (missing in the lock file)`);
     if (built.withoutLicense.length > 0)

@@ -56,7 +56,7 @@ describe('scan/secrets', () => {
     );
     assert.deepEqual(r.evidence, { 'secrets.found': 3 });
     assert.deepEqual(r.outputs, { found: '3' });
-    assert.match(r.log, /^scanned 3 file\(s\) in .*tree \(all files\), 11 rules$/m);
+    assert.match(r.log, /^scanned 3 file\(s\) in .*tree \(all files\), \d{3} rules$/m);
     assert.match(
       r.log,
       new RegExp(`aws-access-key-id +api\\.go:20:15  fingerprint ${fingerprintOf('AKIALALEMEL33243OLIA')}`), // runway:allow-secret

@@ -1,31 +1,39 @@
 import { resolve } from 'node:path';
 import { SLSA_MINIMUM } from '../../gates/policy/default-policy.ts';
 import { ENVIRONMENTS, type EnvironmentName } from '../../gates/policy/gate-input.ts';
-import { RUNWAY_BUILDER_ID, SLSA_LEVELS } from '../../gates/supply-chain/provenance.ts';
-import { verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
+import { defaultAttestationPath, verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
+import {
+  resolveVerifyPolicy,
+  VERIFY_POLICY_RULES,
+  VERIFY_POLICY_SCHEMA,
+  type VerifyPolicyConfig,
+} from '../../gates/supply-chain/verify-policy.ts';
 import type { Action, EvidenceValue } from '../action.ts';
 
 /**
- * `uses: verify-attestation` — checks a release artifact against the attestation `attest` wrote: the
- * signature (by the given public key), the builder, the subject digest against the artifact as it is now,
- * and a minimum SLSA build level (given, or the environment's: production 3, staging 2, development 1).
+ * `uses: verify-attestation` — checks a release artifact against its attestation: a Sigstore bundle
+ * (cosign, GitHub artifact attestations, npm provenance, Runway's `attest`) or a DSSE envelope. The
+ * signature (by a key, or a certificate identity and issuer against a trusted root, offline), the
+ * subject digest against the artifact as it is now, and the SLSA build level the level policy grants the
+ * verified builder, at least the one given or the environment's (production 3, staging 2, development 1).
  */
 export const verifyAttestation: Action = {
   name: 'verify-attestation',
-  description: 'verify the signed provenance of a release artifact: signature, builder, digest, SLSA level',
+  description:
+    'verify the provenance of a release artifact (Sigstore bundle or DSSE): signer, digest, SLSA level',
   inputs: {
     type: 'object',
     additionalProperties: false,
-    required: ['path', 'key'],
+    required: ['path'],
+    ...VERIFY_POLICY_RULES,
     properties: {
       path: { type: 'string', minLength: 1, description: 'the release artifact: a file or a directory' },
-      attestation: { type: 'string', minLength: 1, description: 'the DSSE envelope (<path>.intoto.jsonl)' },
-      key: { type: 'string', minLength: 1, description: 'public key (SPKI PEM) of the signer' },
-      'min-slsa-level': {
-        type: 'integer',
-        enum: [...SLSA_LEVELS],
-        description: 'lowest SLSA build level accepted',
+      attestation: {
+        type: 'string',
+        minLength: 1,
+        description: 'the Sigstore bundle or DSSE envelope (<path>.sigstore.json, else <path>.intoto.jsonl)',
       },
+      ...VERIFY_POLICY_SCHEMA,
       environment: {
         type: 'string',
         enum: [...ENVIRONMENTS],
@@ -35,7 +43,7 @@ export const verifyAttestation: Action = {
       'builder-id': {
         type: 'string',
         minLength: 1,
-        description: `builder the provenance must name (${RUNWAY_BUILDER_ID})`,
+        description: 'builder the provenance must name (default: runway for DSSE envelopes, any for bundles)',
       },
     },
   },
@@ -44,15 +52,14 @@ export const verifyAttestation: Action = {
     const envelopePath =
       ctx.inputs['attestation'] !== undefined
         ? resolve(ctx.workingDirectory, String(ctx.inputs['attestation']))
-        : `${artifactPath}.intoto.jsonl`;
+        : defaultAttestationPath(artifactPath);
+    const policy = resolveVerifyPolicy(ctx.inputs as VerifyPolicyConfig, ctx.workingDirectory);
     const environment = ctx.inputs['environment'] as EnvironmentName | undefined;
-    const minSlsaLevel =
-      (ctx.inputs['min-slsa-level'] as number | undefined) ??
-      (environment ? SLSA_MINIMUM[environment] : undefined);
+    const minSlsaLevel = policy.minSlsaLevel ?? (environment ? SLSA_MINIMUM[environment] : undefined);
     const result = verifyReleaseAttestation({
       artifactPath,
       envelopePath,
-      publicKeyPath: resolve(ctx.workingDirectory, String(ctx.inputs['key'])),
+      ...policy,
       ...(ctx.inputs['builder-id'] !== undefined ? { builderId: String(ctx.inputs['builder-id']) } : {}),
       ...(minSlsaLevel !== undefined ? { minSlsaLevel } : {}),
     });
@@ -66,16 +73,17 @@ export const verifyAttestation: Action = {
     }
     ctx.log(`✔ ${artifactPath}: ${result.digest}`);
     ctx.log(
-      `  signed by key ${result.keyid.slice(0, 16)}…, builder ${result.builderId}, SLSA build level ${result.slsaLevel}${
-        minSlsaLevel !== undefined ? ` (at least ${minSlsaLevel} required)` : ''
+      `  signed by ${result.signer}, builder ${result.builderId}, SLSA build level ${result.slsaLevel} (${result.level.why})${
+        minSlsaLevel !== undefined ? `, at least ${minSlsaLevel} required` : ''
       }`,
     );
     return {
       ok: true,
-      outputs: { digest: result.digest, 'slsa-level': String(result.slsaLevel) },
+      outputs: { digest: result.digest, 'slsa-level': String(result.slsaLevel), signer: result.signer },
       evidence: {
         'attest.signed': true,
         'attest.slsa_level': result.slsaLevel,
+        'attest.slsa_source': result.level.source,
         'attest.digest': result.digest,
       },
     };

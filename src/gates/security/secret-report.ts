@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Log } from 'sarif';
 import { readFileSync } from 'node:fs';
 import { isSuppressed } from './sarif.ts';
 import { fingerprintOf, type SecretFinding } from './secret-scan.ts';
@@ -124,7 +125,7 @@ function locationFingerprint(rule: string, file: string, line: number): string {
 export function secretsToSarif(
   findings: readonly SecretFinding[],
   rules: readonly { id: string; description: string }[],
-): Record<string, unknown> {
+): Log {
   const ids = [...new Set(findings.map((f) => f.rule))].sort();
   const described = new Map(rules.map((r) => [r.id, r.description]));
   return {

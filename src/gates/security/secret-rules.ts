@@ -1,3 +1,5 @@
+import { gitleaksRules } from './gitleaks-rules.ts';
+
 /**
  * A secret detector: a regular expression whose `secret` group is the secret, with an optional check that
  * drops look-alikes (low entropy, placeholders). Patterns follow Gitleaks' default rules where one exists.
@@ -5,10 +7,16 @@
 export interface SecretRule {
   id: string;
   description: string;
+  /** The secret is its `secret` group, else group `secretGroup`, else the first group that matched, else the match. */
   pattern: RegExp;
+  secretGroup?: number;
+  /** Only files whose path (relative, with `/`) matches. */
+  path?: RegExp;
+  /** Lower-case words, one of which must be in the text (any case) for the rule to run. */
+  keywords?: readonly string[];
   /** Minimum Shannon entropy (bits per character) of the secret. */
   minEntropy?: number;
-  accept?(secret: string): boolean;
+  accept?(secret: string, context: { match: string; line: string; file: string }): boolean;
 }
 
 /** Shannon entropy of a string in bits per character. */
@@ -52,8 +60,8 @@ function isJwt(secret: string): boolean {
   }
 }
 
-/** The rules `scan/secrets` runs, most specific first: a later rule never reports a span an earlier one did. */
-export const SECRET_RULES: readonly SecretRule[] = Object.freeze([
+/** Runway's own rules, most specific first; the generic ones last. */
+export const RUNWAY_RULES: readonly SecretRule[] = Object.freeze([
   {
     id: 'private-key',
     description: 'private key (PEM)',
@@ -131,4 +139,15 @@ export const SECRET_RULES: readonly SecretRule[] = Object.freeze([
     minEntropy: 3,
     accept: looksLikeSecret,
   },
+]);
+
+/**
+ * The rules `scan/secrets` runs, most specific first: Runway's provider rules, then Gitleaks' default
+ * rules (about 220 providers), then the generic assignment rules. A later rule never reports a span an
+ * earlier one did.
+ */
+export const SECRET_RULES: readonly SecretRule[] = Object.freeze([
+  ...RUNWAY_RULES.filter((r) => r.id !== 'generic-secret'),
+  ...gitleaksRules(),
+  ...RUNWAY_RULES.filter((r) => r.id === 'generic-secret'),
 ]);

@@ -123,13 +123,16 @@ describe('scanning a directory', () => {
     writeFileSync(join(dir, 'node_modules/pkg/index.js'), `const t = "${SAMPLES.github}"`);
     writeFileSync(join(dir, '.runway/runs/log.txt'), `const t = "${SAMPLES.github}"`);
     writeFileSync(
-      join(dir, 'image.bin'),
+      join(dir, 'image.dat'),
       Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(SAMPLES.github)]),
     );
+    mkdirSync(join(dir, 'vendor'));
+    writeFileSync(join(dir, 'vendor/modules.txt'), `const t = "${SAMPLES.github}"`);
+    writeFileSync(join(dir, 'logo.png'), `const t = "${SAMPLES.github}"`);
     const scan = scanDirectory(dir);
     assert.equal(scan.source, 'walk');
-    assert.equal(scan.scanned, 3);
-    assert.deepEqual(scan.skipped, [{ file: 'image.bin', why: 'binary' }]);
+    assert.equal(scan.scanned, 3, "Gitleaks' global path allowlist leaves out vendor/modules.txt and images");
+    assert.deepEqual(scan.skipped, [{ file: 'image.dat', why: 'binary' }]);
     assert.deepEqual(
       scan.findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
       ['.env.prod:4 generic-secret', 'api.go:20 aws-access-key-id', 'main.go:20 aws-access-key-id'],

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
+import { ALLOWED_PATHS } from './gitleaks-rules.ts';
 import { SECRET_RULES, shannonEntropy, type SecretRule } from './secret-rules.ts';
 
 /** A secret found in a file. It never carries the secret, only where it is and a fingerprint of it. */
@@ -37,21 +38,31 @@ export function scanText(
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const taken: [number, number][] = [];
   const findings: SecretFinding[] = [];
+  let lower: string | undefined;
   for (const rule of rules) {
+    if (rule.path && !rule.path.test(file)) continue;
+    if (rule.keywords && rule.keywords.length > 0) {
+      lower ??= text.toLowerCase();
+      if (!rule.keywords.some((k) => (lower as string).includes(k))) continue;
+    }
     const pattern = new RegExp(
       rule.pattern.source,
       rule.pattern.flags.includes('d') ? rule.pattern.flags : `${rule.pattern.flags}d`,
     );
     for (const match of text.matchAll(pattern)) {
-      const secret = match.groups?.['secret'];
-      const span = match.indices?.groups?.['secret'];
-      if (secret === undefined || span === undefined) continue;
-      const [start, end] = span;
+      const group = secretGroupOf(match, rule.secretGroup);
+      const raw = group === 'secret' ? match.groups?.['secret'] : match[group];
+      const span = group === 'secret' ? match.indices?.groups?.['secret'] : match.indices?.[group];
+      if (raw === undefined || span === undefined) continue;
+      // a whole match may end in the delimiter after the secret (a space, a newline)
+      const secret = group === 0 ? raw.trimEnd() : raw;
+      const [start] = span;
+      const end = start + secret.length;
       if (taken.some(([s, e]) => start < e && s < end)) continue;
       if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
-      if (rule.accept && !rule.accept(secret)) continue;
       const line = lineOf(lineStarts, start);
       const lineText = text.slice(lineStarts[line - 1], lineStarts[line] ?? text.length);
+      if (rule.accept && !rule.accept(secret, { match: match[0], line: lineText, file })) continue;
       if (INLINE_ALLOW.test(lineText)) continue;
       taken.push([start, end]);
       findings.push({
@@ -64,6 +75,14 @@ export function scanText(
     }
   }
   return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Which group of a match is the secret: `secret` when named, else `secretGroup`, else the first that matched. */
+function secretGroupOf(match: RegExpExecArray, secretGroup: number | undefined): number | 'secret' {
+  if (match.groups?.['secret'] !== undefined) return 'secret';
+  if (secretGroup !== undefined) return secretGroup;
+  const first = match.findIndex((g, i) => i > 0 && g !== undefined && g !== '');
+  return first === -1 ? 0 : first;
 }
 
 /** What a directory scan read and what it left out. */
@@ -79,7 +98,9 @@ export interface DirectoryScan {
 export function scanDirectory(dir: string, rules: readonly SecretRule[] = SECRET_RULES): DirectoryScan {
   const fromGit = gitFiles(dir);
   const files = (fromGit ?? walkFiles(dir)).filter(
-    (f) => !f.split('/').some((part) => SKIPPED_DIRECTORIES.includes(part)),
+    (f) =>
+      !f.split('/').some((part) => SKIPPED_DIRECTORIES.includes(part)) &&
+      !ALLOWED_PATHS.some((re) => re.test(f)),
   );
   const scan: DirectoryScan = { findings: [], source: fromGit ? 'git' : 'walk', scanned: 0, skipped: [] };
   for (const file of files.sort()) {

@@ -11,6 +11,40 @@ const verdict = (
 const leaf = (text: string) => parseSpdx(text) as LicenseLeaf;
 
 describe('license policy', () => {
+  it('classifies the issue-19 expressions as the SPDX license list says', () => {
+    const judged = (text: string) => judgeLicenses([text], defaults);
+    assert.deepEqual(judged('Apache2'), {
+      verdict: 'unknown',
+      licenses: 'Apache2',
+      reasons: ['invalid SPDX expression "Apache2": "Apache2" at position 1 is not an SPDX license id'],
+    });
+    assert.deepEqual(judged('GPL-2.0+'), {
+      verdict: 'denied',
+      licenses: 'GPL-2.0+',
+      reasons: ['GPL-2.0+ (deny GPL-*)'],
+    });
+    assert.deepEqual(judged('MIT OR Apache-2.0'), {
+      verdict: 'allowed',
+      licenses: 'MIT OR Apache-2.0',
+      reasons: [],
+    });
+    assert.deepEqual(judged('LicenseRef-x'), {
+      verdict: 'unknown',
+      licenses: 'LicenseRef-x',
+      reasons: ['LicenseRef-x is a custom license; allow it by name to accept it'],
+    });
+    assert.deepEqual(judged('GPL-3.0-only WITH Classpath-exception-2.0'), {
+      verdict: 'denied',
+      licenses: 'GPL-3.0-only WITH Classpath-exception-2.0',
+      reasons: ['GPL-3.0-only WITH Classpath-exception-2.0 (deny GPL-*)'],
+    });
+    assert.equal(
+      judgeLicenses(['LicenseRef-x'], { ...defaults, allow: ['LicenseRef-x', 'MIT'] }).verdict,
+      'allowed',
+    );
+    assert.equal(judgeLicenses(['GPL-2.0+'], { deny: [], allow: ['GPL-2.0-or-later'] }).verdict, 'allowed');
+  });
+
   it('denies the seed copyleft licenses (GPL, AGPL, SSPL) in every spelling by default', () => {
     for (const id of [
       'GPL-3.0-only',
@@ -68,7 +102,9 @@ describe('license policy', () => {
       licenses: '(none)',
       reasons: ['no license'],
     });
-    assert.deepEqual(judgeLicenses(['Apache 2'], defaults).reasons, ['"Apache 2" is not an SPDX expression']);
+    assert.deepEqual(judgeLicenses(['Apache 2'], defaults).reasons, [
+      'invalid SPDX expression "Apache 2": "Apache" at position 1 is not an SPDX license id',
+    ]);
     assert.equal(verdict(['SEE LICENSE IN LICENSE.md']), 'unknown');
     assert.equal(verdict(['NOASSERTION']), 'unknown');
     assert.equal(verdict(['UNLICENSED']), 'unknown');

@@ -74,7 +74,7 @@ function judgeEntry(text: string, policy: LicensePolicy): LicenseDecision {
     expression = parseSpdx(text);
   } catch (error) {
     if (!(error instanceof SpdxSyntaxError)) throw error;
-    return { verdict: 'unknown', licenses: text, reasons: [`"${text}" is not an SPDX expression`] };
+    return { verdict: 'unknown', licenses: text, reasons: [error.message] };
   }
   const { verdict, reasons } = judgeExpression(expression, policy);
   return { verdict, licenses: printSpdx(expression), reasons };

@@ -55,7 +55,7 @@ describe('SBOM from package-lock.json', () => {
       options(scratch),
     );
     assert.equal(components, 5);
-    assert.equal(bom['specVersion'], '1.5');
+    assert.equal(bom['specVersion'], '1.6');
     assert.equal(bom['bomFormat'], 'CycloneDX');
     const ours = componentsOf(bom);
     assert.deepEqual(
@@ -133,7 +133,7 @@ describe('SBOM from package-lock.json', () => {
       [{ expression: 'MIT AND CC-BY-3.0' }],
     );
     assert.deepEqual(componentsOf(prod.bom).find((c) => c.purl === 'pkg:npm/symbol@0.2.1')?.licenses, [
-      { expression: 'MPLv2.0' },
+      { license: { name: 'MPLv2.0' } },
     ]);
 
     const withDev = readNpmLock(lock, options(scratch, { includeDev: true }));
@@ -166,7 +166,7 @@ describe('SBOM from package-lock.json', () => {
     const built = readNpmLock(join(NPM, 'with-prepared/package-lock.json'), options(scratch));
     const read = parseSbom(JSON.stringify(built.bom), 'bom.json');
     assert.equal(read.components.length, built.components);
-    assert.equal(read.specVersion, '1.5');
+    assert.equal(read.specVersion, '1.6');
   });
 
   it('converts integrity to hex hashes and builds purls with encoded scopes', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CYCLONEDX_VERSION } from './cyclonedx-schema.ts';
 import { parseSpdx, printSpdx, SpdxSyntaxError } from './spdx-expression.ts';
 
 /** A package-lock.json that cannot be turned into an SBOM; the message names the file. */
@@ -21,7 +22,7 @@ export interface NpmSbomOptions {
   serialNumber: string;
 }
 
-/** A CycloneDX 1.5 BOM and what building it noticed. */
+/** A CycloneDX 1.6 BOM and what building it noticed. */
 export interface NpmSbom {
   bom: Record<string, unknown>;
   components: number;
@@ -65,7 +66,7 @@ const HASH_ALGORITHMS: Readonly<Record<string, string>> = {
 const SCOPE_RANK = { required: 0, optional: 1, excluded: 2 } as const;
 
 /**
- * Builds a CycloneDX 1.5 SBOM from the text of an npm lock file (lockfileVersion 2 or 3): one component
+ * Builds a CycloneDX 1.6 SBOM from the text of an npm lock file (lockfileVersion 2 or 3): one component
  * per installed package version (links and workspace folders are the project's own code and are left
  * out), with purl, licenses, integrity hashes and the dependency graph as npm resolves it.
  */
@@ -145,9 +146,9 @@ export function npmLockToCycloneDx(text: string, file: string, options: NpmSbomO
 
   const components = [...byPurl.values()].sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
   const bom = {
-    $schema: 'http://cyclonedx.org/schema/bom-1.5.schema.json',
+    $schema: `http://cyclonedx.org/schema/bom-${CYCLONEDX_VERSION}.schema.json`,
     bomFormat: 'CycloneDX',
-    specVersion: '1.5',
+    specVersion: CYCLONEDX_VERSION,
     serialNumber: options.serialNumber,
     version: 1,
     metadata: {

@@ -1,3 +1,20 @@
+import { createRequire } from 'node:module';
+import { didYouMean } from '../../config/suggest.ts';
+
+const require = createRequire(import.meta.url);
+/** SPDX license ids (current and deprecated) and exception ids, from the SPDX license list packages. */
+const LICENSE_IDS: readonly string[] = [
+  ...(require('spdx-license-ids') as string[]),
+  ...(require('spdx-license-ids/deprecated.json') as string[]),
+];
+const EXCEPTION_IDS: readonly string[] = [
+  ...(require('spdx-exceptions') as string[]),
+  ...(require('spdx-exceptions/deprecated.json') as string[]),
+];
+const byLowerCase = (ids: readonly string[]) => new Map(ids.map((id) => [id.toLowerCase(), id]));
+const LICENSES = byLowerCase(LICENSE_IDS);
+const EXCEPTIONS = byLowerCase(EXCEPTION_IDS);
+
 /**
  * A parsed SPDX license expression (SPDX 2.3 annex D). `and`/`or` are n-ary and never directly
  * contain their own kind, so `A AND (B AND C)` and `A AND B AND C` parse to the same tree.
@@ -12,7 +29,10 @@ export interface LicenseLeaf {
   exception?: string;
 }
 
-/** Text that is not an SPDX license expression; the message says where and what was expected. */
+/**
+ * Text that is not an SPDX license expression, or names a license or exception the SPDX license list does
+ * not have; the message says where and what was expected.
+ */
 export class SpdxSyntaxError extends Error {
   override name = 'SpdxSyntaxError';
 }
@@ -34,7 +54,9 @@ interface Token {
 }
 
 /**
- * Parses an SPDX license expression; throws `SpdxSyntaxError` naming the text and the position.
+ * Parses an SPDX license expression; throws `SpdxSyntaxError` naming the text and the position. License
+ * and exception ids must be on the SPDX license list (matched case-insensitively, returned in the list's
+ * case); `LicenseRef-` ids are custom licenses.
  *
  * @example parseSpdx('(MIT OR Apache-2.0) AND GPL-2.0-only WITH Classpath-exception-2.0')
  */
@@ -84,16 +106,29 @@ export function parseSpdx(text: string): LicenseExpression {
       pos--;
       fail('no "+" after a LicenseRef-');
     }
-    const leaf: LicenseLeaf = { type: 'license', id, orLater };
+    const leaf: LicenseLeaf = {
+      type: 'license',
+      id: REF.test(id) ? id : known(LICENSES, id, token, 'license'),
+      orLater,
+    };
     if (operator() === 'with') {
       pos++;
       const exception = tokens[pos];
       if (!exception || !IDSTRING.test(exception.text) || operator() !== undefined)
         return fail('an exception id after WITH');
       pos++;
-      leaf.exception = exception.text;
+      leaf.exception = known(EXCEPTIONS, exception.text, exception, 'exception');
     }
     return leaf;
+  };
+
+  const known = (list: Map<string, string>, id: string, token: Token, what: string): string => {
+    const found = list.get(id.toLowerCase());
+    if (found !== undefined) return found;
+    const ids = what === 'license' ? LICENSE_IDS : EXCEPTION_IDS;
+    throw new SpdxSyntaxError(
+      `invalid SPDX expression "${text}": "${id}" at position ${token.at + 1} is not an SPDX ${what} id${didYouMean(id, ids)}`,
+    );
   };
 
   if (tokens.length === 0) return fail('a license expression');

@@ -50,9 +50,14 @@ describe('verifyReleaseAttestation', () => {
     assert.deepEqual(result, {
       ok: true,
       digest: r.digest,
-      slsaLevel: 3,
+      slsaLevel: 1,
+      level: {
+        level: 1,
+        source: 'self-declared',
+        why: 'builder runway declares level 3 itself and no level policy rule names it: counted as 1',
+      },
       builderId: 'runway',
-      keyid: keys.keyid,
+      signer: `key:${keys.keyid}`,
       subject: 'dist',
     });
   });
@@ -105,8 +110,13 @@ describe('verifyReleaseAttestation', () => {
 
   it('refuses the real GitHub and SLSA generator attestations: their keys are not ours', () => {
     const r = release();
+    const github = verifyReleaseAttestation({
+      ...r,
+      envelopePath: FIXTURES + 'github-attest-build-provenance-sigstore-bundle-v0.3.jsonl',
+    });
+    assert.equal(!github.ok && github.check, 'trust-root');
+    assert.match(!github.ok ? github.reason : '', /unknown trust root/);
     for (const name of [
-      'github-attest-build-provenance-sigstore-bundle-v0.3.jsonl',
       'slsa-github-generator-bazel-dsse-slsa-v1.json',
       'slsa-github-generator-generic-v1.10.0-dsse-slsa-v0.2.intoto.jsonl',
     ]) {
@@ -128,10 +138,13 @@ describe('verifyReleaseAttestation', () => {
     assert.deepEqual(low, {
       ok: false,
       check: 'slsa-level',
-      reason: `attestation ${r.envelopePath} is SLSA build level 1, below the required 2`,
+      reason: `attestation ${r.envelopePath} is SLSA build level 1 (signed provenance from builder someone-else, which no level policy rule names), below the required 2`,
       slsaLevel: 1,
     });
-    assert.equal(verifyReleaseAttestation({ ...release({ level: 2 }), minSlsaLevel: 2 }).ok, true);
+    const declared = release({ level: 2 });
+    assert.equal(verifyReleaseAttestation({ ...declared, minSlsaLevel: 2 }).ok, false);
+    const granted = { ...declared, minSlsaLevel: 2, builders: [{ builder: 'runway', level: 2 as const }] };
+    assert.equal(verifyReleaseAttestation(granted).ok, true);
   });
 
   it('never throws: missing key, garbage envelope, missing artifact', () => {
