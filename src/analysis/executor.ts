@@ -570,6 +570,7 @@ export function describeQuery(q: ProviderQuery): string {
     case 'job':
       return q.run !== undefined ? `run: ${q.run}` : 'a Kubernetes Job spec';
     case 'builtin':
+      if (q.metric === 'counters') return 'counters of the canary and the stable version';
       return `${q.metric} of the ${q.version} over ${q.windowMs / 1000}s`;
   }
 }

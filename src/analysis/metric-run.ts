@@ -3,6 +3,7 @@
  * counted, and the metric's phase from its limits. Pure; times are epoch milliseconds or ISO text.
  */
 import { jsonSafe, judge } from './conditions.ts';
+import { judgeScrape, type StoredSamples } from './judge-metric.ts';
 import type { AnalysisPhase, Measurement, MetricQuery, RawMeasurement } from './provider.ts';
 import type { ResolvedMetric } from './resolve-template.ts';
 
@@ -31,6 +32,8 @@ export interface MetricResult {
   readonly measurements: readonly Measurement[];
   /** Why the metric is in its phase, once it is no longer running. */
   readonly message?: string;
+  /** A judged metric: every scrape of both versions, which its judge reads (never trimmed). */
+  readonly samples?: StoredSamples;
 }
 
 /** A metric before its first measurement. */
@@ -109,6 +112,7 @@ export function finishMeasurement(
 ): MetricResult {
   const pending = inFlight(result);
   if (!pending || result.phase !== 'running') return result;
+  if (spec.judge && 'value' in raw) return finishJudged(spec, result, raw.value, pending, now);
   const verdict = judge(raw, spec);
   const measurement: Measurement = {
     phase: verdict.phase,
@@ -123,6 +127,39 @@ export function finishMeasurement(
   const { phase, message } = assessMetric(spec, next);
   return { ...next, phase, ...(message !== undefined && { message }) };
 }
+
+/**
+ * A judged metric's measurement: the judge's pass is successful and its fail failed; "not yet" is
+ * recorded as inconclusive but counts only toward `count` (it is no verdict, just the window going on).
+ */
+function finishJudged(
+  spec: ResolvedMetric,
+  result: MetricResult,
+  value: unknown,
+  pending: Measurement,
+  now: Date,
+): MetricResult {
+  const judged = judgeScrape(spec.judge!, result.samples, value, now);
+  if (typeof judged === 'string') return finishMeasurement(spec, result, { error: judged }, now);
+  const phase = JUDGED_PHASE[judged.decision];
+  const measurement: Measurement = {
+    phase,
+    value: jsonSafe(judged.evidence),
+    startedAt: pending.startedAt,
+    finishedAt: now.toISOString(),
+    message: judged.message,
+  };
+  const counted =
+    phase === 'inconclusive'
+      ? { ...result, count: result.count + 1, consecutiveError: 0 }
+      : count(result, phase);
+  const measurements = retain([...result.measurements.slice(0, -1), measurement], spec.measurementRetention);
+  const next = { ...counted, measurements, samples: judged.samples };
+  const { phase: metricPhase, message } = assessMetric(spec, next);
+  return { ...next, phase: metricPhase, ...(message !== undefined && { message }) };
+}
+
+const JUDGED_PHASE = { pass: 'successful', fail: 'failed', continue: 'inconclusive' } as const;
 
 /**
  * The metric's phase from its counters, checked in Argo's order: failed when failures exceed
@@ -159,6 +196,12 @@ export function assessMetric(
   }
   const target = effectiveCount(spec);
   if (target !== undefined && result.count >= target) {
+    if (spec.judge && last.phase !== 'successful') {
+      return {
+        phase: 'inconclusive',
+        message: `the window of ${target} measurements ended without a pass${because}`,
+      };
+    }
     return { phase: 'successful', message: `count ${target} reached (${tally(result)})` };
   }
   return { phase: 'running' };

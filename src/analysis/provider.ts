@@ -38,10 +38,13 @@ export interface JobQuery {
   readonly timeoutMs: number;
 }
 
-/** A metric from Runway's own router; value: a number (ratio, seconds, or requests per second). */
+/**
+ * A metric from Runway's own router; value: a number (ratio, seconds, or requests per second), or
+ * for `counters` (a judged metric) both versions' cumulative counters and latency buckets.
+ */
 export interface BuiltinQuery {
   readonly kind: 'builtin';
-  readonly metric: BuiltinMetric;
+  readonly metric: BuiltinMetric | 'counters';
   readonly version: 'canary' | 'stable';
   readonly windowMs: number;
 }

@@ -6,6 +6,7 @@
 import { argumentRefs, CONTEXT_ARGUMENTS, formatPath, stringsIn, type FieldPath } from './arguments.ts';
 import { checkCondition } from './conditions.ts';
 import { describe, FieldReader, formatAnalysisIssue, type AnalysisIssue } from './fields.ts';
+import { parseJudge, type JudgeConfig } from './judge-metric.ts';
 import { BUILTIN_METRICS, PROVIDER_KINDS, type ProviderQuery } from './provider.ts';
 
 /** Defaults, as Argo Rollouts has them where it has one. */
@@ -41,6 +42,8 @@ export interface MetricTemplate {
   readonly consecutiveErrorLimit: number;
   readonly dryRun: boolean;
   readonly measurementRetention: number;
+  /** Decides the metric from both versions' counters instead of conditions (judge-metric.ts). */
+  readonly judge?: JudgeConfig;
 }
 
 /** A named analysis template. */
@@ -77,6 +80,7 @@ const METRIC_KEYS = [
   'consecutiveErrorLimit',
   'dryRun',
   'measurementRetention',
+  'judge',
 ] as const;
 const PROVIDER_KEYS = {
   prometheus: ['query', 'address'],
@@ -180,7 +184,9 @@ function parseMetric(
   const obj = r.object(value, path, METRIC_KEYS);
   if (!obj) return undefined;
   const name = r.string(obj, 'name', path, true);
-  const provider = parseProvider(r, obj.provider, [...path, 'provider']);
+  const judge = obj.judge === undefined ? undefined : parseJudge(r, obj.judge, [...path, 'judge']);
+  const judged = obj.judge !== undefined;
+  const provider = parseProvider(r, obj.provider, [...path, 'provider'], judged);
   const successCondition = condition(r, obj, path, 'successCondition', 'success');
   const failureCondition = condition(r, obj, path, 'failureCondition', 'failure');
   const intervalMs = r.duration(obj, 'interval', path, true);
@@ -214,7 +220,9 @@ function parseMetric(
       `inconclusiveLimit ${limits.inconclusiveLimit} exceeds count ${count}`,
     );
   }
+  if (judged) checkJudged(r, obj, path, intervalMs);
   if (
+    !judged &&
     !dryRun &&
     successCondition === undefined &&
     failureCondition === undefined &&
@@ -235,7 +243,27 @@ function parseMetric(
     ...(intervalMs !== undefined && { intervalMs }),
     ...(count !== undefined && { count }),
     ...spec,
+    ...(judge && { judge }),
   });
+}
+
+/** A judged metric: no conditions, and an interval so the judge keeps watching. */
+function checkJudged(
+  r: FieldReader,
+  obj: Readonly<Record<string, unknown>>,
+  path: FieldPath,
+  intervalMs: number | undefined,
+): void {
+  for (const key of ['successCondition', 'success', 'failureCondition', 'failure']) {
+    if (obj[key] !== undefined)
+      r.fail([...path, key], 'a metric with a judge takes no conditions: the judge decides');
+  }
+  if (intervalMs === undefined && obj.interval === undefined) {
+    r.fail(
+      path,
+      'a metric with a judge needs an interval: it scrapes both versions that often and keeps watching',
+    );
+  }
 }
 
 function condition(
@@ -255,7 +283,12 @@ function condition(
   return problem ? r.fail([...path, key], `${problem} in ${JSON.stringify(source)}`) : source.trim();
 }
 
-function parseProvider(r: FieldReader, value: unknown, path: FieldPath): ProviderQuery | undefined {
+function parseProvider(
+  r: FieldReader,
+  value: unknown,
+  path: FieldPath,
+  judged = false,
+): ProviderQuery | undefined {
   const obj = r.object(value, path, PROVIDER_KINDS);
   if (!obj) return undefined;
   const kinds = PROVIDER_KINDS.filter((k) => obj[k] !== undefined);
@@ -264,6 +297,12 @@ function parseProvider(r: FieldReader, value: unknown, path: FieldPath): Provide
   }
   const kind = kinds[0] as (typeof PROVIDER_KINDS)[number];
   const at = [...path, kind];
+  if (judged && kind !== 'builtin') {
+    return r.fail(
+      at,
+      `a judge reads both versions' counters, which the builtin provider supplies; ${kind} cannot (use builtin: {})`,
+    );
+  }
   const p = r.object(obj[kind], at, PROVIDER_KEYS[kind]);
   if (!p) return undefined;
   switch (kind) {
@@ -283,6 +322,15 @@ function parseProvider(r: FieldReader, value: unknown, path: FieldPath): Provide
       return { kind, ...(run !== undefined && { run }), ...(spec !== undefined && { spec }), timeoutMs };
     }
     case 'builtin': {
+      if (judged) {
+        if (p.metric !== undefined && p.metric !== 'counters') {
+          return r.fail(
+            [...at, 'metric'],
+            `a judged metric reads counters, not ${describe(p.metric)}; leave metric out`,
+          );
+        }
+        return { kind, metric: 'counters', version: 'canary', windowMs: 0 };
+      }
       const metric = r.oneOf(p, 'metric', at, BUILTIN_METRICS) ?? r.fail([...at, 'metric'], 'is required');
       const version = r.oneOf(p, 'version', at, ['canary', 'stable'] as const) ?? 'canary';
       const windowMs = r.duration(p, 'window', at, true) ?? METRIC_DEFAULTS.builtinWindowMs;
