@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { drive, T0, type Feed } from './analysis.fixture.ts';
 import { createRun, type StepResult } from './analysis-run.ts';
 import { formatAnalysisIssue } from './fields.ts';
@@ -139,4 +141,16 @@ describe('a judged metric in a run', () => {
       /a judge needs the counters of both versions/,
     );
   });
+});
+
+it('the example in docs/analysis.md validates', () => {
+  const doc = readFileSync(new URL('../../docs/analysis.md', import.meta.url), 'utf8');
+  const block = /```yaml\n(analysis:\n {2}canary-vs-stable:[\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/analysis.md shows the canary-vs-stable template');
+  const { templates, issues } = parseAnalysisTemplates((parse(block) as { analysis: unknown }).analysis);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(
+    templates['canary-vs-stable']?.metrics.map((m) => m.judge?.kind),
+    ['sequential-errors', 'sequential-latency'],
+  );
 });
