@@ -88,9 +88,44 @@ describe('judge: in an analysis template', () => {
       'analysis.t.metrics[0]: a metric with a judge needs an interval: it scrapes both versions that often and keeps watching',
     ]);
     assert.match(
-      problems({ ...ERRORS, provider: { prometheus: { query: 'up' } } })[0] ?? '',
-      /^analysis\.t\.metrics\[0\]\.provider\.prometheus: a judge reads both versions' counters/,
+      problems({ ...ERRORS, provider: { web: { url: 'http://x' } } })[0] ?? '',
+      /^analysis\.t\.metrics\[0\]\.provider\.web: a judge reads both versions' counters/,
     );
+    assert.deepEqual(problems({ ...ERRORS, provider: { prometheus: { query: 'up' } } }), [
+      'analysis.t.metrics[0].provider.prometheus.query: unknown key "query"; expected one of requests, errors, buckets, address',
+      'analysis.t.metrics[0].provider.prometheus.requests: is required',
+      'analysis.t.metrics[0].provider.prometheus.errors: is required',
+    ]);
+    assert.deepEqual(
+      problems({
+        ...ERRORS,
+        provider: { prometheus: { requests: 'sum(a{v="{{version}}"})', errors: 'sum(b)' } },
+      }),
+      [
+        'analysis.t.metrics[0].provider.prometheus.errors: a judge asks this query once per version: it needs {{version}} in its selector',
+      ],
+    );
+  });
+});
+
+it('a judged metric asks Prometheus once per version, {{version}} kept until then', () => {
+  const t = template({
+    ...ERRORS,
+    provider: {
+      prometheus: {
+        requests: 'sum(http_requests_total{service="{{service}}",version="{{version}}"})',
+        errors: 'sum(http_requests_total{service="{{service}}",version="{{version}}",code=~"5.."})',
+      },
+    },
+  });
+  const run = createRun({ templates: [t], args, startedAt: T0 });
+  assert.deepEqual(run.metrics[0]?.spec.query.provider, {
+    kind: 'prometheus',
+    query: 'sum(http_requests_total{service="checkout-api",version="{{version}}"})',
+    counters: {
+      requests: 'sum(http_requests_total{service="checkout-api",version="{{version}}"})',
+      errors: 'sum(http_requests_total{service="checkout-api",version="{{version}}",code=~"5.."})',
+    },
   });
 });
 

@@ -109,10 +109,16 @@ export interface StoredSamples {
   readonly stable: readonly StoredSample[];
 }
 
-/** What a `counters` measurement answers: one scrape of both versions. */
+/** What a `counters` measurement answers: one scrape of both versions (taken at `at`, default now). */
 export interface CountersValue {
+  readonly at?: string;
   readonly canary: Omit<StoredSample, 'at'>;
   readonly stable: Omit<StoredSample, 'at'>;
+}
+
+/** What a replay answers: every recorded scrape up to now; the ones already read are skipped. */
+export interface RecordedScrapes {
+  readonly scrapes: readonly CountersValue[];
 }
 
 /** A judge's answer on a measurement, in the terms of a metric run. */
@@ -134,14 +140,22 @@ export function judgeScrape(
   value: unknown,
   now: Date,
 ): JudgedMeasurement | string {
-  const scrape = asCounters(value);
-  if (typeof scrape === 'string') return scrape;
-  const at = now.toISOString();
-  const next: StoredSamples = {
-    canary: [...(samples?.canary ?? []), { at, ...scrape.canary }],
-    stable: [...(samples?.stable ?? []), { at, ...scrape.stable }],
-  };
-  const first = next.canary[0] as StoredSample;
+  const batch = (value as Partial<RecordedScrapes> | null)?.scrapes;
+  const scrapes = Array.isArray(batch) ? batch.map(asCounters) : [asCounters(value)];
+  const bad = scrapes.find((c) => typeof c === 'string');
+  if (bad !== undefined) return bad;
+  const canary = [...(samples?.canary ?? [])];
+  const stable = [...(samples?.stable ?? [])];
+  for (const scrape of scrapes as CountersValue[]) {
+    const at = scrape.at ?? now.toISOString();
+    const last = canary.at(-1)?.at;
+    if (last !== undefined && Date.parse(at) <= Date.parse(last)) continue;
+    canary.push({ at, ...scrape.canary });
+    stable.push({ at, ...scrape.stable });
+  }
+  const next: StoredSamples = { canary, stable };
+  const first = next.canary[0];
+  if (!first) return 'no scrape of both versions recorded yet';
   const verdict = buildJudge(config).decide(
     {
       startedAt: new Date(first.at),

@@ -233,7 +233,7 @@ function parseMetric(
       'a metric needs successCondition or failureCondition (or dryRun: true to only record values)',
     );
   }
-  checkReferences(r, obj, path, known);
+  checkReferences(r, obj, path, judged ? new Set([...known, 'version']) : known);
   if (r.issues.length > before || !name || !provider) return undefined;
   return Object.freeze({
     name,
@@ -297,12 +297,13 @@ function parseProvider(
   }
   const kind = kinds[0] as (typeof PROVIDER_KINDS)[number];
   const at = [...path, kind];
-  if (judged && kind !== 'builtin') {
+  if (judged && kind !== 'builtin' && kind !== 'prometheus') {
     return r.fail(
       at,
-      `a judge reads both versions' counters, which the builtin provider supplies; ${kind} cannot (use builtin: {})`,
+      `a judge reads both versions' counters, which the builtin and prometheus providers supply; ${kind} cannot`,
     );
   }
+  if (judged && kind === 'prometheus') return parseCounterQueries(r, obj[kind], at);
   const p = r.object(obj[kind], at, PROVIDER_KEYS[kind]);
   if (!p) return undefined;
   switch (kind) {
@@ -337,6 +338,26 @@ function parseProvider(
       return metric ? { kind, metric, version, windowMs } : undefined;
     }
   }
+}
+
+/** A judged metric's Prometheus queries: one per counter, each asked once per version. */
+function parseCounterQueries(r: FieldReader, value: unknown, at: FieldPath): ProviderQuery | undefined {
+  const p = r.object(value, at, ['requests', 'errors', 'buckets', 'address']);
+  if (!p) return undefined;
+  const before = r.issues.length;
+  const requests = r.string(p, 'requests', at, true);
+  const errors = r.string(p, 'errors', at, true);
+  const buckets = r.string(p, 'buckets', at);
+  const address = url(r, p, 'address', at);
+  for (const key of ['requests', 'errors', 'buckets']) {
+    const text = p[key];
+    if (typeof text === 'string' && !argumentRefs(text).includes('version')) {
+      r.fail([...at, key], 'a judge asks this query once per version: it needs {{version}} in its selector');
+    }
+  }
+  if (r.issues.length > before || !requests || !errors) return undefined;
+  const counters = { requests, errors, ...(buckets !== undefined && { buckets }) };
+  return { kind: 'prometheus', query: requests, ...(address && { address }), counters };
 }
 
 function parseWeb(

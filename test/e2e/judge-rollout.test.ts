@@ -212,6 +212,45 @@ describe('sequential judges in runway.yaml on the real router', { timeout: 180_0
     assert.equal(await phase(), 'rolled-back');
     assert.match(res.stdout, /sequential-errors fail: canary error ratio .* after passing at /, res.stdout);
     assert.ok(res.analysedS < WINDOW, `rolled back ${res.analysedS} s into the window`);
+
+    // must-show 5: the stored counters of both versions, re-judged by `analysis replay`
+    const status = await cli(['rollout', 'status', SERVICE, '--env', 'production', '--json']);
+    const { rollout } = JSON.parse(status.stdout) as {
+      rollout: { reports: Record<string, { samples?: Record<string, unknown> }> };
+    };
+    const samples = Object.values(rollout.reports).find((r) => r.samples)?.samples;
+    assert.ok(samples?.['errors'], `no stored counters: ${status.stdout}`);
+    writeFileSync(join(dir, 'recorded.json'), JSON.stringify(samples));
+    const same = await cli(['analysis', 'replay', 'errors-vs-stable', '--series', 'recorded.json', '--json']);
+    assert.equal(same.code, 1, same.stdout + same.stderr);
+    const again = JSON.parse(same.stdout) as { phase: string; message: string };
+    assert.equal(again.phase, 'failed', again.message);
+    assert.match(again.message, /sequential-errors fail/);
+    // another judge on the same recording: the latency of v2 never regressed
+    const latency =
+      '{sequential-latency: {thresholdSeconds: 0.05, tolerance: 0.5, regression: 3, acceptBelow: 0.2}}';
+    const other = await cli([
+      ...['analysis', 'replay', 'errors-vs-stable', '--series', 'recorded.json'],
+      ...['--judge', latency, '--json'],
+    ]);
+    const judged = JSON.parse(other.stdout) as { phase: string; message: string };
+    t.diagnostic(`replayed with sequential-latency: ${judged.phase}: ${judged.message}`);
+    assert.notEqual(judged.phase, 'failed', judged.message);
+    assert.match(JSON.stringify(judged), /sequential-latency (pass|continue)/);
+    const bad = await cli([
+      'analysis',
+      'replay',
+      'errors-vs-stable',
+      '--series',
+      'recorded.json',
+      '--judge',
+      'sprt',
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--judge: .*unknown key "sprt"; expected one of sequential-errors, sequential-latency/,
+    );
   });
 
   it('sequential-latency: passes the ~40 ms canary, then rolls it back when its latency doubles', async (t) => {
