@@ -28,6 +28,8 @@ export interface MetricResult {
   readonly inconclusive: number;
   readonly error: number;
   readonly consecutiveError: number;
+  /** Failed measurements in a row (absent in runs stored before it existed: 0). */
+  readonly consecutiveFailed?: number;
   /** The newest `measurementRetention` measurements, oldest first; the last may be in flight. */
   readonly measurements: readonly Measurement[];
   /** Why the metric is in its phase, once it is no longer running. */
@@ -176,7 +178,14 @@ export function assessMetric(
   const last = result.measurements.at(-1);
   if (!last || last.phase === 'running') return { phase: 'running' };
   const because = last.message ? ` (last: ${last.message})` : '';
-  if (result.failed > spec.failureLimit) {
+  const inARow = result.consecutiveFailed ?? 0;
+  if (spec.consecutiveFailureLimit !== undefined && inARow > spec.consecutiveFailureLimit) {
+    return {
+      phase: 'failed',
+      message: `${plural(inARow, 'consecutive failed measurement')} ${exceed(inARow)} consecutiveFailureLimit ${spec.consecutiveFailureLimit}${because}`,
+    };
+  }
+  if (spec.failureLimit >= 0 && result.failed > spec.failureLimit) {
     return {
       phase: 'failed',
       message: `${plural(result.failed, 'failed measurement')} ${exceed(result.failed)} failureLimit ${spec.failureLimit}${because}`,
@@ -238,15 +247,28 @@ export function queryTimeoutMs(query: MetricQuery): number {
 function count(result: MetricResult, phase: Measurement['phase']): MetricResult {
   switch (phase) {
     case 'successful':
-      return { ...result, successful: result.successful + 1, count: result.count + 1, consecutiveError: 0 };
+      return {
+        ...result,
+        successful: result.successful + 1,
+        count: result.count + 1,
+        consecutiveError: 0,
+        consecutiveFailed: 0,
+      };
     case 'failed':
-      return { ...result, failed: result.failed + 1, count: result.count + 1, consecutiveError: 0 };
+      return {
+        ...result,
+        failed: result.failed + 1,
+        count: result.count + 1,
+        consecutiveError: 0,
+        consecutiveFailed: (result.consecutiveFailed ?? 0) + 1,
+      };
     case 'inconclusive':
       return {
         ...result,
         inconclusive: result.inconclusive + 1,
         count: result.count + 1,
         consecutiveError: 0,
+        consecutiveFailed: 0,
       };
     case 'error':
       return { ...result, error: result.error + 1, consecutiveError: result.consecutiveError + 1 };

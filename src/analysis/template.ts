@@ -40,6 +40,12 @@ export interface MetricTemplate {
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
   readonly consecutiveErrorLimit: number;
+  /**
+   * Failed when failed measurements in a row exceed it ("above 0.5% for 5 consecutive minutes":
+   * interval 1m, consecutiveFailureLimit 4). Without an explicit failureLimit, failures that are
+   * not in a row are then tolerated (failureLimit −1).
+   */
+  readonly consecutiveFailureLimit?: number;
   readonly dryRun: boolean;
   readonly measurementRetention: number;
   /** Decides the metric from both versions' counters instead of conditions (judge-metric.ts). */
@@ -78,6 +84,7 @@ const METRIC_KEYS = [
   'failureLimit',
   'inconclusiveLimit',
   'consecutiveErrorLimit',
+  'consecutiveFailureLimit',
   'dryRun',
   'measurementRetention',
   'judge',
@@ -191,8 +198,10 @@ function parseMetric(
   const failureCondition = condition(r, obj, path, 'failureCondition', 'failure');
   const intervalMs = r.duration(obj, 'interval', path, true);
   const count = r.integer(obj, 'count', path, 0) || undefined;
+  const consecutiveFailureLimit = r.integer(obj, 'consecutiveFailureLimit', path, 0);
+  const unlimited = consecutiveFailureLimit !== undefined ? -1 : METRIC_DEFAULTS.failureLimit;
   const limits = {
-    failureLimit: r.integer(obj, 'failureLimit', path, 0) ?? METRIC_DEFAULTS.failureLimit,
+    failureLimit: r.integer(obj, 'failureLimit', path, 0) ?? unlimited,
     inconclusiveLimit: r.integer(obj, 'inconclusiveLimit', path, 0) ?? METRIC_DEFAULTS.inconclusiveLimit,
     consecutiveErrorLimit:
       r.integer(obj, 'consecutiveErrorLimit', path, 0) ?? METRIC_DEFAULTS.consecutiveErrorLimit,
@@ -243,6 +252,7 @@ function parseMetric(
     ...(intervalMs !== undefined && { intervalMs }),
     ...(count !== undefined && { count }),
     ...spec,
+    ...(consecutiveFailureLimit !== undefined && { consecutiveFailureLimit }),
     ...(judge && { judge }),
   });
 }
