@@ -8,15 +8,15 @@ import { keepWatching } from './watch.ts';
 const T0 = new Date('2026-03-02T10:00:00.000Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
 
-/** `seconds` of 100 requests a second per version; stable fails 1%, the canary `canaryRatio(s)`. */
-function traffic(seconds: number, canaryRatio: (s: number) => number): WindowObservations {
+/** `seconds` of `n` requests a second per version; stable fails 1%, the canary `canaryRatio(s)`. */
+function traffic(seconds: number, canaryRatio: (s: number) => number, n = 100): WindowObservations {
   const canary: VersionSample[] = [];
   const stable: VersionSample[] = [];
   let canaryErrors = 0;
   for (let s = 0; s <= seconds; s++) {
-    if (s > 0) canaryErrors += Math.round(100 * canaryRatio(s));
-    canary.push({ at: at(s), requests: 100 * s, errors: canaryErrors });
-    stable.push({ at: at(s), requests: 100 * s, errors: s });
+    if (s > 0) canaryErrors += Math.round(n * canaryRatio(s));
+    canary.push({ at: at(s), requests: n * s, errors: canaryErrors });
+    stable.push({ at: at(s), requests: n * s, errors: (n / 100) * s });
   }
   return { startedAt: T0, canary, stable };
 }
@@ -44,6 +44,16 @@ describe('keepWatching: a pass holds only until the window ends', () => {
     assert.ok(failedAt !== undefined && failedAt <= 70, `failed at ${failedAt}`);
     const v = judge.decide(o, at(120));
     assert.match(v.reason, /after passing at 2026-03-02T10:00:\d\d\.000Z/);
+  });
+
+  it('a regression after more than 64 passes is still caught (no cap on restarts within a window)', () => {
+    const o = traffic(660, (s) => (s <= 600 ? 0.01 : 0.2), 2000);
+    const judge = errors();
+    const before = judge.decide(o, at(600));
+    assert.equal(before.decision, 'pass');
+    const tests = (before.evidence as { test: number }).test;
+    assert.ok(tests > 64, `only ${tests} tests`);
+    assert.equal(judge.decide(o, at(610)).decision, 'fail');
   });
 
   it('a healthy canary keeps passing to the end of the window, with what it is watching now', () => {

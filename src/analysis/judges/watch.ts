@@ -15,8 +15,11 @@ import type { Judge, Verdict, WindowObservations } from './judge.ts';
 /** Builds the judge of one test at the alpha it may spend. */
 export type JudgeAtAlpha = (alpha: number) => Judge;
 
-/** Restarts beyond this many are not started: the last test simply keeps watching. */
-const MAX_TESTS = 64;
+/**
+ * A bound on restarts, far beyond a step's window (a test needs at least one scrape to pass): past
+ * it the last test's pass is kept.
+ */
+const MAX_TESTS = 100_000;
 
 /**
  * Wraps a sequential judge so that a pass is provisional: after each pass a new test watches the
