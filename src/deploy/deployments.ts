@@ -153,7 +153,12 @@ export class Deployments {
       env,
       release,
       strategy,
-      { by, args, analysis: last?.analysis ?? {} },
+      {
+        by,
+        args,
+        analysis: last?.analysis ?? {},
+        note: `undo by ${by}: back to ${release.version} (revision ${result.target.number}) as a new revision`,
+      },
       now,
     );
     return { rollout };
@@ -238,6 +243,8 @@ export class Deployments {
       by?: string;
       args?: Record<string, string>;
       analysis?: Record<string, unknown>;
+      /** Why this rollout exists when a command made it (undo), kept in its history. */
+      note?: string;
     },
     now: Date,
   ): Promise<RolloutRecord> {
@@ -263,6 +270,7 @@ export class Deployments {
       },
       now,
     );
+    if (req.note) state.history.push({ at: now.toISOString(), event: 'command', detail: req.note });
     const releases = { ...env.releases, [canary.version]: canary };
     for (const p of pruned) if (p.version !== stable?.version) delete releases[p.version];
     const args = {

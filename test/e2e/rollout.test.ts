@@ -261,6 +261,14 @@ describe('rollouts through runway serve and the data-plane agent', { timeout: 12
     assert.equal(promote.code, 0, promote.stderr);
     await waitFor('the undo', (s) => s.rollout.state.phase === 'completed');
     assert.deepEqual((await sample(10)).versions, { v1: 10 });
+    const shown = await cli(['rollout', 'status', 'web', '--env', 'production', '--json']);
+    const { rollout } = JSON.parse(shown.stdout) as { rollout: { state: { history: { detail: string }[] } } };
+    assert.ok(
+      rollout.state.history.some((h) =>
+        /^undo by \S+: back to v1 \(revision 1\) as a new revision$/.test(h.detail),
+      ),
+      JSON.stringify(rollout.state.history),
+    );
     const history = await cli(['rollout', 'history', 'web', '--env', 'production', '--json']);
     const h = JSON.parse(history.stdout) as { revisions: { number: number; version: string }[] };
     assert.deepEqual(
