@@ -86,10 +86,15 @@ function fromPoints(value: unknown, source: string, path: FieldPath): SeriesPoin
  * Each pair of scrapes becomes one point whose value is what the provider answered then.
  */
 function fromVersions(value: Record<string, unknown>, source: string, path: FieldPath): SeriesPoint[] {
-  const { canary, stable } = value;
   const unknown = Object.keys(value).find((k) => k !== 'canary' && k !== 'stable');
   if (unknown !== undefined)
     throw new SeriesError(source, [...path, unknown], 'expected canary and stable only');
+  const canary = isObject(value['canary'])
+    ? fromRangeAnswers(value['canary'], source, [...path, 'canary'])
+    : value['canary'];
+  const stable = isObject(value['stable'])
+    ? fromRangeAnswers(value['stable'], source, [...path, 'stable'])
+    : value['stable'];
   if (!Array.isArray(canary) || !Array.isArray(stable) || canary.length === 0) {
     throw new SeriesError(
       source,
@@ -116,6 +121,70 @@ function fromVersions(value: Record<string, unknown>, source: string, path: Fiel
     }
     return { at: one.at, value: { canary: one.counters, stable: other.counters } };
   });
+}
+
+/**
+ * One version's counters from saved `/api/v1/query_range` answers, one per counter query (as a judged
+ * metric's `prometheus:` gives them): `{ requests, errors, buckets? }`, `buckets` by `le`.
+ */
+function fromRangeAnswers(value: Record<string, unknown>, source: string, path: FieldPath): unknown[] {
+  const extra = Object.keys(value).find((k) => !['requests', 'errors', 'buckets'].includes(k));
+  if (extra !== undefined) {
+    throw new SeriesError(source, [...path, extra], 'expected requests, errors and buckets range answers');
+  }
+  const one = (key: string): Map<number, number> => {
+    const answer = value[key];
+    if (!isObject(answer)) throw new SeriesError(source, [...path, key], 'expected a range-query answer');
+    const points = fromRangeQuery(answer, source, [...path, key]);
+    if (points.some((p) => typeof p.value !== 'number')) {
+      throw new SeriesError(source, [...path, key], 'expected one series (a sum), got several');
+    }
+    return new Map(points.map((p) => [p.at, p.value as number]));
+  };
+  const requests = one('requests');
+  const errors = one('errors');
+  const buckets =
+    value['buckets'] === undefined ? undefined : bucketSeries(value['buckets'], source, [...path, 'buckets']);
+  return [...requests.keys()]
+    .filter((at) => errors.has(at))
+    .map((at) => {
+      const b = buckets?.get(at);
+      return {
+        at: at / 1000,
+        requests: requests.get(at),
+        errors: errors.get(at),
+        ...(b && { buckets: b }),
+      };
+    });
+}
+
+/** `[le, count]` per instant from a `sum by (le)` range answer. */
+function bucketSeries(
+  answer: unknown,
+  source: string,
+  path: FieldPath,
+): Map<number, [number | null, number][]> {
+  const data = isObject(answer) ? answer['data'] : undefined;
+  const result = isObject(data) ? data['result'] : undefined;
+  if (!Array.isArray(result)) throw new SeriesError(source, path, 'expected a range-query answer');
+  const byTime = new Map<number, [number | null, number][]>();
+  result.forEach((series: unknown, i) => {
+    const labels = isObject(series) && isObject(series['metric']) ? series['metric'] : {};
+    const le = labels['le'];
+    if (typeof le !== 'string')
+      throw new SeriesError(source, [...path, 'data', 'result', i], 'a bucket series needs an le label');
+    const bound = le === '+Inf' ? null : Number(le);
+    const values = isObject(series) && Array.isArray(series['values']) ? series['values'] : [];
+    for (const pair of values as unknown[]) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'number') continue;
+      const n = parseSampleValue(String(pair[1]));
+      if (n === undefined) continue;
+      const at = Math.round(pair[0] * 1000);
+      byTime.set(at, [...(byTime.get(at) ?? []), [bound, n]]);
+    }
+  });
+  for (const list of byTime.values()) list.sort(([a], [b]) => (a ?? Infinity) - (b ?? Infinity));
+  return byTime;
 }
 
 function scrape(
