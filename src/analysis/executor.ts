@@ -4,6 +4,7 @@
  * new state, and only then asks providers for what is due and reports the change. Answers are
  * judged at the next tick, which is persisted before the measurement counts anywhere.
  */
+import type { StoredSamples } from './judge-metric.ts';
 import { createRun, step, stopRun, type AnalysisRun } from './analysis-run.ts';
 import { ResolveError } from './arguments.ts';
 import { inFlight } from './metric-run.ts';
@@ -77,6 +78,8 @@ export interface MetricExplanation {
   };
   /** The newest measurements (measurementRetention), oldest first; the last may be in flight. */
   readonly measurements: readonly Measurement[];
+  /** A judged metric: every scrape of both versions, what `analysis replay --series` takes back. */
+  readonly samples?: StoredSamples;
 }
 
 /** Everything about one run: its verdict, why, and every metric's measurements and conditions. */
@@ -234,6 +237,7 @@ export class AnalysisExecutor {
           consecutiveErrorLimit: spec.consecutiveErrorLimit,
         },
         measurements: result.measurements,
+        ...(result.samples && { samples: result.samples }),
       })),
       ...(entry.storeError !== undefined && { storeError: entry.storeError }),
     };
@@ -570,6 +574,7 @@ export function describeQuery(q: ProviderQuery): string {
     case 'job':
       return q.run !== undefined ? `run: ${q.run}` : 'a Kubernetes Job spec';
     case 'builtin':
+      if (q.metric === 'counters') return 'counters of the canary and the stable version';
       return `${q.metric} of the ${q.version} over ${q.windowMs / 1000}s`;
   }
 }

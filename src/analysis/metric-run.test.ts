@@ -43,6 +43,33 @@ describe('failureLimit', () => {
   });
 });
 
+describe('consecutiveFailureLimit', () => {
+  it('"above 0.5% for 5 consecutive minutes": the fifth failure in a row fails, scattered ones do not', () => {
+    const five = { interval: '1m', count: 12, consecutiveFailureLimit: 4 };
+    const scattered = last(run(five, values(BAD, BAD, OK, BAD, BAD, BAD, BAD, OK, BAD, OK, OK, OK)));
+    assert.equal(scattered.phase, 'successful');
+    assert.equal(metricOf(scattered)?.failed, 7);
+    const steps = run(five, values(OK, BAD, BAD, BAD, BAD, BAD, OK, OK, OK, OK, OK, OK));
+    const out = last(steps);
+    assert.equal(out.phase, 'failed');
+    assert.equal(metricOf(out)?.count, 6, 'it fails at the fifth failure in a row');
+    assert.match(
+      out.explanation[0] ?? '',
+      /^m: 5 consecutive failed measurements exceed consecutiveFailureLimit 4 \(last: result < 0.02 is false for 0.5\)/,
+    );
+  });
+
+  it('an inconclusive measurement breaks the streak; with failureLimit both limits hold', () => {
+    const streak = { interval: '1m', count: 6, consecutiveFailureLimit: 1, inconclusiveLimit: 5, ...both };
+    assert.equal(last(run(streak, values(BAD, MEH, BAD, MEH, BAD, OK))).phase, 'successful');
+    assert.equal(last(run(streak, values(BAD, MEH, BAD, BAD, OK, OK))).phase, 'failed');
+    const withLimit = { interval: '1m', count: 6, consecutiveFailureLimit: 2, failureLimit: 1 };
+    const out = last(run(withLimit, values(BAD, OK, BAD, OK)));
+    assert.equal(out.phase, 'failed');
+    assert.match(out.explanation[0] ?? '', /2 failed measurements exceed failureLimit 1/);
+  });
+});
+
 describe('inconclusiveLimit', () => {
   it('inconclusiveLimit 0: one measurement meeting neither condition makes the metric inconclusive', () => {
     const out = last(run({ ...both, interval: '1m', count: 3 }, values(MEH, OK, OK)));

@@ -3,6 +3,7 @@
  * counted, and the metric's phase from its limits. Pure; times are epoch milliseconds or ISO text.
  */
 import { jsonSafe, judge } from './conditions.ts';
+import { judgeScrape, type StoredSamples } from './judge-metric.ts';
 import type { AnalysisPhase, Measurement, MetricQuery, RawMeasurement } from './provider.ts';
 import type { ResolvedMetric } from './resolve-template.ts';
 
@@ -27,10 +28,14 @@ export interface MetricResult {
   readonly inconclusive: number;
   readonly error: number;
   readonly consecutiveError: number;
+  /** Failed measurements in a row (absent in runs stored before it existed: 0). */
+  readonly consecutiveFailed?: number;
   /** The newest `measurementRetention` measurements, oldest first; the last may be in flight. */
   readonly measurements: readonly Measurement[];
   /** Why the metric is in its phase, once it is no longer running. */
   readonly message?: string;
+  /** A judged metric: every scrape of both versions, which its judge reads (never trimmed). */
+  readonly samples?: StoredSamples;
 }
 
 /** A metric before its first measurement. */
@@ -109,6 +114,7 @@ export function finishMeasurement(
 ): MetricResult {
   const pending = inFlight(result);
   if (!pending || result.phase !== 'running') return result;
+  if (spec.judge && 'value' in raw) return finishJudged(spec, result, raw.value, pending, now);
   const verdict = judge(raw, spec);
   const measurement: Measurement = {
     phase: verdict.phase,
@@ -125,6 +131,39 @@ export function finishMeasurement(
 }
 
 /**
+ * A judged metric's measurement: the judge's pass is successful and its fail failed; "not yet" is
+ * recorded as inconclusive but counts only toward `count` (it is no verdict, just the window going on).
+ */
+function finishJudged(
+  spec: ResolvedMetric,
+  result: MetricResult,
+  value: unknown,
+  pending: Measurement,
+  now: Date,
+): MetricResult {
+  const judged = judgeScrape(spec.judge!, result.samples, value, now);
+  if (typeof judged === 'string') return finishMeasurement(spec, result, { error: judged }, now);
+  const phase = JUDGED_PHASE[judged.decision];
+  const measurement: Measurement = {
+    phase,
+    value: jsonSafe(judged.evidence),
+    startedAt: pending.startedAt,
+    finishedAt: now.toISOString(),
+    message: judged.message,
+  };
+  const counted =
+    phase === 'inconclusive'
+      ? { ...result, count: result.count + 1, consecutiveError: 0 }
+      : count(result, phase);
+  const measurements = retain([...result.measurements.slice(0, -1), measurement], spec.measurementRetention);
+  const next = { ...counted, measurements, samples: judged.samples };
+  const { phase: metricPhase, message } = assessMetric(spec, next);
+  return { ...next, phase: metricPhase, ...(message !== undefined && { message }) };
+}
+
+const JUDGED_PHASE = { pass: 'successful', fail: 'failed', continue: 'inconclusive' } as const;
+
+/**
  * The metric's phase from its counters, checked in Argo's order: failed when failures exceed
  * `failureLimit`, inconclusive when inconclusive measurements exceed `inconclusiveLimit`, error
  * when consecutive errors exceed `consecutiveErrorLimit`, successful when `count` is reached.
@@ -139,7 +178,14 @@ export function assessMetric(
   const last = result.measurements.at(-1);
   if (!last || last.phase === 'running') return { phase: 'running' };
   const because = last.message ? ` (last: ${last.message})` : '';
-  if (result.failed > spec.failureLimit) {
+  const inARow = result.consecutiveFailed ?? 0;
+  if (spec.consecutiveFailureLimit !== undefined && inARow > spec.consecutiveFailureLimit) {
+    return {
+      phase: 'failed',
+      message: `${plural(inARow, 'consecutive failed measurement')} ${exceed(inARow)} consecutiveFailureLimit ${spec.consecutiveFailureLimit}${because}`,
+    };
+  }
+  if (spec.failureLimit >= 0 && result.failed > spec.failureLimit) {
     return {
       phase: 'failed',
       message: `${plural(result.failed, 'failed measurement')} ${exceed(result.failed)} failureLimit ${spec.failureLimit}${because}`,
@@ -159,6 +205,12 @@ export function assessMetric(
   }
   const target = effectiveCount(spec);
   if (target !== undefined && result.count >= target) {
+    if (spec.judge && last.phase !== 'successful') {
+      return {
+        phase: 'inconclusive',
+        message: `the window of ${target} measurements ended without a pass${because}`,
+      };
+    }
     return { phase: 'successful', message: `count ${target} reached (${tally(result)})` };
   }
   return { phase: 'running' };
@@ -195,15 +247,28 @@ export function queryTimeoutMs(query: MetricQuery): number {
 function count(result: MetricResult, phase: Measurement['phase']): MetricResult {
   switch (phase) {
     case 'successful':
-      return { ...result, successful: result.successful + 1, count: result.count + 1, consecutiveError: 0 };
+      return {
+        ...result,
+        successful: result.successful + 1,
+        count: result.count + 1,
+        consecutiveError: 0,
+        consecutiveFailed: 0,
+      };
     case 'failed':
-      return { ...result, failed: result.failed + 1, count: result.count + 1, consecutiveError: 0 };
+      return {
+        ...result,
+        failed: result.failed + 1,
+        count: result.count + 1,
+        consecutiveError: 0,
+        consecutiveFailed: (result.consecutiveFailed ?? 0) + 1,
+      };
     case 'inconclusive':
       return {
         ...result,
         inconclusive: result.inconclusive + 1,
         count: result.count + 1,
         consecutiveError: 0,
+        consecutiveFailed: 0,
       };
     case 'error':
       return { ...result, error: result.error + 1, consecutiveError: result.consecutiveError + 1 };

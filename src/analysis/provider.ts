@@ -15,6 +15,21 @@ export interface PrometheusQuery {
   readonly kind: 'prometheus';
   readonly query: string;
   readonly address?: string;
+  /**
+   * A judged metric: cumulative counters asked once per version, `{{version}}` replaced by the
+   * canary's and the stable's version; value: both versions' counters (judge-metric.ts).
+   */
+  readonly counters?: PrometheusCounterQueries;
+}
+
+/** PromQL for one version's cumulative counters; each holds `{{version}}`. */
+export interface PrometheusCounterQueries {
+  /** Requests answered, e.g. `sum(http_requests_total{service="x",version="{{version}}"})`. */
+  readonly requests: string;
+  /** Failed (5xx) requests among them. */
+  readonly errors: string;
+  /** Cumulative latency buckets by `le`, e.g. `sum by (le) (…_bucket{version="{{version}}"})`. */
+  readonly buckets?: string;
 }
 
 /** An HTTP request; value: the JSON value at `jsonPath` when given, else the HTTP status code. */
@@ -38,10 +53,13 @@ export interface JobQuery {
   readonly timeoutMs: number;
 }
 
-/** A metric from Runway's own router; value: a number (ratio, seconds, or requests per second). */
+/**
+ * A metric from Runway's own router; value: a number (ratio, seconds, or requests per second), or
+ * for `counters` (a judged metric) both versions' cumulative counters and latency buckets.
+ */
 export interface BuiltinQuery {
   readonly kind: 'builtin';
-  readonly metric: BuiltinMetric;
+  readonly metric: BuiltinMetric | 'counters';
   readonly version: 'canary' | 'stable';
   readonly windowMs: number;
 }

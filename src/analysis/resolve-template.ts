@@ -56,7 +56,12 @@ function resolveMetric(
   const { kind, ...fields } = provider;
   const resolved = {
     kind,
-    ...substituteDeep(fields, values, [...path, 'provider', kind]),
+    // a judged metric's queries keep {{version}}: the provider asks them once per version
+    ...substituteDeep(fields, metric.judge ? { ...values, version: '{{version}}' } : values, [
+      ...path,
+      'provider',
+      kind,
+    ]),
   } as typeof provider;
   const condition = (key: 'successCondition' | 'failureCondition') => {
     const source = metric[key];

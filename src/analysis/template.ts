@@ -6,6 +6,7 @@
 import { argumentRefs, CONTEXT_ARGUMENTS, formatPath, stringsIn, type FieldPath } from './arguments.ts';
 import { checkCondition } from './conditions.ts';
 import { describe, FieldReader, formatAnalysisIssue, type AnalysisIssue } from './fields.ts';
+import { parseJudge, type JudgeConfig } from './judge-metric.ts';
 import { BUILTIN_METRICS, PROVIDER_KINDS, type ProviderQuery } from './provider.ts';
 
 /** Defaults, as Argo Rollouts has them where it has one. */
@@ -39,8 +40,16 @@ export interface MetricTemplate {
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
   readonly consecutiveErrorLimit: number;
+  /**
+   * Failed when failed measurements in a row exceed it ("above 0.5% for 5 consecutive minutes":
+   * interval 1m, consecutiveFailureLimit 4). Without an explicit failureLimit, failures that are
+   * not in a row are then tolerated (failureLimit −1).
+   */
+  readonly consecutiveFailureLimit?: number;
   readonly dryRun: boolean;
   readonly measurementRetention: number;
+  /** Decides the metric from both versions' counters instead of conditions (judge-metric.ts). */
+  readonly judge?: JudgeConfig;
 }
 
 /** A named analysis template. */
@@ -75,8 +84,10 @@ const METRIC_KEYS = [
   'failureLimit',
   'inconclusiveLimit',
   'consecutiveErrorLimit',
+  'consecutiveFailureLimit',
   'dryRun',
   'measurementRetention',
+  'judge',
 ] as const;
 const PROVIDER_KEYS = {
   prometheus: ['query', 'address'],
@@ -180,13 +191,17 @@ function parseMetric(
   const obj = r.object(value, path, METRIC_KEYS);
   if (!obj) return undefined;
   const name = r.string(obj, 'name', path, true);
-  const provider = parseProvider(r, obj.provider, [...path, 'provider']);
+  const judge = obj.judge === undefined ? undefined : parseJudge(r, obj.judge, [...path, 'judge']);
+  const judged = obj.judge !== undefined;
+  const provider = parseProvider(r, obj.provider, [...path, 'provider'], judged);
   const successCondition = condition(r, obj, path, 'successCondition', 'success');
   const failureCondition = condition(r, obj, path, 'failureCondition', 'failure');
   const intervalMs = r.duration(obj, 'interval', path, true);
   const count = r.integer(obj, 'count', path, 0) || undefined;
+  const consecutiveFailureLimit = r.integer(obj, 'consecutiveFailureLimit', path, 0);
+  const unlimited = consecutiveFailureLimit !== undefined ? -1 : METRIC_DEFAULTS.failureLimit;
   const limits = {
-    failureLimit: r.integer(obj, 'failureLimit', path, 0) ?? METRIC_DEFAULTS.failureLimit,
+    failureLimit: r.integer(obj, 'failureLimit', path, 0) ?? unlimited,
     inconclusiveLimit: r.integer(obj, 'inconclusiveLimit', path, 0) ?? METRIC_DEFAULTS.inconclusiveLimit,
     consecutiveErrorLimit:
       r.integer(obj, 'consecutiveErrorLimit', path, 0) ?? METRIC_DEFAULTS.consecutiveErrorLimit,
@@ -214,7 +229,9 @@ function parseMetric(
       `inconclusiveLimit ${limits.inconclusiveLimit} exceeds count ${count}`,
     );
   }
+  if (judged) checkJudged(r, obj, path, intervalMs);
   if (
+    !judged &&
     !dryRun &&
     successCondition === undefined &&
     failureCondition === undefined &&
@@ -225,7 +242,7 @@ function parseMetric(
       'a metric needs successCondition or failureCondition (or dryRun: true to only record values)',
     );
   }
-  checkReferences(r, obj, path, known);
+  checkReferences(r, obj, path, judged ? new Set([...known, 'version']) : known);
   if (r.issues.length > before || !name || !provider) return undefined;
   return Object.freeze({
     name,
@@ -235,7 +252,28 @@ function parseMetric(
     ...(intervalMs !== undefined && { intervalMs }),
     ...(count !== undefined && { count }),
     ...spec,
+    ...(consecutiveFailureLimit !== undefined && { consecutiveFailureLimit }),
+    ...(judge && { judge }),
   });
+}
+
+/** A judged metric: no conditions, and an interval so the judge keeps watching. */
+function checkJudged(
+  r: FieldReader,
+  obj: Readonly<Record<string, unknown>>,
+  path: FieldPath,
+  intervalMs: number | undefined,
+): void {
+  for (const key of ['successCondition', 'success', 'failureCondition', 'failure']) {
+    if (obj[key] !== undefined)
+      r.fail([...path, key], 'a metric with a judge takes no conditions: the judge decides');
+  }
+  if (intervalMs === undefined && obj.interval === undefined) {
+    r.fail(
+      path,
+      'a metric with a judge needs an interval: it scrapes both versions that often and keeps watching',
+    );
+  }
 }
 
 function condition(
@@ -255,7 +293,12 @@ function condition(
   return problem ? r.fail([...path, key], `${problem} in ${JSON.stringify(source)}`) : source.trim();
 }
 
-function parseProvider(r: FieldReader, value: unknown, path: FieldPath): ProviderQuery | undefined {
+function parseProvider(
+  r: FieldReader,
+  value: unknown,
+  path: FieldPath,
+  judged = false,
+): ProviderQuery | undefined {
   const obj = r.object(value, path, PROVIDER_KINDS);
   if (!obj) return undefined;
   const kinds = PROVIDER_KINDS.filter((k) => obj[k] !== undefined);
@@ -264,6 +307,13 @@ function parseProvider(r: FieldReader, value: unknown, path: FieldPath): Provide
   }
   const kind = kinds[0] as (typeof PROVIDER_KINDS)[number];
   const at = [...path, kind];
+  if (judged && kind !== 'builtin' && kind !== 'prometheus') {
+    return r.fail(
+      at,
+      `a judge reads both versions' counters, which the builtin and prometheus providers supply; ${kind} cannot`,
+    );
+  }
+  if (judged && kind === 'prometheus') return parseCounterQueries(r, obj[kind], at);
   const p = r.object(obj[kind], at, PROVIDER_KEYS[kind]);
   if (!p) return undefined;
   switch (kind) {
@@ -283,12 +333,41 @@ function parseProvider(r: FieldReader, value: unknown, path: FieldPath): Provide
       return { kind, ...(run !== undefined && { run }), ...(spec !== undefined && { spec }), timeoutMs };
     }
     case 'builtin': {
+      if (judged) {
+        if (p.metric !== undefined && p.metric !== 'counters') {
+          return r.fail(
+            [...at, 'metric'],
+            `a judged metric reads counters, not ${describe(p.metric)}; leave metric out`,
+          );
+        }
+        return { kind, metric: 'counters', version: 'canary', windowMs: 0 };
+      }
       const metric = r.oneOf(p, 'metric', at, BUILTIN_METRICS) ?? r.fail([...at, 'metric'], 'is required');
       const version = r.oneOf(p, 'version', at, ['canary', 'stable'] as const) ?? 'canary';
       const windowMs = r.duration(p, 'window', at, true) ?? METRIC_DEFAULTS.builtinWindowMs;
       return metric ? { kind, metric, version, windowMs } : undefined;
     }
   }
+}
+
+/** A judged metric's Prometheus queries: one per counter, each asked once per version. */
+function parseCounterQueries(r: FieldReader, value: unknown, at: FieldPath): ProviderQuery | undefined {
+  const p = r.object(value, at, ['requests', 'errors', 'buckets', 'address']);
+  if (!p) return undefined;
+  const before = r.issues.length;
+  const requests = r.string(p, 'requests', at, true);
+  const errors = r.string(p, 'errors', at, true);
+  const buckets = r.string(p, 'buckets', at);
+  const address = url(r, p, 'address', at);
+  for (const key of ['requests', 'errors', 'buckets']) {
+    const text = p[key];
+    if (typeof text === 'string' && !argumentRefs(text).includes('version')) {
+      r.fail([...at, key], 'a judge asks this query once per version: it needs {{version}} in its selector');
+    }
+  }
+  if (r.issues.length > before || !requests || !errors) return undefined;
+  const counters = { requests, errors, ...(buckets !== undefined && { buckets }) };
+  return { kind: 'prometheus', query: requests, ...(address && { address }), counters };
 }
 
 function parseWeb(

@@ -89,7 +89,7 @@ export const COMMANDS: Record<string, Command> = {
   rollout: {
     summary: 'watch and steer rollouts: status, promote, pause, resume, abort, undo, retry, history',
     usage:
-      'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N] [--watch] [--json]',
+      'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N | --to-version V] [--watch] [--json]',
     load: () => import('./commands/rollout.ts'),
   },
   fault: {

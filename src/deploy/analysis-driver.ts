@@ -1,5 +1,5 @@
 import type { AnalysisPhase } from '../rollout/state.ts';
-import type { RolloutRecord } from './records.ts';
+import type { AnalysisReport, RolloutRecord } from './records.ts';
 
 /** What the controller asks of whatever runs a rollout's analysis (src/analysis executor). */
 export interface AnalysisDriver {
@@ -17,7 +17,7 @@ export interface AnalysisDriver {
   /** Measurements and verdicts of one run, for people. */
   explain(runId: string): unknown;
   /** The verdict of one run with one line per metric, once it has one. */
-  report(runId: string): { phase: string; message?: string; lines: string[] } | undefined;
+  report(runId: string): AnalysisReport | undefined;
   close(): void;
 }
 

@@ -144,32 +144,34 @@ export class Deployments {
     return claim.fence ? { fence: claim.fence } : {};
   }
 
-  /** Rolls the environment back to an earlier revision (the previous one by default). */
+  /**
+   * Rolls the environment back to an earlier revision as a new revision (the one before the release
+   * serving now by default, or `to.revision` / `to.version`), through the steps and analysis of the
+   * last rollout, as Argo Rollouts' undo does. After a rollback or abort there is nothing to undo:
+   * production already runs the good release, and the answer says so.
+   */
   async undo(
     service: string,
     environment: string,
-    toRevision: number | undefined,
+    to: { revision?: number; version?: string },
     by: string,
-  ): Promise<RolloutRecord> {
+  ): Promise<{ rollout: RolloutRecord } | { nothing: string }> {
     const env = await this.environment(service, environment);
-    if (env.rolloutId) {
-      const active = await this.#store.getRollout(env.rolloutId);
-      if (active && !isTerminal(active.state.phase)) {
-        throw new DeployError(
-          409,
-          `a rollout is in progress (${active.id}): abort it first, it returns traffic to stable`,
-        );
-      }
+    const lastId = env.rolloutId ?? env.revisions.revisions.at(-1)?.rolloutId;
+    const last = lastId ? await this.#store.getRollout(lastId) : undefined;
+    if (last && !isTerminal(last.state.phase)) {
+      throw new DeployError(
+        409,
+        `a rollout is in progress (${last.id}): abort it first, it returns traffic to stable`,
+      );
     }
-    // the history ends with the last rollout, which may have been rolled back: undo from what serves
-    const history = {
-      ...env.revisions,
-      revisions: env.revisions.revisions.filter(
-        (r, i, all) => i < all.length - 1 || r.version === env.stable?.version,
-      ),
-    };
-    const result = undo(history, toRevision);
+    const result = undo(env.revisions, {
+      ...(to.revision !== undefined && { toRevision: to.revision }),
+      ...(to.version !== undefined && { toVersion: to.version }),
+      ...(env.stable && { serving: env.stable.version }),
+    });
     if (!result.ok) throw new DeployError(409, result.error);
+    if ('nothing' in result) return { nothing: result.nothing };
     const release = env.releases[result.target.version];
     if (!release)
       throw new DeployError(
@@ -177,13 +179,22 @@ export class Deployments {
         `revision ${result.target.number} (${result.target.version}) can no longer be run: its release is gone`,
       );
     const now = this.#clock.now();
-    return this.#start(
+    // the steps and analysis of the last rollout; the first release's replace when there was none
+    const strategy = last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000);
+    const args = last ? extraArgs(last.args) : {};
+    const rollout = await this.#start(
       env,
       release,
-      replaceStrategy(release.readinessTimeoutMs ?? 30_000),
-      { by, args: {}, analysis: {} },
+      strategy,
+      {
+        by,
+        args,
+        analysis: last?.analysis ?? {},
+        note: `undo by ${by}: back to ${release.version} (revision ${result.target.number}) as a new revision`,
+      },
       now,
     );
+    return { rollout };
   }
 
   /**
@@ -266,6 +277,8 @@ export class Deployments {
       by?: string;
       args?: Record<string, string>;
       analysis?: Record<string, unknown>;
+      /** Why this rollout exists when a command made it (undo), kept in its history. */
+      note?: string;
     },
     now: Date,
   ): Promise<RolloutRecord> {
@@ -291,6 +304,7 @@ export class Deployments {
       },
       now,
     );
+    if (req.note) state.history.push({ at: now.toISOString(), event: 'command', detail: req.note });
     const releases = { ...env.releases, [canary.version]: canary };
     for (const p of pruned) if (p.version !== stable?.version) delete releases[p.version];
     const args = {
@@ -394,4 +408,10 @@ function checkFaults(body: unknown): FaultSpec | null {
   }
   if (issues.length > 0) throw new DeployError(400, 'invalid fault spec', issues);
   return out;
+}
+
+/** Arguments a rollout was started with beyond the ones every rollout gets (#start sets those). */
+function extraArgs(args: Readonly<Record<string, string>>): Record<string, string> {
+  const own = ['service', 'environment', 'canary', 'stable', 'canary.version', 'stable.version'];
+  return Object.fromEntries(Object.entries(args).filter(([k]) => !own.includes(k)));
 }

@@ -3,6 +3,7 @@
  * running set and routes, and rollouts with their commands. Plain JSON, so the store writes
  * exactly what the controller reads back.
  */
+import type { StoredSamples } from './samples.ts';
 import type { RevisionHistory } from '../rollout/revisions.ts';
 import type { RolloutState } from '../rollout/state.ts';
 
@@ -77,6 +78,8 @@ export interface AnalysisReport {
   message?: string;
   /** One line per metric and one for the run. */
   lines: string[];
+  /** Both versions' counters as each judged metric read them, by metric (for `analysis replay`). */
+  samples?: Record<string, StoredSamples>;
 }
 
 /** A command people gave a rollout, waiting for the controller to consume it. */

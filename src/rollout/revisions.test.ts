@@ -69,21 +69,27 @@ describe('undo', () => {
   });
 
   it('goes to a given revision', () => {
-    const result = undo(trimmed, 3);
-    assert.ok(result.ok);
+    const result = undo(trimmed, { toRevision: 3 });
+    assert.ok(result.ok && 'target' in result);
     assert.equal(result.target.version, 'v3');
   });
 
   it('names the known revisions when the one asked for does not exist', () => {
-    assert.deepEqual(undo(trimmed, 7), {
+    assert.deepEqual(undo(trimmed, { toRevision: 7 }), {
       ok: false,
       error: 'revision 7 does not exist; known revisions: 3, 4, 5',
     });
   });
 
   it('refuses the current revision, a bad number, and an empty or single history', () => {
-    assert.deepEqual(undo(trimmed, 5), { ok: false, error: 'revision 5 is already the current revision' });
-    assert.deepEqual(undo(trimmed, 0), { ok: false, error: 'revision must be a positive integer, got 0' });
+    assert.deepEqual(undo(trimmed, { toRevision: 5 }), {
+      ok: false,
+      error: 'revision 5 is already the current revision',
+    });
+    assert.deepEqual(undo(trimmed, { toRevision: 0 }), {
+      ok: false,
+      error: 'revision must be a positive integer, got 0',
+    });
     assert.deepEqual(undo(emptyHistory('checkout-api', 'production')), {
       ok: false,
       error: 'no revisions recorded for checkout-api in production',
@@ -91,6 +97,33 @@ describe('undo', () => {
     assert.deepEqual(undo(historyOf(['v1'])), {
       ok: false,
       error: 'no previous revision to undo to; known revisions: 1',
+    });
+  });
+
+  it('after a rollback (the newest revision is not serving) there is nothing to undo', () => {
+    // v5's rollout was aborted or rolled back: v4 serves, and going to v3 would downgrade production
+    assert.deepEqual(undo(history, { serving: 'v4' }), {
+      ok: true,
+      nothing:
+        'nothing to undo: the last rollout (revision 5, v5) was rolled back, and v4 (revision 4) keeps serving',
+    });
+  });
+
+  it('goes to a given version, never the one serving', () => {
+    const result = undo(history, { toVersion: 'v2', serving: 'v4' });
+    assert.ok(result.ok && 'target' in result);
+    assert.equal(result.target.number, 2);
+    assert.deepEqual(undo(history, { toVersion: 'v4', serving: 'v4' }), {
+      ok: false,
+      error: 'v4 (revision 4) is already serving',
+    });
+    assert.match(
+      (undo(trimmed, { toVersion: 'v1' }) as { error: string }).error,
+      /^version v1 is not in the revision history; known: v3 \(revision 3\), v4/,
+    );
+    assert.deepEqual(undo(history, { toVersion: 'v1', toRevision: 1 }), {
+      ok: false,
+      error: 'give a revision or a version to undo to, not both',
     });
   });
 

@@ -24,8 +24,20 @@ export interface RevisionHistory {
   revisions: Revision[];
 }
 
-/** What `undo` decided: the revision to roll out, or why there is none. */
-export type UndoResult = { ok: true; target: Revision } | { ok: false; error: string };
+/**
+ * What `undo` decided: the revision to roll out, that nothing needs undoing (the last rollout was
+ * rolled back, so production already runs the good release), or why it cannot.
+ */
+export type UndoResult =
+  { ok: true; target: Revision } | { ok: true; nothing: string } | { ok: false; error: string };
+
+/** Which revision `undo` should go back to, and what serves now. */
+export interface UndoRequest {
+  readonly toRevision?: number;
+  readonly toVersion?: string;
+  /** The version serving the environment now; default the newest revision's. */
+  readonly serving?: string;
+}
 
 /** An empty history. */
 export function emptyHistory(
@@ -57,17 +69,43 @@ export function recordRevision(
 }
 
 /**
- * The revision to go back to: `toRevision`, or the one before the newest.
- * @example undo(history, 7) // { ok: false, error: 'revision 7 does not exist; known revisions: 3, 4, 5' }
+ * The revision to go back to, as `kubectl argo rollouts undo`: the one before the revision serving
+ * now, or `toRevision` / `toVersion`. When the newest revision is not the one serving (its rollout
+ * was aborted or rolled back), a plain undo has nothing to do: production is already on the good
+ * release, and undoing further would downgrade it.
+ * @example undo(history, { toRevision: 7 }) // { ok: false, error: 'revision 7 does not exist; known revisions: 3, 4, 5' }
  */
-export function undo(history: RevisionHistory, toRevision?: number): UndoResult {
+export function undo(history: RevisionHistory, request: UndoRequest = {}): UndoResult {
   const { revisions } = history;
   const known = revisions.map((r) => r.number).join(', ');
-  const current = revisions.at(-1);
-  if (!current)
+  const newest = revisions.at(-1);
+  if (!newest)
     return { ok: false, error: `no revisions recorded for ${history.service} in ${history.environment}` };
+  const serving = revisions.find((r) => r.version === (request.serving ?? newest.version));
+  const { toRevision, toVersion } = request;
+  if (toRevision !== undefined && toVersion !== undefined)
+    return { ok: false, error: 'give a revision or a version to undo to, not both' };
+  if (toVersion !== undefined) {
+    const target = revisions.find((r) => r.version === toVersion);
+    if (!target) {
+      const versions = revisions.map((r) => `${r.version} (revision ${r.number})`).join(', ');
+      return { ok: false, error: `version ${toVersion} is not in the revision history; known: ${versions}` };
+    }
+    return target === serving
+      ? { ok: false, error: `${toVersion} (revision ${target.number}) is already serving` }
+      : { ok: true, target };
+  }
   if (toRevision === undefined) {
-    const previous = revisions.at(-2);
+    if (serving && serving !== newest) {
+      return {
+        ok: true,
+        nothing:
+          `nothing to undo: the last rollout (revision ${newest.number}, ${newest.version}) was rolled back, ` +
+          `and ${serving.version} (revision ${serving.number}) keeps serving`,
+      };
+    }
+    const at = serving ? revisions.indexOf(serving) : revisions.length - 1;
+    const previous = revisions[at - 1];
     if (!previous) return { ok: false, error: `no previous revision to undo to; known revisions: ${known}` };
     return { ok: true, target: previous };
   }
@@ -77,7 +115,7 @@ export function undo(history: RevisionHistory, toRevision?: number): UndoResult 
   const target = revisions.find((r) => r.number === toRevision);
   if (!target)
     return { ok: false, error: `revision ${toRevision} does not exist; known revisions: ${known}` };
-  if (target === current)
+  if (target === (serving ?? newest))
     return { ok: false, error: `revision ${toRevision} is already the current revision` };
   return { ok: true, target };
 }

@@ -53,7 +53,15 @@ export function analysisFactory(opts: {
       report: (runId) => {
         const e = executor.explain(runId);
         if (!e || e.phase === 'running') return undefined;
-        return { phase: e.phase, ...(e.message ? { message: e.message } : {}), lines: [...e.lines] };
+        const samples = Object.fromEntries(
+          e.metrics.flatMap((m) => (m.samples ? [[m.name, m.samples]] : [])),
+        );
+        return {
+          phase: e.phase,
+          ...(e.message ? { message: e.message } : {}),
+          lines: [...e.lines],
+          ...(Object.keys(samples).length > 0 && { samples }),
+        };
       },
       close: () => {
         clearInterval(timer);

@@ -126,11 +126,14 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
       'POST',
       /^\/v1\/environments\/([^/]+)\/([^/]+)\/undo$/,
       async (_req, [service, environment], body) => {
-        const to = (body as { toRevision?: unknown } | null)?.toRevision;
-        if (to !== undefined && !Number.isInteger(to))
+        const { toRevision, toVersion } = (body ?? {}) as { toRevision?: unknown; toVersion?: unknown };
+        if (toRevision !== undefined && !Number.isInteger(toRevision))
           throw new DeployError(400, 'toRevision must be an integer');
-        const rollout = await d.deployments.undo(service!, environment!, to as number | undefined, by(body));
-        return [201, { rollout }];
+        if (toVersion !== undefined && (typeof toVersion !== 'string' || toVersion === ''))
+          throw new DeployError(400, 'toVersion must be a version name');
+        const to = { revision: toRevision as number | undefined, version: toVersion as string | undefined };
+        const result = await d.deployments.undo(service!, environment!, to, by(body));
+        return 'rollout' in result ? [201, result] : [200, { rollout: null, nothing: result.nothing }];
       },
     ],
     [

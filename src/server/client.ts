@@ -85,14 +85,16 @@ export class ServerClient {
     });
   }
 
+  /** Rolls back to an earlier revision; `rollout: null` with `nothing` when there is nothing to undo. */
   undo(
     service: string,
     environment: string,
-    toRevision: number | undefined,
+    to: { revision?: number; version?: string },
     by: string,
-  ): Promise<{ rollout: RolloutRecord }> {
+  ): Promise<{ rollout: RolloutRecord; nothing?: undefined } | { rollout: null; nothing: string }> {
     return this.#call('POST', `/v1/environments/${enc(service)}/${enc(environment)}/undo`, {
-      ...(toRevision === undefined ? {} : { toRevision }),
+      ...(to.revision !== undefined && { toRevision: to.revision }),
+      ...(to.version !== undefined && { toVersion: to.version }),
       by,
     });
   }

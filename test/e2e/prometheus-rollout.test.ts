@@ -70,6 +70,33 @@ const ANALYSIS = {
   },
 };
 
+/** The same question, canary against stable, from Prometheus (per-version queries) and the router. */
+const JUDGE = {
+  'sequential-errors': { tolerance: 0.5, regression: 3, minCanaryTrials: 50, acceptBelow: 0.05 },
+};
+const VERSION_SELECTOR = 'service="{{service}}",version="{{version}}"';
+Object.assign(ANALYSIS, {
+  'judge-prometheus': {
+    metrics: [
+      {
+        name: 'errors',
+        interval: '1s',
+        count: 12,
+        judge: JUDGE,
+        provider: {
+          prometheus: {
+            requests: `sum(http_requests_total{${VERSION_SELECTOR}}) or vector(0)`,
+            errors: `sum(http_requests_total{${VERSION_SELECTOR},code=~"5.."}) or vector(0)`,
+          },
+        },
+      },
+    ],
+  },
+  'judge-builtin': {
+    metrics: [{ name: 'errors', interval: '1s', count: 12, judge: JUDGE, provider: { builtin: {} } }],
+  },
+});
+
 const APP = `const http = require('node:http');
 const version = process.env.RELEASE_VERSION;
 http.createServer((req, res) => {
@@ -189,7 +216,7 @@ interface Release extends CliResult {
 
 describe(
   'canaries judged by the seed’s queries on a real Prometheus, and by the builtin provider',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   () => {
     let dir: string;
     let serve: ChildProcess | undefined;
@@ -504,6 +531,44 @@ describe(
       for (const name of ['error-rate', 'latency-p95'] as const) {
         assert.deepEqual(loggedQueries(asked(name), builtinFrom, Date.now()), []);
       }
+    });
+
+    // issue #11, must-show 2: a judge compares canary and stable on the same window, from
+    // Prometheus through per-version queries and from the router's own counters
+    const judged: Record<string, Record<string, string>> = { prometheus: {}, builtin: {} };
+
+    for (const [provider, healthy, faulty, stable] of [
+      ['prometheus', 'v6', 'v7', 'v6'],
+      ['builtin', 'v8', 'v9', 'v8'],
+    ] as const) {
+      it(`judge on ${provider}: the healthy ${healthy} is promoted`, async (t) => {
+        const res = await release(t, healthy, `judge-${provider}`);
+        judged[provider]!['healthy'] = res.phase;
+        assert.equal(res.code, 0, res.stdout + res.stderr);
+        assert.equal(res.phase, 'completed');
+      });
+
+      it(`judge on ${provider}: ${faulty} with 30% injected errors is rolled back`, async (t) => {
+        const res = await release(t, faulty, `judge-${provider}`, { faulty: true });
+        judged[provider]!['faulty'] = res.phase;
+        assert.equal(res.code, 1, res.stdout + res.stderr);
+        assert.equal(res.phase, 'rolled-back');
+        const why =
+          /sequential-errors fail: canary error ratio ([\d.]+)% of (\d+) against stable ([\d.]+)% of (\d+)/.exec(
+            res.stdout,
+          );
+        assert.ok(why, res.stdout);
+        t.diagnostic(`${provider}: ${why[0]}`);
+        assert.match(res.stdout, new RegExp(`${stable} keeps serving production`));
+        assert.ok(Number(why[1]) > 10 && Number(why[3]) < 1, why[0]);
+      });
+    }
+
+    it('the judge decides the same way on Prometheus and on the router', () => {
+      assert.deepEqual(judged, {
+        prometheus: { healthy: 'completed', faulty: 'rolled-back' },
+        builtin: { healthy: 'completed', faulty: 'rolled-back' },
+      });
     });
   },
 );

@@ -234,12 +234,41 @@ describe('rollouts through runway serve and the data-plane agent', { timeout: 12
     assert.match(run.stdout, /v2 keeps serving production/);
   });
 
-  it('undo rolls back to the previous revision; history lists every revision', async () => {
+  it('abort then undo (the CompanyOS failure handler) leaves production on the last good release', async () => {
+    // the abort above rolled v3 back; undoing again would downgrade production to v1
     const undo = await cli(['rollout', 'undo', 'web', '--env', 'production']);
     assert.equal(undo.code, 0, undo.stderr);
-    assert.match(undo.stdout, /back to v1/);
+    assert.equal(
+      undo.stdout,
+      'nothing to undo: the last rollout (revision 3, v3) was rolled back, and v2 (revision 2) keeps serving\n',
+    );
+    assert.deepEqual((await sample(10)).versions, { v2: 10 });
+    const json = await cli(['rollout', 'undo', 'web', '--env', 'production', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { rollout: unknown }).rollout, null);
+  });
+
+  it('undo --to-version reaches an older release as a new revision, through the normal steps', async () => {
+    const undo = await cli(['rollout', 'undo', 'web', '--env', 'production', '--to-version', 'v1']);
+    assert.equal(undo.code, 0, undo.stderr);
+    assert.match(undo.stdout, /back to v1 \(revision 4\)/);
+    // the last rollout's steps: 20%, then a pause that waits for promote
+    await waitFor(
+      'the undo to pause at 20%',
+      (s) => s.rollout.state.phase === 'paused' && s.rollout.state.weight === 200,
+    );
+    const promote = await cli(['rollout', 'promote', 'web', '--env', 'production']);
+    assert.equal(promote.code, 0, promote.stderr);
     await waitFor('the undo', (s) => s.rollout.state.phase === 'completed');
     assert.deepEqual((await sample(10)).versions, { v1: 10 });
+    const shown = await cli(['rollout', 'status', 'web', '--env', 'production', '--json']);
+    const { rollout } = JSON.parse(shown.stdout) as { rollout: { state: { history: { detail: string }[] } } };
+    assert.ok(
+      rollout.state.history.some((h) =>
+        /^undo by \S+: back to v1 \(revision 1\) as a new revision$/.test(h.detail),
+      ),
+      JSON.stringify(rollout.state.history),
+    );
     const history = await cli(['rollout', 'history', 'web', '--env', 'production', '--json']);
     const h = JSON.parse(history.stdout) as { revisions: { number: number; version: string }[] };
     assert.deepEqual(

@@ -1,6 +1,7 @@
 import { histogramQuantile } from '../../agent/metrics/histogram.ts';
 import { deltaSnapshots, errorRate } from '../../agent/metrics/version-snapshot.ts';
 import type { VersionSnapshot } from '../../agent/metrics/version-snapshot.ts';
+import type { CountersValue } from '../judge-metric.ts';
 import type { BuiltinMetric, MeasureContext, MetricQuery, Provider } from '../provider.ts';
 import { ProviderConfigError } from './config-error.ts';
 import { errorMeasurement, isError, queryFor, settle } from './measurement.ts';
@@ -62,12 +63,13 @@ export class BuiltinProvider implements Provider {
   }
 
   /** Measures the window that ends at `ctx.now`; never rejects. */
-  measure(query: MetricQuery, ctx: MeasureContext): Promise<BuiltinMeasurement> {
+  measure(query: MetricQuery, ctx: MeasureContext): Promise<BuiltinMeasurement | { value: CountersValue }> {
     return settle('builtin', ctx, async () => {
       const q = queryFor(query, 'builtin');
       if (isError(q)) return q;
       const service = ctx.args?.['service'];
       if (!service) return errorMeasurement('the builtin provider needs args.service');
+      if (q.metric === 'counters') return this.#counters(service, ctx);
       const versionArg = `${q.version}.version`;
       const version = ctx.args[versionArg];
       if (!version)
@@ -119,6 +121,32 @@ export class BuiltinProvider implements Provider {
       return Object.freeze({ value, requests: delta.total, windowSeconds });
     });
   }
+
+  /** Both versions' cumulative counters and latency buckets now, for a judge (zero before any request). */
+  #counters(service: string, ctx: MeasureContext): { value: CountersValue } | ErrorMeasurement {
+    const current = inEnvironment(this.#metrics.snapshot(service), ctx.args['environment']);
+    const value: Record<string, CountersValue['canary']> = {};
+    for (const role of ['canary', 'stable'] as const) {
+      const version = ctx.args[`${role}.version`];
+      if (!version) return errorMeasurement(`a judge needs args['${role}.version'] to find the ${role}`);
+      const series = current.filter((s) => s.version === version);
+      if (series.length > 1) {
+        const where = series.map((s) => s.environment).join(', ');
+        return errorMeasurement(
+          `${service} ${version} runs in several environments (${where}): pass args.environment to choose one`,
+        );
+      }
+      value[role] = countersOf(series[0]);
+    }
+    return { value: value as unknown as CountersValue };
+  }
+}
+
+function countersOf(s: VersionSnapshot | undefined): CountersValue['canary'] {
+  if (!s) return { requests: 0, errors: 0 };
+  const { bounds, cumulative } = s.latency;
+  const buckets = cumulative.map((count, i) => [bounds[i] ?? null, count] as const);
+  return { requests: s.total, errors: s.errors, buckets };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { MeasureContext, MetricQuery, Provider } from '../provider.ts';
+import type { CountersValue, StoredSample } from '../judge-metric.ts';
+import type { MeasureContext, MetricQuery, PrometheusCounterQueries, Provider } from '../provider.ts';
 import { ProviderConfigError } from './config-error.ts';
 import { checkHttpUrl, describeUrl, exchange, globalFetch, isSuccessStatus } from './http-fetch.ts';
 import type { FetchInit, FetchLike } from './http-fetch.ts';
@@ -63,29 +64,67 @@ export class PrometheusProvider implements Provider {
   }
 
   /** Runs the query at `ctx.now`; never rejects. */
-  measure(query: MetricQuery, ctx: MeasureContext): Promise<PrometheusMeasurement> {
+  measure(
+    query: MetricQuery,
+    ctx: MeasureContext,
+  ): Promise<PrometheusMeasurement | { value: CountersValue }> {
     return settle('prometheus', ctx, async () => {
       const q = queryFor(query, 'prometheus');
       if (isError(q)) return q;
+      if (q.counters) return this.#counters(q.counters, q.address, ctx);
       if (typeof q.query !== 'string' || q.query.trim() === '') {
         return errorMeasurement(`prometheus query of metric ${JSON.stringify(query.metric)} is empty`);
       }
       if (Number.isNaN(ctx.now.getTime())) {
         return errorMeasurement('prometheus query needs a valid time (now)');
       }
-      const base = this.#base(q.address);
-      if (isError(base)) return base;
-      const params = new URLSearchParams({ query: q.query, time: ctx.now.toISOString() });
-      const [url, init] = instantQueryRequest(base, this.#headers, params);
-      const limits = {
-        who: `prometheus at ${describeUrl(base)}`,
-        timeoutMs: this.#timeoutMs,
-        signal: ctx.signal,
-      };
-      const answer = await exchange(this.#fetch, url, init, limits);
-      const measured = isError(answer) ? answer : readQueryAnswer(answer.status, answer.body);
-      return isError(measured) ? errorMeasurement(this.#redact(measured.error)) : measured;
+      return this.#instant(q.query, q.address, ctx);
     });
+  }
+
+  async #instant(
+    query: string,
+    address: string | undefined,
+    ctx: MeasureContext,
+  ): Promise<PrometheusMeasurement> {
+    const base = this.#base(address);
+    if (isError(base)) return base;
+    const params = new URLSearchParams({ query, time: ctx.now.toISOString() });
+    const [url, init] = instantQueryRequest(base, this.#headers, params);
+    const limits = {
+      who: `prometheus at ${describeUrl(base)}`,
+      timeoutMs: this.#timeoutMs,
+      signal: ctx.signal,
+    };
+    const answer = await exchange(this.#fetch, url, init, limits);
+    const measured = isError(answer) ? answer : readQueryAnswer(answer.status, answer.body);
+    return isError(measured) ? errorMeasurement(this.#redact(measured.error)) : measured;
+  }
+
+  /** Both versions' counters at `ctx.now`: each query asked with `{{version}}` set to each version. */
+  async #counters(
+    queries: PrometheusCounterQueries,
+    address: string | undefined,
+    ctx: MeasureContext,
+  ): Promise<{ value: CountersValue } | ErrorMeasurement> {
+    const value: Record<string, Omit<StoredSample, 'at'>> = {};
+    for (const role of ['canary', 'stable'] as const) {
+      const version = ctx.args[`${role}.version`];
+      if (!version) return errorMeasurement(`a judge needs args['${role}.version'] to find the ${role}`);
+      const ask = (text: string) => this.#instant(withVersion(text, version), address, ctx);
+      const [requests, errors, buckets] = await Promise.all([
+        ask(queries.requests),
+        ask(queries.errors),
+        queries.buckets === undefined ? undefined : ask(queries.buckets),
+      ]);
+      const r = oneNumber(requests, `requests of ${role} ${version}`);
+      const e = oneNumber(errors, `errors of ${role} ${version}`);
+      if (typeof r === 'string') return errorMeasurement(r);
+      if (typeof e === 'string') return errorMeasurement(e);
+      const b = buckets === undefined ? undefined : bucketsOf(buckets);
+      value[role] = { requests: r, errors: e, ...(b && { buckets: b }) };
+    }
+    return { value: value as unknown as CountersValue };
   }
 
   /** Whether the default address answers `/-/ready` (or, behind proxies that hide it, `/api/v1/status/buildinfo`). */
@@ -159,4 +198,31 @@ function secretsOf(auth: PrometheusAuth | undefined): readonly string[] {
 
 function withoutTrailingSlash(url: URL): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** A query with `{{version}}` set to a version, escaped as the inside of a PromQL string. */
+function withVersion(query: string, version: string): string {
+  const quoted = JSON.stringify(version).slice(1, -1);
+  return query.replace(/(?<!\$)\{\{\s*version\s*\}\}/g, () => quoted);
+}
+
+/** One number from a counter query (a sum): a scalar or a one-sample vector. */
+function oneNumber(m: PrometheusMeasurement, what: string): number | string {
+  if (isError(m)) return `${what}: ${m.error}`;
+  const v = Array.isArray(m.value) && m.value.length === 1 ? m.value[0] : m.value;
+  return typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : `${what}: expected one number, got ${JSON.stringify(m.value)}`;
+}
+
+/** `[le, count]` pairs, ascending, from a `sum by (le)` vector; undefined when there are none yet. */
+function bucketsOf(m: PrometheusMeasurement): StoredSample['buckets'] | undefined {
+  if (isError(m) || !m.labels) return undefined;
+  const values = Array.isArray(m.value) ? m.value : [m.value];
+  const pairs = m.labels.map((l, i): [number | null, number] => {
+    const le = Number(l['le']);
+    return [l['le'] === '+Inf' ? null : le, Number(values[i])];
+  });
+  if (pairs.some(([le, n]) => (le !== null && !Number.isFinite(le)) || !Number.isFinite(n))) return undefined;
+  return pairs.sort(([a], [b]) => (a ?? Infinity) - (b ?? Infinity));
 }

@@ -186,3 +186,71 @@ describe('replay', () => {
     assert.match(named.explanation.metrics[0]?.query ?? '', /service="checkout-api"/);
   });
 });
+
+describe('replay of a judged metric from both versions’ stored counters', () => {
+  const judged = {
+    'vs-stable': {
+      metrics: [
+        {
+          name: 'errors',
+          provider: { builtin: {} },
+          interval: '1s',
+          count: 60,
+          judge: { 'sequential-errors': { tolerance: 0.5, regression: 3, acceptBelow: 0.05 } },
+        },
+      ],
+    },
+  };
+  /** Scrapes every 1.1 s (a live interval plus the query): 100 requests a second per version,
+   * stable failing 1%, the canary 1% for its first 30 scrapes and `late` after. */
+  function recording(late: number): RecordedSeries {
+    const canary = [];
+    const stable = [];
+    let canaryErrors = 0;
+    for (let i = 0; i <= 45; i++) {
+      const t = new Date(Date.parse(at(0)) + i * 1100).toISOString();
+      canaryErrors += i === 0 ? 0 : Math.round(110 * (i <= 30 ? 0.01 : late));
+      canary.push({
+        at: t,
+        requests: 110 * i,
+        errors: canaryErrors,
+        buckets: [
+          [0.05, 100 * i],
+          [null, 110 * i],
+        ],
+      });
+      stable.push({
+        at: t,
+        requests: 110 * i,
+        errors: Math.round(1.1 * i),
+        buckets: [
+          [0.05, 100 * i],
+          [null, 110 * i],
+        ],
+      });
+    }
+    return parseSeries({ errors: { canary, stable } }, 'recorded.json');
+  }
+
+  it('gives the verdict a live run gives: the late regression fails after the early pass', async () => {
+    const result = await replay({ templates: judged, template: 'vs-stable', series: recording(0.2) });
+    assert.equal(result.phase, 'failed', result.message);
+    assert.match(result.message, /sequential-errors fail: .* after passing at 2026-03-02T10:00:\d\d/);
+  });
+
+  it('re-judges the same recording with another judge given as --judge', async () => {
+    const latency = { 'sequential-latency': { thresholdSeconds: 0.05, tolerance: 0.5, regression: 3 } };
+    const result = await replay({
+      templates: judged,
+      template: 'vs-stable',
+      series: recording(0.2),
+      judge: latency,
+    });
+    assert.notEqual(result.phase, 'failed', result.message);
+    assert.match(JSON.stringify(result.timeline), /sequential-latency (pass|continue)/);
+    await assert.rejects(
+      replay({ templates: one({}), template: 't', series: points([0, 0.01]), judge: latency }),
+      /template "t" has no metric with a judge/,
+    );
+  });
+});

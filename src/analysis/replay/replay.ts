@@ -22,6 +22,11 @@ export interface ReplayInput {
   readonly series: RecordedSeries;
   readonly failureLimit?: number;
   readonly intervalMs?: number;
+  /**
+   * Another judge for every judged metric of the template, as `judge:` is written in runway.yaml
+   * (`{ sequential-errors: { alpha: 0.001 } }`): re-judges a recording with different settings.
+   */
+  readonly judge?: unknown;
 }
 
 /** One judged measurement of the replay. */
@@ -63,7 +68,8 @@ const MAX_TIMERS = 1_000_000;
  * arguments not given (`service`, `canary.version`…) keep their `{{name}}` text, since no query runs.
  * @example await replay({ templates: pipeline.analysis, template: 'slo-burn-check', series }) // { phase: 'failed', decidedAt: '2026-03-02T10:03:00.000Z', ... }
  */
-export async function replay(input: ReplayInput): Promise<ReplayResult> {
+export async function replay(given: ReplayInput): Promise<ReplayResult> {
+  const input = given.judge === undefined ? given : { ...given, templates: withJudge(given) };
   const templates = loadAnalysisTemplates(input.templates);
   const template = templates[input.template];
   if (!template) {
@@ -91,6 +97,8 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
   const from = Math.min(...points.map((p) => p.at));
   const to = Math.max(...points.map((p) => p.at));
 
+  // a judged metric reads the recorded scrapes at their own instants: one more look after the last
+  const horizon = to + Math.max(0, ...metrics.filter((m) => m.judge).map((m) => m.intervalMs ?? 0));
   const vt = new VirtualTime(new Date(from));
   const timeline: TimelineEntry[] = [];
   const seen = new Set<string>();
@@ -108,7 +116,7 @@ export async function replay(input: ReplayInput): Promise<ReplayResult> {
     await executor.settled();
     for (let i = 0; executor.phase(RUN_ID) === 'running'; i++) {
       const next = vt.nextAt();
-      if (!next || next.getTime() > to) break;
+      if (!next || next.getTime() > horizon) break;
       if (i >= MAX_TIMERS) throw new ReplayError(`the replay took more than ${MAX_TIMERS} steps`);
       vt.runNext();
       await executor.settled();
@@ -173,4 +181,18 @@ function collect(
       });
     }
   }
+}
+
+/** The raw templates with `input.judge` in place of the judge of each judged metric of the template. */
+function withJudge(input: ReplayInput): Readonly<Record<string, unknown>> {
+  const raw = input.templates[input.template] as { metrics?: unknown } | undefined;
+  const metrics = Array.isArray(raw?.metrics) ? (raw.metrics as unknown[]) : [];
+  const judged = (m: unknown) => m !== null && typeof m === 'object' && 'judge' in m;
+  if (!metrics.some(judged)) {
+    throw new ReplayError(
+      `template "${input.template}" has no metric with a judge: --judge re-judges metrics that compare the canary with stable`,
+    );
+  }
+  const replaced = metrics.map((m) => (judged(m) ? { ...(m as object), judge: input.judge } : m));
+  return { ...input.templates, [input.template]: { ...raw, metrics: replaced } };
 }

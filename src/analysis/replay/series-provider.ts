@@ -37,6 +37,18 @@ export class SeriesProvider implements Provider {
         error: `no recorded point of ${query.metric} in the 5m before ${at} (the previous one is at ${last})`,
       };
     }
-    return point.error !== undefined ? { error: point.error } : { value: point.value };
+    if (point.error !== undefined) return { error: point.error };
+    if (isVersionCounters(point.value)) {
+      // a judged metric reads every recorded scrape up to now, at the instants they were taken
+      const scrapes = points
+        .filter((p) => p.at <= now && isVersionCounters(p.value))
+        .map((p) => ({ at: new Date(p.at).toISOString(), ...(p.value as object) }));
+      return { value: { scrapes } };
+    }
+    return { value: point.value };
   }
+}
+
+function isVersionCounters(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && 'canary' in value && 'stable' in value;
 }

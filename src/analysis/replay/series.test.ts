@@ -146,3 +146,134 @@ describe('parseSeries', () => {
     }
   });
 });
+
+describe('parseSeries: both versions’ counters (a judged metric’s stored samples)', () => {
+  const scrape = (s: number, requests: number, errors: number) => ({
+    at: new Date(T + s * 1000).toISOString(),
+    requests,
+    errors,
+  });
+
+  it('pairs the canary’s and stable’s scrapes into one point each', () => {
+    const series = parseSeries(
+      {
+        errors: {
+          canary: [
+            scrape(0, 0, 0),
+            {
+              ...scrape(1, 100, 20),
+              buckets: [
+                [0.05, 90],
+                [null, 100],
+              ],
+            },
+          ],
+          stable: [scrape(0, 0, 0), scrape(1, 100, 1)],
+        },
+      },
+      'recorded.json',
+    );
+    assert.deepEqual(series['errors'], [
+      { at: T, value: { canary: { requests: 0, errors: 0 }, stable: { requests: 0, errors: 0 } } },
+      {
+        at: T + 1000,
+        value: {
+          canary: {
+            requests: 100,
+            errors: 20,
+            buckets: [
+              [0.05, 90],
+              [null, 100],
+            ],
+          },
+          stable: { requests: 100, errors: 1 },
+        },
+      },
+    ]);
+  });
+
+  it('reads Prometheus range answers per version, one per counter query, buckets by le', () => {
+    const t = T / 1000;
+    const version = (errors: string) => ({
+      requests: matrix([
+        {},
+        [
+          [t, '0'],
+          [t + 1, '100'],
+        ],
+      ]),
+      errors: matrix([
+        {},
+        [
+          [t, '0'],
+          [t + 1, errors],
+        ],
+      ]),
+      buckets: matrix(
+        [
+          { le: '+Inf' },
+          [
+            [t, '0'],
+            [t + 1, '100'],
+          ],
+        ],
+        [
+          { le: '0.05' },
+          [
+            [t, '0'],
+            [t + 1, '90'],
+          ],
+        ],
+      ),
+    });
+    const series = parseSeries({ errors: { canary: version('20'), stable: version('1') } }, 'prom.json');
+    assert.deepEqual(series['errors']?.[1], {
+      at: T + 1000,
+      value: {
+        canary: {
+          requests: 100,
+          errors: 20,
+          buckets: [
+            [0.05, 90],
+            [null, 100],
+          ],
+        },
+        stable: {
+          requests: 100,
+          errors: 1,
+          buckets: [
+            [0.05, 90],
+            [null, 100],
+          ],
+        },
+      },
+    });
+    assert.throws(
+      () =>
+        parseSeries(
+          { errors: { canary: { requests: version('1').requests }, stable: version('1') } },
+          'p.json',
+        ),
+      /p\.json: errors\.canary\.errors: expected a range-query answer/,
+    );
+  });
+
+  it('names the field when the versions were not scraped together or a count is wrong', () => {
+    assert.throws(
+      () => parseSeries({ errors: { canary: [scrape(0, 0, 0)], stable: [scrape(1, 0, 0)] } }, 'r.json'),
+      new SeriesError(
+        'r.json',
+        ['errors', 'stable', 0, 'at'],
+        'both versions must be scraped at the same instants',
+      ),
+    );
+    assert.throws(
+      () => parseSeries({ errors: { canary: [scrape(0, -1, 0)], stable: [scrape(0, 0, 0)] } }, 'r.json'),
+      /r\.json: errors\.canary\[0\]\.requests: expected a count, got -1/,
+    );
+    assert.throws(
+      () => parseSeries({ errors: { canary: [scrape(0, 0, 0)], stable: [] } }, 'r.json'),
+      /both versions need the same scrapes: 1 canary, 0 stable/,
+    );
+  });
+});

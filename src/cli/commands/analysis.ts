@@ -18,7 +18,11 @@ import {
 } from '../../analysis/replay/table-test.ts';
 import { resolveMetrics } from '../../analysis/resolve-template.ts';
 import { MemoryRunStore } from '../../analysis/run-store.ts';
-import { loadAnalysisTemplates, type AnalysisTemplate } from '../../analysis/template.ts';
+import {
+  AnalysisConfigError,
+  loadAnalysisTemplates,
+  type AnalysisTemplate,
+} from '../../analysis/template.ts';
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
 import { systemClock } from '../../engine/clock.ts';
@@ -30,7 +34,7 @@ import { cancelOnSignals, FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../s
 /** How `runway analysis` is called. */
 export const USAGE =
   'runway analysis run TEMPLATE [-f runway.yaml] [--arg k=v ...] [--prometheus URL] [--json]\n' +
-  '       runway analysis replay TEMPLATE --series FILE [-f runway.yaml] [--arg k=v ...] [--json]\n' +
+  '       runway analysis replay TEMPLATE --series FILE [--judge JUDGE] [-f runway.yaml] [--arg k=v ...] [--json]\n' +
   '       runway analysis test [DIR|FILE] [-f runway.yaml] [--json]';
 
 const SUBCOMMANDS = ['run', 'replay', 'test'] as const;
@@ -41,6 +45,7 @@ const FLAGS = {
   arg: { type: 'string', multiple: true },
   prometheus: { type: 'string' },
   series: { type: 'string' },
+  judge: { type: 'string' },
 } as const;
 
 /** Where `analysis test` looks for case files when no DIR is given, beside runway.yaml. */
@@ -72,8 +77,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (sub === 'replay') {
     if (values.prometheus !== undefined) throw new UsageError('--prometheus: a replay asks no provider');
     if (values.series === undefined) throw new UsageError(`--series FILE is required — usage: ${USAGE}`);
-    return replayCommand(io, pipeline, name, given, values.series, json);
+    const judge = values.judge === undefined ? undefined : judgeFlag(values.judge);
+    return replayCommand(io, pipeline, name, given, values.series, json, judge);
   }
+  if (values.judge !== undefined) throw new UsageError('--judge belongs to analysis replay');
   if (values.series !== undefined) throw new UsageError('--series belongs to analysis replay');
   const prometheus = values.prometheus ?? io.env['RUNWAY_PROMETHEUS_URL'];
   return runCommand(io, pipeline, name, given, prometheus, json);
@@ -170,6 +177,21 @@ function missingEvidence(why: RunExplanation | undefined): string {
   return '';
 }
 
+/**
+ * `--judge`: a judge's name (`sequential-errors`) or a YAML flow map as `judge:` is written in
+ * runway.yaml (`{sequential-errors: {alpha: 0.001}}`).
+ */
+function judgeFlag(text: string): unknown {
+  if (/^[a-z][\w-]*$/.test(text)) return { [text]: {} };
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    throw new UsageError(
+      `--judge: expected a judge name or a map such as {sequential-errors: {alpha: 0.001}}: ${(err as Error).message}`,
+    );
+  }
+}
+
 /** `analysis replay`: the recorded series through the template on a fake clock, instantly. */
 async function replayCommand(
   io: Io,
@@ -178,14 +200,22 @@ async function replayCommand(
   args: Record<string, string>,
   seriesFile: string,
   json: boolean,
+  judge?: unknown,
 ): Promise<number> {
   const path = resolve(io.cwd, seriesFile);
   const series = readSeriesFile(path, shownPath(path, io.cwd));
   let result: ReplayResult;
   try {
-    result = await replay({ templates: pipeline.analysis, template: name, args, series });
+    result = await replay({
+      templates: pipeline.analysis,
+      template: name,
+      args,
+      series,
+      ...(judge !== undefined && { judge }),
+    });
   } catch (err) {
     if (err instanceof ReplayError || err instanceof ResolveError) throw new UsageError(err.message);
+    if (err instanceof AnalysisConfigError) throw new UsageError(`--judge: ${err.message}`);
     throw err;
   }
   if (json) {

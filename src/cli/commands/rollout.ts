@@ -18,7 +18,7 @@ import {
 
 const SUBCOMMANDS = ['status', 'promote', 'pause', 'resume', 'abort', 'retry', 'undo', 'history'] as const;
 const USAGE =
-  'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N] [--watch] [--as WHO] [--json]';
+  'runway rollout status|promote|pause|resume|abort|retry|undo|history SERVICE --env ENV [--full] [--to-revision N | --to-version V] [--watch] [--as WHO] [--json]';
 
 /** `runway rollout …`: a thin client of the control plane's API. */
 export async function run(args: string[], io: Io): Promise<number> {
@@ -29,6 +29,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     env: { type: 'string', short: 'e' },
     full: { type: 'boolean' },
     'to-revision': { type: 'string' },
+    'to-version': { type: 'string' },
     watch: { type: 'boolean', short: 'w' },
     as: { type: 'string' },
   });
@@ -44,6 +45,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (values.full && sub !== 'promote') throw new UsageError('--full goes with promote only');
   if (values['to-revision'] !== undefined && sub !== 'undo')
     throw new UsageError('--to-revision goes with undo only');
+  if (values['to-version'] !== undefined && sub !== 'undo')
+    throw new UsageError('--to-version goes with undo only');
+  if (values['to-version'] !== undefined && values['to-revision'] !== undefined)
+    throw new UsageError('give --to-revision or --to-version, not both');
   if (values.watch && sub !== 'status') throw new UsageError('--watch goes with status only');
   let toRevision: number | undefined;
   if (values['to-revision'] !== undefined) {
@@ -97,7 +102,12 @@ export async function run(args: string[], io: Io): Promise<number> {
         return EXIT.ok;
       }
       case 'undo': {
-        const { rollout } = await client.undo(service, env, toRevision, by);
+        const to = { revision: toRevision, version: values['to-version'] };
+        const { rollout, nothing } = await client.undo(service, env, to, by);
+        if (rollout === null) {
+          print({ rollout, nothing }, `${nothing}\n`);
+          return EXIT.ok;
+        }
         print(
           { rollout },
           `rolling ${service} in ${env} back to ${rollout.canary.version} (revision ${rollout.canary.revision}) as ${rollout.id}\n`,

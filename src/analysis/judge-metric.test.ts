@@ -1,0 +1,191 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { drive, T0, type Feed } from './analysis.fixture.ts';
+import { createRun, type StepResult } from './analysis-run.ts';
+import { formatAnalysisIssue } from './fields.ts';
+import type { CountersValue } from './judge-metric.ts';
+import { parseAnalysisTemplates, type AnalysisTemplate } from './template.ts';
+
+const args = { service: 'checkout-api', 'canary.version': 'v2', 'stable.version': 'v1' };
+
+function template(metric: Record<string, unknown>): AnalysisTemplate {
+  const { templates, issues } = parseAnalysisTemplates({ t: { metrics: [metric] } });
+  assert.deepEqual(issues, []);
+  return templates['t'] as AnalysisTemplate;
+}
+
+function problems(metric: Record<string, unknown>): string[] {
+  return parseAnalysisTemplates({ t: { metrics: [metric] } }).issues.map(formatAnalysisIssue);
+}
+
+const ERRORS = {
+  name: 'errors',
+  provider: { builtin: {} },
+  interval: '1s',
+  count: 60,
+  judge: { 'sequential-errors': { tolerance: 0.2, regression: 2, alpha: 0.01 } },
+};
+
+/** Scrape i: 1000 more requests per version; stable fails 1%, the canary `ratio(i)`. */
+function scrapes(ratio: (i: number) => number): Feed {
+  let canaryErrors = 0;
+  return (_metric, i) => {
+    canaryErrors += i === 0 ? 0 : Math.round(1000 * ratio(i));
+    const value: CountersValue = {
+      canary: { requests: 1000 * i, errors: canaryErrors },
+      stable: { requests: 1000 * i, errors: 10 * i },
+    };
+    return { value };
+  };
+}
+
+const lastOf = (steps: StepResult[]) => steps.at(-1) as StepResult;
+
+describe('judge: in an analysis template', () => {
+  it('a judged metric reads both versions from the builtin provider and needs no conditions', () => {
+    const t = template(ERRORS);
+    assert.deepEqual(t.metrics[0]?.judge, {
+      kind: 'sequential-errors',
+      tolerance: 0.2,
+      regression: 2,
+      alpha: 0.01,
+    });
+    assert.deepEqual(t.metrics[0]?.provider, {
+      kind: 'builtin',
+      metric: 'counters',
+      version: 'canary',
+      windowMs: 0,
+    });
+  });
+
+  it('bad judge settings are errors at their field', () => {
+    assert.deepEqual(problems({ ...ERRORS, judge: { sprt: {} } }), [
+      'analysis.t.metrics[0].judge.sprt: unknown key "sprt"; expected one of sequential-errors, sequential-latency',
+      'analysis.t.metrics[0].judge: expected exactly one judge of sequential-errors, sequential-latency, got 0',
+    ]);
+    assert.deepEqual(
+      problems({ ...ERRORS, judge: { 'sequential-errors': { regression: 1.1, tolerance: 0.2 } } }),
+      [
+        'analysis.t.metrics[0].judge.sequential-errors.regression: regression must exceed 1 + tolerance (1.2), got 1.1',
+      ],
+    );
+    assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-errors': { beta: 'low' } } }), [
+      'analysis.t.metrics[0].judge.sequential-errors.beta: expected a number, got "low"',
+    ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-latency': {} } }), [
+      'analysis.t.metrics[0].judge.sequential-latency.thresholdSeconds: is required (a latency histogram bound in seconds, e.g. 0.05)',
+    ]);
+  });
+
+  it('a judged metric takes no conditions, needs an interval and the builtin provider', () => {
+    assert.deepEqual(problems({ ...ERRORS, success: 'result < 1' }), [
+      'analysis.t.metrics[0].success: a metric with a judge takes no conditions: the judge decides',
+    ]);
+    const { interval: _, count: __, ...once } = ERRORS;
+    assert.deepEqual(problems(once), [
+      'analysis.t.metrics[0]: a metric with a judge needs an interval: it scrapes both versions that often and keeps watching',
+    ]);
+    assert.match(
+      problems({ ...ERRORS, provider: { web: { url: 'http://x' } } })[0] ?? '',
+      /^analysis\.t\.metrics\[0\]\.provider\.web: a judge reads both versions' counters/,
+    );
+    assert.deepEqual(problems({ ...ERRORS, provider: { prometheus: { query: 'up' } } }), [
+      'analysis.t.metrics[0].provider.prometheus.query: unknown key "query"; expected one of requests, errors, buckets, address',
+      'analysis.t.metrics[0].provider.prometheus.requests: is required',
+      'analysis.t.metrics[0].provider.prometheus.errors: is required',
+    ]);
+    assert.deepEqual(
+      problems({
+        ...ERRORS,
+        provider: { prometheus: { requests: 'sum(a{v="{{version}}"})', errors: 'sum(b)' } },
+      }),
+      [
+        'analysis.t.metrics[0].provider.prometheus.errors: a judge asks this query once per version: it needs {{version}} in its selector',
+      ],
+    );
+  });
+});
+
+it('a judged metric asks Prometheus once per version, {{version}} kept until then', () => {
+  const t = template({
+    ...ERRORS,
+    provider: {
+      prometheus: {
+        requests: 'sum(http_requests_total{service="{{service}}",version="{{version}}"})',
+        errors: 'sum(http_requests_total{service="{{service}}",version="{{version}}",code=~"5.."})',
+      },
+    },
+  });
+  const run = createRun({ templates: [t], args, startedAt: T0 });
+  assert.deepEqual(run.metrics[0]?.spec.query.provider, {
+    kind: 'prometheus',
+    query: 'sum(http_requests_total{service="checkout-api",version="{{version}}"})',
+    counters: {
+      requests: 'sum(http_requests_total{service="checkout-api",version="{{version}}"})',
+      errors: 'sum(http_requests_total{service="checkout-api",version="{{version}}",code=~"5.."})',
+    },
+  });
+});
+
+describe('a judged metric in a run', () => {
+  const run = () => createRun({ templates: [template(ERRORS)], args, startedAt: T0 });
+
+  it('a healthy canary passes when its window of 60 scrapes ends, not before', () => {
+    const steps = drive(
+      run(),
+      scrapes(() => 0.01),
+      { roundTrip: true },
+    );
+    const passedEarly = steps.find((s) => s.next.metrics[0]?.result.successful === 1);
+    const at = passedEarly?.next.metrics[0]?.result.count ?? Infinity;
+    assert.ok(at < 30, `first pass at scrape ${at}`);
+    assert.equal(passedEarly?.phase, 'running', 'a pass does not end the window');
+    assert.equal(lastOf(steps).phase, 'successful');
+    assert.equal(lastOf(steps).next.metrics[0]?.result.count, 60);
+  });
+
+  it('a regression that starts after an early pass fails the run before the window ends', () => {
+    const steps = drive(
+      run(),
+      scrapes((i) => (i <= 30 ? 0.01 : 0.2)),
+      { roundTrip: true },
+    );
+    const out = lastOf(steps);
+    assert.equal(out.phase, 'failed');
+    const result = out.next.metrics[0]?.result;
+    assert.ok(result && result.successful > 0, 'it had passed first');
+    assert.ok(result.count < 45, `failed after ${result.count} scrapes`);
+    assert.match(out.next.message ?? '', /sequential-errors fail: canary error ratio .* after passing at/);
+  });
+
+  it('a window that ends without enough evidence is inconclusive, never successful', () => {
+    const quiet: Feed = (_m, i) => ({
+      value: { canary: { requests: i, errors: 0 }, stable: { requests: i, errors: 0 } },
+    });
+    const out = lastOf(drive(run(), quiet));
+    assert.equal(out.phase, 'inconclusive');
+    assert.match(out.next.message ?? '', /window of 60 measurements ended without a pass/);
+  });
+
+  it('an answer that is not both versions’ counters is an error measurement', () => {
+    const out = lastOf(drive(run(), () => ({ value: 0.3 }), { maxSteps: 3 }));
+    assert.match(
+      out.next.metrics[0]?.result.measurements[0]?.message ?? '',
+      /a judge needs the counters of both versions/,
+    );
+  });
+});
+
+it('the example in docs/analysis.md validates', () => {
+  const doc = readFileSync(new URL('../../docs/analysis.md', import.meta.url), 'utf8');
+  const block = /```yaml\n(analysis:\n {2}canary-vs-stable:[\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'docs/analysis.md shows the canary-vs-stable template');
+  const { templates, issues } = parseAnalysisTemplates((parse(block) as { analysis: unknown }).analysis);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(
+    templates['canary-vs-stable']?.metrics.map((m) => m.judge?.kind),
+    ['sequential-errors', 'sequential-latency'],
+  );
+});
