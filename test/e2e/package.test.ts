@@ -66,7 +66,16 @@ describe('the packed CLI', () => {
     assert.ok(listing.includes('package/dist/agent/main.js'), 'dist/agent/main.js is packed');
     assert.ok(listing.includes('package/dist/schema-validators.cjs'), 'precompiled validators are packed');
     assert.ok(listing.includes('package/templates/init/runway.yaml'), 'init templates are packed');
-    assert.equal(listing.filter((f) => f.startsWith('package/src/')).length, 0, 'no sources');
+    // data files read at run time (Gitleaks' rules with their licence, Sigstore's public-good root), no code
+    assert.deepEqual(
+      listing.filter((f) => f.startsWith('package/src/') && !f.endsWith('/README.md')).sort(),
+      [
+        'package/src/gates/security/gitleaks/LICENSE',
+        'package/src/gates/security/gitleaks/rules.json',
+        'package/src/gates/supply-chain/public-good-trusted-root.json',
+      ],
+      'no sources',
+    );
     const tests = listing.filter((f) => /\.test\.|fixture/.test(f) && !f.startsWith('package/templates/'));
     assert.deepEqual(tests, [], 'no tests or fixtures of runway itself');
   });

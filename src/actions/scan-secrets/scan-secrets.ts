@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { readSecretReport, SecretReportError, secretsToSarif } from '../../gates/security/secret-report.ts';
-import { SECRET_RULES } from '../../gates/security/secret-rules.ts';
+import { secretRules } from '../../gates/security/secret-rules.ts';
 import { isAllowed, scanDirectory, type SecretFinding } from '../../gates/security/secret-scan.ts';
 import type { Action } from '../action.ts';
 
@@ -66,7 +66,7 @@ export const scanSecrets: Action = {
       const scan = scanDirectory(dir);
       all = scan.findings;
       ctx.log(
-        `scanned ${scan.scanned} file(s) in ${dir} (${scan.source === 'git' ? "git's tracked and unignored files" : 'all files'}), ${SECRET_RULES.length} rules`,
+        `scanned ${scan.scanned} file(s) in ${dir} (${scan.source === 'git' ? "git's tracked and unignored files" : 'all files'}), ${secretRules().length} rules`,
       );
       for (const s of scan.skipped) ctx.log(`  skipped ${s.file} (${s.why})`);
     }
@@ -84,7 +84,7 @@ export const scanSecrets: Action = {
       const out = resolve(ctx.workingDirectory, String(ctx.inputs['sarif']));
       try {
         mkdirSync(dirname(out), { recursive: true });
-        writeFileSync(out, `${JSON.stringify(secretsToSarif(found, SECRET_RULES), null, 2)}\n`);
+        writeFileSync(out, `${JSON.stringify(secretsToSarif(found, secretRules()), null, 2)}\n`);
       } catch (error) {
         return { ok: false, reason: `sarif: cannot write ${out}: ${(error as Error).message}` };
       }

@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import type { SecretRule } from './secret-rules.ts';
 
 /** One allowlist of a Gitleaks rule: a finding is allowed when any (or, with AND, every) check matches. */
@@ -32,16 +34,27 @@ interface GitleaksData {
   rules: GitleaksRule[];
 }
 
-const DATA = createRequire(import.meta.url)('./gitleaks/rules.json') as GitleaksData;
+/** The rule data, shipped in the package at this path beside its LICENSE and README. */
+export const GITLEAKS_RULES_FILE = join(PACKAGE_ROOT, 'src', 'gates', 'security', 'gitleaks', 'rules.json');
+
+let data: GitleaksData | undefined;
+/** The rule data, read on first use (a scan), never at start-up. */
+const gitleaksData = (): GitleaksData =>
+  (data ??= JSON.parse(readFileSync(GITLEAKS_RULES_FILE, 'utf8')) as GitleaksData);
 
 /** Where the rules come from (Gitleaks' config/gitleaks.toml at a commit, MIT licensed). */
-export const GITLEAKS_SOURCE: string = DATA.source;
+export function gitleaksSource(): string {
+  return gitleaksData().source;
+}
 
 /**
  * Files no rule looks into (Gitleaks' global path allowlist: lock files, vendored code, images, fonts…,
  * and this rule data itself).
  */
-export const ALLOWED_PATHS: readonly RegExp[] = Object.freeze(DATA.allowlist.paths.flatMap(compile));
+export function allowedPaths(): readonly RegExp[] {
+  return (allowed ??= Object.freeze(gitleaksData().allowlist.paths.flatMap(compile)));
+}
+let allowed: readonly RegExp[] | undefined;
 
 /**
  * Rules Runway does not take from Gitleaks, and why (Runway has its own, stricter rule).
@@ -57,7 +70,7 @@ export const LEFT_OUT: Readonly<Record<string, string>> = Object.freeze({
  * thresholds and allowlists (rule and global). A pattern this Node cannot compile is left out.
  */
 export function gitleaksRules(): SecretRule[] {
-  const { rules, allowlist } = DATA;
+  const { rules, allowlist } = gitleaksData();
   const globalRegexes = allowlist.regexes.flatMap(compile);
   const globalStopwords = allowlist.stopwords.map((s) => s.toLowerCase());
   return rules

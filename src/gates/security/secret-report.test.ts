@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseSarif } from './sarif.ts';
 import { readSecretReport, SecretReportError, secretsToSarif } from './secret-report.ts';
-import { SECRET_RULES } from './secret-rules.ts';
+import { secretRules } from './secret-rules.ts';
 import { fingerprintOf } from './secret-scan.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/supply-chain/secrets/', import.meta.url).pathname;
@@ -72,7 +72,7 @@ describe('secret scanner reports', () => {
     const findings = [
       { rule: 'github-token', file: 'src/a.ts', line: 3, column: 7, fingerprint: 'abcdef012345' },
     ];
-    const text = JSON.stringify(secretsToSarif(findings, SECRET_RULES));
+    const text = JSON.stringify(secretsToSarif(findings, secretRules()));
     const read = parseSarif(text, 'secrets.sarif', { secretTools: ['runway'] });
     assert.deepEqual(
       read.map((f) => `${f.category} ${f.ruleId} ${f.location}`),

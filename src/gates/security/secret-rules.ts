@@ -146,8 +146,11 @@ export const RUNWAY_RULES: readonly SecretRule[] = Object.freeze([
  * rules (about 220 providers), then the generic assignment rules. A later rule never reports a span an
  * earlier one did.
  */
-export const SECRET_RULES: readonly SecretRule[] = Object.freeze([
-  ...RUNWAY_RULES.filter((r) => r.id !== 'generic-secret'),
-  ...gitleaksRules(),
-  ...RUNWAY_RULES.filter((r) => r.id === 'generic-secret'),
-]);
+export function secretRules(): readonly SecretRule[] {
+  return (rules ??= Object.freeze([
+    ...RUNWAY_RULES.filter((r) => r.id !== 'generic-secret'),
+    ...gitleaksRules(),
+    ...RUNWAY_RULES.filter((r) => r.id === 'generic-secret'),
+  ]));
+}
+let rules: readonly SecretRule[] | undefined;

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
-import { ALLOWED_PATHS } from './gitleaks-rules.ts';
-import { SECRET_RULES, shannonEntropy, type SecretRule } from './secret-rules.ts';
+import { allowedPaths } from './gitleaks-rules.ts';
+import { secretRules, shannonEntropy, type SecretRule } from './secret-rules.ts';
 
 /** A secret found in a file. It never carries the secret, only where it is and a fingerprint of it. */
 export interface SecretFinding {
@@ -32,7 +32,7 @@ export function fingerprintOf(secret: string): string {
 export function scanText(
   text: string,
   file: string,
-  rules: readonly SecretRule[] = SECRET_RULES,
+  rules: readonly SecretRule[] = secretRules(),
 ): SecretFinding[] {
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
@@ -95,12 +95,12 @@ export interface DirectoryScan {
 }
 
 /** Scans the files under `dir`: git's file list when `dir` is in a work tree, else every file. */
-export function scanDirectory(dir: string, rules: readonly SecretRule[] = SECRET_RULES): DirectoryScan {
+export function scanDirectory(dir: string, rules: readonly SecretRule[] = secretRules()): DirectoryScan {
   const fromGit = gitFiles(dir);
   const files = (fromGit ?? walkFiles(dir)).filter(
     (f) =>
       !f.split('/').some((part) => SKIPPED_DIRECTORIES.includes(part)) &&
-      !ALLOWED_PATHS.some((re) => re.test(f)),
+      !allowedPaths().some((re) => re.test(f)),
   );
   const scan: DirectoryScan = { findings: [], source: fromGit ? 'git' : 'walk', scanned: 0, skipped: [] };
   for (const file of files.sort()) {

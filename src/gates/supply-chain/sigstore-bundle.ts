@@ -1,6 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -14,8 +15,12 @@ import {
 import { keyIdOf } from './dsse.ts';
 
 /** The Sigstore public-good trusted root Runway ships (Fulcio, Rekor, CT logs; from cli/cli's test data). */
-export const PUBLIC_GOOD_TRUSTED_ROOT = fileURLToPath(
-  new URL('./public-good-trusted-root.json', import.meta.url),
+export const PUBLIC_GOOD_TRUSTED_ROOT = join(
+  PACKAGE_ROOT,
+  'src',
+  'gates',
+  'supply-chain',
+  'public-good-trusted-root.json',
 );
 
 /** Media types of Sigstore bundles (v0.1 to v0.3). */
