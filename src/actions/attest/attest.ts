@@ -2,8 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { sign, type KeyObject } from 'node:crypto';
-import { bundleToJSON } from '@sigstore/bundle';
-import { DSSEBundleBuilder } from '@sigstore/sign';
 import { IN_TOTO_PAYLOAD_TYPE, keyIdOf, signEnvelope } from '../../gates/supply-chain/dsse.ts';
 import { KeyError, loadSigningKey } from '../../gates/supply-chain/keys.ts';
 import {
@@ -187,6 +185,10 @@ export const attest: Action = {
 /** The statement in a Sigstore bundle (v0.3) signed by `key`, with the key's id as the public key hint. */
 async function signedBundle(payload: Buffer, key: KeyObject): Promise<unknown> {
   const hint = keyIdOf(key);
+  const [{ bundleToJSON }, { DSSEBundleBuilder }] = await Promise.all([
+    import('@sigstore/bundle'), // on first use, not at start-up
+    import('@sigstore/sign'),
+  ]);
   const builder = new DSSEBundleBuilder({
     signer: {
       sign: async (data) => ({

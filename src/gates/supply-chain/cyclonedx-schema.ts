@@ -1,5 +1,3 @@
-import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
-
 /** The CycloneDX version Runway writes. */
 export const CYCLONEDX_VERSION = '1.6';
 
@@ -13,6 +11,7 @@ export async function cycloneDxProblems(
   bom: unknown,
   version: string = CYCLONEDX_VERSION,
 ): Promise<string[]> {
+  const { Spec, Validation } = await import('@cyclonedx/cyclonedx-library'); // on first use, not at start-up
   const spec = Object.values(Spec.Version).find((v) => v === version);
   if (spec === undefined) return [`CycloneDX ${version} is not a version the schema library knows`];
   const errors = await new Validation.JsonStrictValidator(spec).validate(JSON.stringify(bom));

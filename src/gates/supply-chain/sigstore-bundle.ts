@@ -2,16 +2,24 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../package-root.ts';
-import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import {
-  PolicyError,
-  toSignedEntity,
-  toTrustMaterial,
-  VerificationError,
-  Verifier,
-  type VerificationPolicy,
-} from '@sigstore/verify';
+import type { Bundle } from '@sigstore/bundle';
+import type * as SigstoreBundle from '@sigstore/bundle';
+import type { TrustedRoot } from '@sigstore/protobuf-specs';
+import type * as SigstoreSpecs from '@sigstore/protobuf-specs';
+import type { VerificationError, VerificationPolicy } from '@sigstore/verify';
+import type * as SigstoreVerify from '@sigstore/verify';
+import { createRequire } from 'node:module';
+
+/** The Sigstore libraries, loaded on the first verification rather than at start-up. */
+const require = createRequire(import.meta.url);
+let libs:
+  { bundle: typeof SigstoreBundle; specs: typeof SigstoreSpecs; verify: typeof SigstoreVerify } | undefined;
+const sigstore = () =>
+  (libs ??= {
+    bundle: require('@sigstore/bundle') as typeof SigstoreBundle,
+    specs: require('@sigstore/protobuf-specs') as typeof SigstoreSpecs,
+    verify: require('@sigstore/verify') as typeof SigstoreVerify,
+  });
 import { keyIdOf } from './dsse.ts';
 
 /** The Sigstore public-good trusted root Runway ships (Fulcio, Rekor, CT logs; from cli/cli's test data). */
@@ -74,7 +82,7 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
   // the bundle and the root
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(doc);
+    bundle = sigstore().bundle.bundleFromJSON(doc);
   } catch (error) {
     return refuse('bundle', `not a valid Sigstore bundle: ${(error as Error).message}`);
   }
@@ -83,7 +91,7 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
   const rootPath = policy.trustedRoot ?? PUBLIC_GOOD_TRUSTED_ROOT;
   let root: TrustedRoot;
   try {
-    root = TrustedRoot.fromJSON(JSON.parse(readFileSync(rootPath, 'utf8')));
+    root = sigstore().specs.TrustedRoot.fromJSON(JSON.parse(readFileSync(rootPath, 'utf8')));
   } catch (error) {
     return refuse('trust-root', `cannot read the trusted root ${rootPath}: ${(error as Error).message}`);
   }
@@ -117,6 +125,13 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
     );
 
   // the signature, the log entry and the signer
+  const {
+    Verifier,
+    toTrustMaterial,
+    toSignedEntity,
+    PolicyError,
+    VerificationError: VerifyError,
+  } = sigstore().verify;
   const verifier = new Verifier(
     toTrustMaterial(root, (hint) => {
       const found = keys.get(hint);
@@ -150,7 +165,7 @@ export function verifySigstoreBundle(doc: unknown, policy: SignerPolicy): Bundle
         `the signer does not match the policy: ${error.message}`,
       );
     }
-    if (error instanceof VerificationError) return refuse('signature', explain(error));
+    if (error instanceof VerifyError) return refuse('signature', explain(error));
     return refuse('signature', `cannot verify the bundle: ${(error as Error).message}`);
   }
   const envelope = bundle.content.dsseEnvelope;
