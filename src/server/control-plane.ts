@@ -15,6 +15,7 @@ import { Controller } from '../deploy/controller.ts';
 import { Deployments } from '../deploy/deployments.ts';
 import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
+import type { Calendar } from '../gates/windows/calendar.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -32,6 +33,8 @@ export interface ControlPlaneOptions {
   healthIntervalMs?: number;
   /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
+  /** Deployment windows by name, for the Flagger and Argo Rollouts gates (default: the presets). */
+  calendars?: Readonly<Record<string, Calendar>>;
 }
 
 /** A running control plane. */
@@ -81,6 +84,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         token,
         log: o.log,
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
+        ...(o.calendars ? { calendars: o.calendars } : {}),
       },
       o.port ?? 0,
     ));
