@@ -2,8 +2,8 @@ import { identityOf, ineligibility } from '../actions/approval/eligibility.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { Store } from '../store/store.ts';
 
-/** Names an approval a controller outside Runway waits on: `flagger/NAMESPACE/NAME`. */
-export const EXTERNAL_GATE = /^flagger\/[^/\s]+\/[^/\s]+$/;
+/** Names an approval a controller outside Runway waits on: `flagger/NAMESPACE/NAME` or `argo/NAMESPACE/NAME`. */
+export const EXTERNAL_GATE = /^(flagger|argo)\/[^/\s]+\/[^/\s]+$/;
 
 /** Why a verdict on an external approval is refused; `kind` maps to the exit code. */
 export class ExternalVerdictError extends Error {
@@ -27,7 +27,7 @@ export async function giveExternalVerdict(
   if (!asked) {
     throw new ExternalVerdictError(
       'missing',
-      `nothing waits for an approval as ${v.gate} — has its confirm-promotion hook been called?`,
+      `nothing waits for an approval as ${v.gate} — has its confirm-promotion hook (Flagger) or pre-promotion gate (Argo) been called?`,
     );
   }
   if (asked.roles.length > 0) {

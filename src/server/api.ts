@@ -24,6 +24,7 @@ import type { Calendar } from '../gates/windows/calendar.ts';
 import { presetCalendars } from '../gates/windows/presets.ts';
 import { interopRoutes } from '../interop/register.ts';
 import { metadataToken } from '../interop/routes.ts';
+import type { CountSource } from '../interop/argo/web-metric.ts';
 import type { Store } from '../store/store.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 
@@ -40,6 +41,8 @@ export interface ApiDeps {
   samples: { maxGapMs: number; retentionMs: number };
   /** Deployment windows by name for the Flagger and Argo gates (default: the presets). */
   calendars?: Readonly<Record<string, Calendar>>;
+  /** Per-version counts of the data plane, for the Argo Rollouts judge (default: none recorded). */
+  counts?: CountSource;
 }
 
 type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<[number, unknown]>;
@@ -68,6 +71,7 @@ function routesOf(d: ApiDeps): Route[] {
     clock: d.clock,
     calendars: d.calendars ?? presetCalendars(),
     log: d.log,
+    counts: d.counts ?? { snapshot: async () => [] },
   }).map((r): Route => [
     r.method,
     r.path,

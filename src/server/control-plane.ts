@@ -85,6 +85,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         log: o.log,
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
         ...(o.calendars ? { calendars: o.calendars } : {}),
+        counts: dataPlane,
       },
       o.port ?? 0,
     ));

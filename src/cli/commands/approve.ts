@@ -11,7 +11,7 @@ class NotAllowed extends Error {}
 
 /** `runway approve|reject RUN`: gives a verdict on a run's waiting approval step. */
 export function verdictCommand(verdict: 'approve' | 'reject') {
-  const usage = `runway ${verdict} RUN|flagger/NAMESPACE/CANARY [--step STAGE/STEP] [--as EMAIL] ${verdict === 'reject' ? '--comment TEXT' : '[--comment TEXT]'}`;
+  const usage = `runway ${verdict} RUN|flagger/NAMESPACE/CANARY|argo/NAMESPACE/ROLLOUT [--step STAGE/STEP] [--as EMAIL] ${verdict === 'reject' ? '--comment TEXT' : '[--comment TEXT]'}`;
   return async function run(args: string[], io: Io): Promise<number> {
     const { values, positionals } = parse(args, {
       ...STORE_FLAG,
