@@ -117,8 +117,11 @@ async function answerFor(d: InteropDeps, check: Check, p: FlaggerPayload, now: D
       });
     }
     const asked = await d.store.externalApproval(gate);
-    if (asked && asked.revision === p.checksum)
-      approval = { gate, required: asked.required, verdicts: asked.verdicts };
+    // the webhook's metadata says how many approvals promotion needs now; rejections always count
+    const needed = check === 'promotion' ? required : asked?.required;
+    if (asked && asked.revision === p.checksum && (needed ?? 0) > 0) {
+      approval = { gate, required: needed ?? 0, verdicts: asked.verdicts };
+    }
   }
   return decide(check, { now, incidents, ...(window ? { window } : {}), ...(approval ? { approval } : {}) });
 }
