@@ -27,6 +27,16 @@ describe('GitHub Actions context', () => {
     });
   });
 
+  it("takes a pull request's branch from GITHUB_HEAD_REF, not its merge ref", () => {
+    const job = actionsJob({
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REF: 'refs/pull/2/merge',
+      GITHUB_HEAD_REF: 'changes',
+      GITHUB_EVENT_NAME: 'pull_request',
+    });
+    assert.deepEqual(job?.context, { ref: 'refs/pull/2/merge', branch: 'changes', trigger: 'pull_request' });
+  });
+
   it('warns and goes on when the event file cannot be read', () => {
     const job = actionsJob({
       GITHUB_ACTIONS: 'true',

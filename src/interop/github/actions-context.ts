@@ -15,20 +15,21 @@ export interface ActionsJob {
 
 /**
  * The job's context when `GITHUB_ACTIONS=true`, else undefined: sha and ref from `GITHUB_SHA` and
- * `GITHUB_REF`, the trigger from `GITHUB_EVENT_NAME`, and from the event file (`GITHUB_EVENT_PATH`)
+ * `GITHUB_REF`, the trigger from `GITHUB_EVENT_NAME`, a pull request's branch from `GITHUB_HEAD_REF`, and from the event file (`GITHUB_EVENT_PATH`)
  * the pull request's number and labels, or a push's head commit message, author and time.
  */
 export function actionsJob(env: NodeJS.ProcessEnv): ActionsJob | undefined {
   if (env['GITHUB_ACTIONS'] !== 'true') return undefined;
   const warnings: string[] = [];
   const context: ContextOverrides = {};
-  const set = (key: 'sha' | 'ref' | 'trigger', name: string) => {
+  const set = (key: 'sha' | 'ref' | 'trigger' | 'branch', name: string) => {
     const v = env[name];
     if (v !== undefined && v !== '') context[key] = v;
   };
   set('sha', 'GITHUB_SHA');
   set('ref', 'GITHUB_REF');
   set('trigger', 'GITHUB_EVENT_NAME');
+  set('branch', 'GITHUB_HEAD_REF'); // a pull request's source branch (its ref is refs/pull/N/merge)
   const eventPath = env['GITHUB_EVENT_PATH'];
   if (eventPath) {
     try {
