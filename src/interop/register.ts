@@ -3,6 +3,8 @@ import { flaggerRoutes } from './flagger/webhooks.ts';
 import type { InteropDeps, InteropRoute } from './routes.ts';
 
 /** Every endpoint for controllers outside Runway, as `runway serve` mounts them. */
-export function interopRoutes(d: InteropDeps & { counts: CountSource }): InteropRoute[] {
+export function interopRoutes(
+  d: InteropDeps & { counts: CountSource; prometheus?: CountSource },
+): InteropRoute[] {
   return [...flaggerRoutes(d), ...argoRoutes(d)];
 }

@@ -43,6 +43,8 @@ export interface ApiDeps {
   calendars?: Readonly<Record<string, Calendar>>;
   /** Per-version counts of the data plane, for the Argo Rollouts judge (default: none recorded). */
   counts?: CountSource;
+  /** The same counts from Prometheus (`runway serve --prometheus`), for pods outside the data plane. */
+  prometheusCounts?: CountSource;
 }
 
 type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<[number, unknown]>;
@@ -72,6 +74,7 @@ function routesOf(d: ApiDeps): Route[] {
     calendars: d.calendars ?? presetCalendars(),
     log: d.log,
     counts: d.counts ?? { snapshot: async () => [] },
+    ...(d.prometheusCounts ? { prometheus: d.prometheusCounts } : {}),
   }).map((r): Route => [
     r.method,
     r.path,

@@ -16,6 +16,8 @@ import { Deployments } from '../deploy/deployments.ts';
 import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
 import type { Calendar } from '../gates/windows/calendar.ts';
+import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
+import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -35,6 +37,8 @@ export interface ControlPlaneOptions {
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
   /** Deployment windows by name, for the Flagger and Argo Rollouts gates (default: the presets). */
   calendars?: Readonly<Record<string, Calendar>>;
+  /** Prometheus's address, where the Argo judge may also read its counts (`source=prometheus`). */
+  prometheus?: string;
 }
 
 /** A running control plane. */
@@ -86,6 +90,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
         ...(o.calendars ? { calendars: o.calendars } : {}),
         counts: dataPlane,
+        ...(o.prometheus
+          ? {
+              prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
+                clock.now(),
+              ),
+            }
+          : {}),
       },
       o.port ?? 0,
     ));

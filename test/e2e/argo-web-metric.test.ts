@@ -3,16 +3,20 @@
  * real control plane from the real data plane's counts: a canary (v2) against its stable version
  * (v1), identified as Argo identifies them (the pod-template hash is the version here). The request
  * is what Argo's web provider sends: GET with the headers of the template (docs-analysis-web.md).
+ * A real Prometheus scrapes the same router, and the judge reads its counts too (`source=prometheus`).
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { closedPort } from '../../src/agent/router/backends.fixture.ts';
 import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+
+const PROMETHEUS = '/usr/bin/prometheus';
 
 // fixed ports below the ephemeral range, used by this file only
 const PRODUCTION = 24415;
@@ -79,6 +83,7 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
   let url: string;
   let token: string;
   let rolloutRun: Promise<CliResult> | undefined;
+  let prometheus: ChildProcess | undefined;
   const cli = (args: string[]): Promise<CliResult> => runway(args, { cwd: dir });
 
   /** GET as Argo's web provider does, with the Authorization header from the template. */
@@ -88,13 +93,26 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
   };
   const judge = (extra = '') =>
     get<Judgement>(`/v1/argo/judge?service=web&environment=production&canary=v2&stable=v1${extra}`);
+  /** The judgement from Prometheus's counts, once it scraped what the data plane counted. */
+  const judgeFromPrometheus = async (extra: string, want: Judgement): Promise<Judgement> => {
+    let last: Judgement | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = (await judge(`${extra}&source=prometheus`)).body;
+      if (last.canary.requests === want.canary.requests && last.stable.requests === want.stable.requests)
+        return last;
+      await sleep(100);
+    }
+    assert.fail(`prometheus never caught up: ${JSON.stringify(last)} vs ${JSON.stringify(want)}`);
+  };
 
   before(async () => {
     assert.ok(await portFree(PRODUCTION), `port ${PRODUCTION} is taken`);
+    assert.ok(existsSync(PROMETHEUS), `${PROMETHEUS} is missing: apt-get install -y prometheus`);
     dir = project(pipelineYaml('v1'));
     mkdirSync(join(dir, 'app'));
     writeFileSync(join(dir, 'app', 'server.js'), APP);
-    serve = spawnRunway(['serve'], { cwd: dir });
+    const promPort = await closedPort();
+    serve = spawnRunway(['serve', '--prometheus', `http://127.0.0.1:${promPort}`], { cwd: dir });
     serve.stdout?.resume();
     serve.stderr?.resume();
     const data = join(dir, '.runway', 'runway');
@@ -110,6 +128,23 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
       await sleep(50);
     }
     assert.ok(url, 'runway serve did not start');
+    const agent = JSON.parse(readFileSync(join(data, 'agent', 'agent.json'), 'utf8')) as { port: number };
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(
+      config,
+      `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: runway-agent\n    static_configs: [{ targets: ['127.0.0.1:${agent.port}'] }]\n`,
+    );
+    mkdirSync(join(dir, 'prometheus-data'));
+    prometheus = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
     // v1 becomes stable, v2 is a canary paused at 50%
     const first = await cli(['run']);
     assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -131,6 +166,12 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
     await rolloutRun;
     await cli(['serve', 'stop']);
     if (serve?.pid && alive(serve.pid)) serve.kill('SIGKILL');
+    const child = prometheus;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('needs the token and names a missing parameter', async () => {
@@ -138,6 +179,13 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
     assert.equal(anonymous.status, 401);
     const res = await get<{ error: string }>('/v1/argo/judge?service=web&environment=production&stable=v1');
     assert.deepEqual([res.status, res.body.error], [400, 'the query needs canary=…']);
+    const source = await get<{ error: string }>(
+      '/v1/argo/judge?service=web&environment=production&canary=v2&stable=v1&source=graphite',
+    );
+    assert.deepEqual(
+      [source.status, source.body.error],
+      [400, 'source must be data-plane or prometheus, got "graphite"'],
+    );
   });
 
   it('is inconclusive before there is evidence, and passes a healthy canary', async () => {
@@ -150,6 +198,8 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
     assert.equal(healthy.body.canary.errors, 0);
     assert.ok(healthy.body.canary.requests > 150, JSON.stringify(healthy.body.canary));
     assert.ok(healthy.body.stable.requests > 150, JSON.stringify(healthy.body.stable));
+    const scraped = await judgeFromPrometheus('&error-ratio=0.05', healthy.body);
+    assert.equal(scraped.verdict, 'pass', scraped.reason);
   });
 
   it('fails a degraded canary, with the explanation', async () => {
@@ -175,6 +225,9 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
       degraded.body.canary.errors > 20 && degraded.body.stable.errors === 0,
       JSON.stringify(degraded.body),
     );
+    const scraped = await judgeFromPrometheus('&error-ratio=0.05', degraded.body);
+    assert.deepEqual([scraped.verdict, scraped.canary.errors], ['fail', degraded.body.canary.errors]);
+    assert.match(scraped.reason, /error ratio/);
   });
 
   it('answers as a pre-promotion gate: waits for an approval, then goes', async () => {

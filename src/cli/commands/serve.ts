@@ -84,6 +84,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       port,
       log,
       calendars,
+      ...(values.prometheus ? { prometheus: values.prometheus } : {}),
       analysis: analysisFactory({
         store,
         log,

@@ -15,7 +15,9 @@ export interface CountSource {
 }
 
 /** `GET /v1/argo/judge` and `GET /v1/argo/gate`. */
-export function argoRoutes(d: InteropDeps & { counts: CountSource }): InteropRoute[] {
+export function argoRoutes(
+  d: InteropDeps & { counts: CountSource; prometheus?: CountSource },
+): InteropRoute[] {
   return [
     {
       method: 'GET',
@@ -34,8 +36,16 @@ export function argoRoutes(d: InteropDeps & { counts: CountSource }): InteropRou
         }
         if (alpha !== undefined && alpha >= 1)
           throw new DeployError(400, `alpha must be below 1, got ${alpha}`);
-        const snapshots = await d.counts.snapshot(service, environment).catch((err: unknown) => {
-          d.log(`argo judge: cannot read the data plane's counts: ${(err as Error).message}`);
+        const source = q.get('source') ?? 'data-plane';
+        if (source !== 'data-plane' && source !== 'prometheus') {
+          throw new DeployError(400, `source must be data-plane or prometheus, got "${source}"`);
+        }
+        const counts = source === 'prometheus' ? d.prometheus : d.counts;
+        if (!counts) {
+          throw new DeployError(400, 'source=prometheus needs runway serve --prometheus URL');
+        }
+        const snapshots = await counts.snapshot(service, environment).catch((err: unknown) => {
+          d.log(`argo judge: cannot read the ${source} counts: ${(err as Error).message}`);
           return [];
         });
         const answer = judgeCanary(
@@ -49,7 +59,7 @@ export function argoRoutes(d: InteropDeps & { counts: CountSource }): InteropRou
           },
           d.clock.now(),
         );
-        return [200, { service, environment, ...answer }];
+        return [200, { service, environment, source, ...answer }];
       },
     },
     {
