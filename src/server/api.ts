@@ -55,7 +55,7 @@ const MAX_BODY = 1024 * 1024;
 
 /** Starts the API; resolves once it listens. */
 export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Server; url: string }> {
-  const routes = routesOf(deps);
+  const routes = [...routesOf(deps), ...interopRoutesOf(deps)];
   const server = createServer((req, res) => {
     void handle(deps, routes, req, res);
   });
@@ -67,8 +67,9 @@ export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Serve
   return { server, url: `http://127.0.0.1:${bound}` };
 }
 
-function routesOf(d: ApiDeps): Route[] {
-  const interop = interopRoutes({
+/** The endpoints for Flagger and Argo Rollouts (src/interop), as routes of this API. */
+function interopRoutesOf(d: ApiDeps): Route[] {
+  return interopRoutes({
     store: d.store,
     clock: d.clock,
     calendars: d.calendars ?? presetCalendars(),
@@ -81,10 +82,9 @@ function routesOf(d: ApiDeps): Route[] {
     (req, params, body) => r.handle(new URL(req.url ?? '/', 'http://x'), params, body),
     { tokenInMetadata: r.tokenInMetadata ?? false },
   ]);
-  return [...coreRoutes(d), ...interop];
 }
 
-function coreRoutes(d: ApiDeps): Route[] {
+function routesOf(d: ApiDeps): Route[] {
   const by = (body: unknown): string => {
     const v = (body as { by?: unknown } | null)?.by;
     return typeof v === 'string' && v.length > 0 ? v : 'api';
