@@ -44,3 +44,28 @@ describe('GITHUB_OUTPUT', () => {
     assert.throws(() => formatOutputs({ 'a b': 'x' }), /output name "a b" is not valid/);
   });
 });
+
+describe('GITHUB_OUTPUT round trip', () => {
+  /** The runner's reading of a heredoc output file. */
+  function readBack(text: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length - 1; i++) {
+      const [, name, delimiter] = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '') ?? [];
+      assert.ok(name && delimiter, `not a heredoc: ${lines[i]}`);
+      const value: string[] = [];
+      for (i++; lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
+      out[name] = value.join('\n');
+    }
+    return out;
+  }
+
+  it('gives every value back unchanged, whatever lines it holds', () => {
+    const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,20}$/).filter((n) => n !== '__proto__');
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.string()), (outputs) => {
+        assert.deepEqual(readBack(formatOutputs(outputs)), { ...outputs });
+      }),
+    );
+  });
+});
