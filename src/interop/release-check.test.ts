@@ -71,3 +71,40 @@ describe('release check for external controllers', () => {
     );
   });
 });
+
+describe('release check with the release gate', () => {
+  it('waits until the newest release-gate decision allows, and says why not', () => {
+    const none = decide('start', {
+      now: TUESDAY_10,
+      incidents: [],
+      releaseGate: { environment: 'production' },
+    });
+    assert.deepEqual(none.reasons, ['no release gate decision for production yet']);
+    const newest = {
+      outcome: 'deny',
+      evaluatedAt: '2026-11-24T09:00:00Z',
+      violations: ['critical-cves: 2 critical CVEs'],
+    };
+    const denied = decide('promotion', {
+      now: TUESDAY_10,
+      incidents: [],
+      releaseGate: { environment: 'production', newest },
+    });
+    assert.deepEqual(denied.reasons, [
+      'release gate for production deny at 2026-11-24T09:00:00Z: critical-cves: 2 critical CVEs',
+    ]);
+    const allowed = { ...newest, outcome: 'allow', violations: [] };
+    assert.equal(
+      decide('start', {
+        now: TUESDAY_10,
+        incidents: [],
+        releaseGate: { environment: 'production', newest: allowed },
+      }).go,
+      true,
+    );
+    assert.equal(
+      decide('traffic', { now: TUESDAY_10, incidents: [], releaseGate: { environment: 'production' } }).go,
+      true,
+    );
+  });
+});

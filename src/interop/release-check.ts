@@ -20,6 +20,14 @@ export interface CheckFacts {
   incidents: readonly IncidentRecord[];
   /** The approval asked for before promotion, when one is required. */
   approval?: { gate: string; required: number; verdicts: readonly ExternalVerdictRecord[] };
+  /**
+   * When the release gate must have allowed: the newest `gate/release` decision for the service in
+   * that environment (undefined: there is none).
+   */
+  releaseGate?: {
+    environment: string;
+    newest?: { outcome: string; evaluatedAt: string; violations: string[] };
+  };
 }
 
 /** `go` true lets the canary go on (for `rollback`: roll it back); `reasons` say why not (or why). */
@@ -64,6 +72,16 @@ export function decide(kind: Check, f: CheckFacts): CheckAnswer {
     if (!w.open) {
       const opens = w.until ? `, opens ${w.until.toISOString()}` : '';
       reasons.push(`outside deployment window ${f.window.name}: ${w.reason ?? 'closed'}${opens}`);
+    }
+  }
+
+  // the release gate's newest decision, before rollout and promotion
+  if (f.releaseGate && (kind === 'start' || kind === 'promotion')) {
+    const { environment, newest } = f.releaseGate;
+    if (!newest) reasons.push(`no release gate decision for ${environment} yet`);
+    else if (newest.outcome !== 'allow') {
+      const why = newest.violations.length > 0 ? `: ${newest.violations.join('; ')}` : '';
+      reasons.push(`release gate for ${environment} ${newest.outcome} at ${newest.evaluatedAt}${why}`);
     }
   }
 

@@ -241,5 +241,10 @@ describe('Argo Rollouts web metric and gate through runway serve', { timeout: 12
     const approved = await cli(['approve', 'argo/prod/web', '--as', 'po@example.com']);
     assert.equal(approved.code, 0, approved.stderr);
     assert.equal((await get<{ decision: string }>(path)).body.decision, 'go');
+    const gated = await get<{ decision: string; reasons: string[] }>(`${path}&release-gate=production`);
+    assert.deepEqual(
+      [gated.body.decision, gated.body.reasons],
+      ['wait', ['no release gate decision for production yet']],
+    );
   });
 });

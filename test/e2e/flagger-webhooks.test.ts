@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -175,6 +175,49 @@ describe('Flagger webhooks through runway serve', { timeout: 60_000 }, () => {
       [rollback.status, rollback.body.reasons],
       [200, ['rejected by po@example.com: UAT failed']],
     );
+  });
+
+  it('with release-gate, confirm-rollout waits for the release gate to allow', async () => {
+    const gated = { 'release-gate': 'production' };
+    const none = await hook('confirm-rollout', TUESDAY, gated);
+    assert.deepEqual(
+      [none.status, none.body.reasons],
+      [403, ['no release gate decision for production yet']],
+    );
+
+    const input = JSON.parse(
+      readFileSync(join(REPO, 'test', 'fixtures', 'gate', 'seed-gate-input.json'), 'utf8'),
+    ) as {
+      gates: { security: { critical_cves: number } };
+    };
+    const evaluate = async (critical: number) => {
+      input.gates.security.critical_cves = critical;
+      writeFileSync(join(dir, 'gate-input.json'), JSON.stringify(input));
+      return runway(
+        [
+          ...[
+            'gate',
+            'evaluate',
+            '--env',
+            'production',
+            '--service',
+            'podinfo',
+            '--input',
+            'gate-input.json',
+          ],
+          ...['--window', 'prod', '--at', TUESDAY],
+        ],
+        { cwd: dir },
+      );
+    };
+    assert.equal((await evaluate(2)).code, 1);
+    const denied = await hook('confirm-rollout', TUESDAY, gated);
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.reasons?.[0] ?? '', /^release gate for production deny at .*critical-cves: /);
+
+    const allowed = await evaluate(0);
+    assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    assert.equal((await hook('confirm-rollout', TUESDAY, gated)).status, 200);
   });
 
   it('events become records; a bad payload is refused with the fields', async () => {

@@ -5,6 +5,7 @@
  */
 import type { VersionSnapshot } from '../../agent/metrics/version-snapshot.ts';
 import { DeployError } from '../../deploy/deployments.ts';
+import { releaseGateOf } from '../release-gate-facts.ts';
 import { decide } from '../release-check.ts';
 import type { InteropDeps, InteropRoute } from '../routes.ts';
 import { judgeCanary } from './judge-canary.ts';
@@ -108,11 +109,13 @@ export function argoRoutes(
             approval = { gate, required: asked.required, verdicts: asked.verdicts };
         }
         const incidents = await d.store.incidents({ service, open: true });
+        const releaseGate = await releaseGateOf(d.store, service, q.get('release-gate') ?? undefined);
         const answer = decide('promotion', {
           now,
           incidents,
           ...(window ? { window } : {}),
           ...(approval ? { approval } : {}),
+          ...(releaseGate ? { releaseGate } : {}),
         });
         const stop = decide('rollback', { now, incidents, ...(approval ? { approval } : {}) });
         const decision = stop.go ? 'stop' : answer.go ? 'go' : 'wait';

@@ -7,6 +7,7 @@ import { DeployError } from '../../deploy/deployments.ts';
 import { inputDigest } from '../../gates/policy/input-digest.ts';
 import type { Store } from '../../store/store.ts';
 import { decide, type Check, type CheckAnswer } from '../release-check.ts';
+import { releaseGateOf } from '../release-gate-facts.ts';
 import type { InteropDeps, InteropRoute } from '../routes.ts';
 import { FLAGGER_HOOKS, parseFlaggerPayload, type FlaggerHook, type FlaggerPayload } from './payload.ts';
 
@@ -123,7 +124,14 @@ async function answerFor(d: InteropDeps, check: Check, p: FlaggerPayload, now: D
       approval = { gate, required: needed ?? 0, verdicts: asked.verdicts };
     }
   }
-  return decide(check, { now, incidents, ...(window ? { window } : {}), ...(approval ? { approval } : {}) });
+  const releaseGate = await releaseGateOf(d.store, service, p.metadata['release-gate']);
+  return decide(check, {
+    now,
+    incidents,
+    ...(window ? { window } : {}),
+    ...(approval ? { approval } : {}),
+    ...(releaseGate ? { releaseGate } : {}),
+  });
 }
 
 function requiredApprovals(text: string | undefined): number {
