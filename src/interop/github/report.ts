@@ -18,7 +18,7 @@ export function maskCommands(secrets: Record<string, string>): string[] {
 
 /**
  * Writes a finished run back to the job: the Markdown summary, one `::error` annotation per failed
- * step (pointing at the step in runway.yaml), and the outputs (`run-id`, `status`, and each step
+ * step and one `::warning` per flaky one (pointing at the step in runway.yaml), and the outputs (`run-id`, `status`, and each step
  * output as `STAGE_STEP_NAME`). Every text goes through the secret masker first.
  */
 export async function reportRun(
@@ -40,6 +40,10 @@ export async function reportRun(
     const at = where(step.key);
     const message = `${step.key} failed${step.reason ? `: ${step.reason}` : ''}`;
     print(mask(annotation('error', message, { ...at, title: `runway: ${step.key}` })));
+  }
+  for (const step of steps.filter((s) => s.flaky)) {
+    const message = `${step.key} passed only on retry (attempt ${step.attempts}): flaky`;
+    print(mask(annotation('warning', message, { ...where(step.key), title: `runway: ${step.key}` })));
   }
   if (run.status !== 'succeeded' && !steps.some((s) => s.status === 'failed')) {
     print(mask(annotation('error', `run ${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}`)));
