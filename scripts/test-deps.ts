@@ -25,7 +25,8 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
   {
     package: 'prometheus',
     provides: ['/usr/bin/prometheus', '/usr/bin/promtool'],
-    neededBy: 'test/e2e/prometheus*.test.ts (a real Prometheus scrapes the data plane)',
+    neededBy:
+      'test/e2e/prometheus*.test.ts, test/e2e/argo-web-metric.test.ts (a real Prometheus scrapes the data plane)',
   },
   {
     package: 'postgresql-15',

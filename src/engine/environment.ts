@@ -110,6 +110,8 @@ export function expressionContext(opts: {
     author: c.author,
     committed_at: c.committedAt,
     trigger: c.trigger,
+    labels: c.labels ?? [],
+    pull_request: BigInt(c.pullRequest ?? 0),
     run: { id: opts.run.id, pipeline: opts.pipeline.name },
     env,
     steps,

@@ -21,6 +21,8 @@ function context(over: Partial<ExpressionContext> = {}): ExpressionContext {
     author: 'Ada <ada@example.com>',
     committed_at: '2026-01-02T03:04:05Z',
     trigger: 'push',
+    labels: [],
+    pull_request: 0n,
     run: { id: 7 },
     env: { REGION: 'eu-west-1' },
     steps: { bundle: { outputs: { version: '1.4.2', digest: 'sha256:abc' }, outcome: 'success' } },
@@ -258,5 +260,16 @@ describe('renderTemplate', () => {
       () => renderTemplate('${{ steps.missing.outputs.x }}', context()),
       /steps\.missing\.outputs\.x/,
     );
+  });
+});
+
+describe('GitHub pull request variables', () => {
+  it("reads the seed's label condition and the pull request number", () => {
+    const seed = "'e2e' in labels || ref == 'refs/heads/main'";
+    const pr = { ref: 'refs/pull/2/merge', pull_request: 2n };
+    assert.equal(evaluateCondition(seed, context({ ...pr, labels: ['bug', 'e2e'] }), 'success'), true);
+    assert.equal(evaluateCondition(seed, context({ ...pr, labels: ['bug'] }), 'success'), false);
+    assert.equal(evaluateCondition(seed, context({ labels: [] }), 'success'), true);
+    assert.equal(evaluateCondition('pull_request == 2', context(pr), 'success'), true);
   });
 });

@@ -9,6 +9,8 @@ export const CONTEXT_VARIABLES = [
   'author',
   'committed_at',
   'trigger',
+  'labels',
+  'pull_request',
   'run',
   'env',
   'steps',
@@ -38,9 +40,13 @@ export class ExpressionError extends Error {
 const status = { current: 'success' as StatusSoFar };
 
 const env = new Environment({ homogeneousAggregateLiterals: false });
+const TYPES: Partial<Record<(typeof CONTEXT_VARIABLES)[number], string>> = {
+  labels: 'list<string>',
+  pull_request: 'int',
+};
 for (const name of CONTEXT_VARIABLES) {
   const type = ['run', 'env', 'steps', 'stages', 'evidence', 'secrets'].includes(name) ? 'map' : 'string';
-  env.registerVariable(name, type);
+  env.registerVariable(name, TYPES[name] ?? type);
 }
 env
   .registerFunction('success(): bool', () => status.current === 'success')

@@ -33,6 +33,8 @@ export function readRunContext(dir: string, overrides: ContextOverrides = {}): R
     author: overrides.author ?? author ?? '',
     committedAt: overrides.committedAt ?? committedAt ?? '',
     trigger: overrides.trigger ?? 'manual',
+    ...(overrides.pullRequest === undefined ? {} : { pullRequest: overrides.pullRequest }),
+    ...(overrides.labels === undefined ? {} : { labels: overrides.labels }),
     ...(overrides.at === undefined ? {} : { at: overrides.at }),
   };
 }

@@ -20,6 +20,11 @@ import { evaluateSlo } from '../gates/slo/evaluate-slo.ts';
 import { DEFAULT_SLO, defineSlo } from '../gates/slo/slo.ts';
 import type { Slo } from '../gates/slo/slo.ts';
 import { StoredCounterSource } from '../gates/slo/stored-counter-source.ts';
+import type { Calendar } from '../gates/windows/calendar.ts';
+import { presetCalendars } from '../gates/windows/presets.ts';
+import { interopRoutes } from '../interop/register.ts';
+import { metadataToken } from '../interop/routes.ts';
+import type { CountSource } from '../interop/argo/web-metric.ts';
 import type { Store } from '../store/store.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 
@@ -34,15 +39,23 @@ export interface ApiDeps {
   log: (line: string) => void;
   /** How the stored counter samples are read: the gap that still counts as covered, and how far back they go. */
   samples: { maxGapMs: number; retentionMs: number };
+  /** Deployment windows by name for the Flagger and Argo gates (default: the presets). */
+  calendars?: Readonly<Record<string, Calendar>>;
+  /** Per-version counts of the data plane, for the Argo Rollouts judge (default: none recorded). */
+  counts?: CountSource;
+  /** The same counts from Prometheus (`runway serve --prometheus`), for pods outside the data plane. */
+  prometheusCounts?: CountSource;
 }
 
 type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<[number, unknown]>;
+/** Method, path, handler, and whether the token may come in the body's `metadata.token` (Flagger). */
+type Route = [string, RegExp, Handler, { tokenInMetadata?: boolean }?];
 
 const MAX_BODY = 1024 * 1024;
 
 /** Starts the API; resolves once it listens. */
 export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Server; url: string }> {
-  const routes = routesOf(deps);
+  const routes = [...routesOf(deps), ...interopRoutesOf(deps)];
   const server = createServer((req, res) => {
     void handle(deps, routes, req, res);
   });
@@ -54,7 +67,24 @@ export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Serve
   return { server, url: `http://127.0.0.1:${bound}` };
 }
 
-function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
+/** The endpoints for Flagger and Argo Rollouts (src/interop), as routes of this API. */
+function interopRoutesOf(d: ApiDeps): Route[] {
+  return interopRoutes({
+    store: d.store,
+    clock: d.clock,
+    calendars: d.calendars ?? presetCalendars(),
+    log: d.log,
+    counts: d.counts ?? { snapshot: async () => [] },
+    ...(d.prometheusCounts ? { prometheus: d.prometheusCounts } : {}),
+  }).map((r): Route => [
+    r.method,
+    r.path,
+    (req, params, body) => r.handle(new URL(req.url ?? '/', 'http://x'), params, body),
+    { tokenInMetadata: r.tokenInMetadata ?? false },
+  ]);
+}
+
+function routesOf(d: ApiDeps): Route[] {
   const by = (body: unknown): string => {
     const v = (body as { by?: unknown } | null)?.by;
     return typeof v === 'string' && v.length > 0 ? v : 'api';
@@ -190,12 +220,7 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
   ];
 }
 
-async function handle(
-  d: ApiDeps,
-  routes: [string, RegExp, Handler][],
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handle(d: ApiDeps, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET' && path === '/metrics') {
@@ -208,10 +233,13 @@ async function handle(
     if (matches.length === 0) return send(res, 404, { error: `no route ${path}` });
     const route = matches.find(([method]) => method === req.method);
     if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${path}` });
-    if (path !== '/v1/health' && !authorized(req, d.token)) {
-      return send(res, 401, { error: 'missing or wrong token: send Authorization: Bearer <token>' });
-    }
+    const inBody = route[3]?.tokenInMetadata === true;
+    const denied = { error: 'missing or wrong token: send Authorization: Bearer <token>' };
+    if (path !== '/v1/health' && !inBody && !authorized(req, d.token)) return send(res, 401, denied);
     const body = req.method === 'GET' ? undefined : await readJson(req);
+    if (inBody && !authorized(req, d.token) && !sameToken(metadataToken(body) ?? '', d.token)) {
+      return send(res, 401, { error: `${denied.error}, or metadata.token in the webhook's metadata` });
+    }
     const params = (route[1].exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     const [status, out] = await route[2](req, params, body);
     send(res, status, out);
@@ -254,7 +282,11 @@ function formatDays(ms: number): string {
 
 function authorized(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  return sameToken(header.startsWith('Bearer ') ? header.slice(7) : '', token);
+}
+
+function sameToken(text: string, token: string): boolean {
+  const given = Buffer.from(text);
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -19,6 +19,9 @@ import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
 import type { Ownership } from '../leases/ownership.ts';
 import { StoreLeases } from '../leases/store-leases.ts';
+import type { Calendar } from '../gates/windows/calendar.ts';
+import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
+import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -36,6 +39,10 @@ export interface ControlPlaneOptions {
   healthIntervalMs?: number;
   /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
+  /** Deployment windows by name, for the Flagger and Argo Rollouts gates (default: the presets). */
+  calendars?: Readonly<Record<string, Calendar>>;
+  /** Prometheus's address, where the Argo judge may also read its counts (`source=prometheus`). */
+  prometheus?: string;
 }
 
 /**
@@ -99,6 +106,15 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         token,
         log: o.log,
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
+        ...(o.calendars ? { calendars: o.calendars } : {}),
+        counts: dataPlane,
+        ...(o.prometheus
+          ? {
+              prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
+                clock.now(),
+              ),
+            }
+          : {}),
       },
       o.port ?? 0,
     ));

@@ -913,6 +913,73 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         );
       }),
     );
+
+    it(
+      'an external approval counts verdicts for the newest revision asked for, once per approver',
+      withStore(async (store) => {
+        const gate = 'flagger/test/podinfo';
+        const ask = { gate, service: 'podinfo', required: 1, roles: ['product-owner'] };
+        assert.equal(await store.externalApproval(gate), undefined);
+        assert.equal(
+          await store.requestExternalApproval({ ...ask, revision: 'aaa', requestedAt: t(1) }),
+          true,
+        );
+        assert.equal(
+          await store.requestExternalApproval({ ...ask, revision: 'aaa', requestedAt: t(2) }),
+          false,
+        );
+        const verdict = { gate, revision: 'aaa', approver: 'po@example.com', verdict: 'approve' as const };
+        assert.equal(await store.recordExternalVerdict({ ...verdict, at: t(3) }), true);
+        assert.equal(await store.recordExternalVerdict({ ...verdict, verdict: 'reject', at: t(4) }), false);
+        assert.deepEqual(await store.externalApproval(gate), {
+          ...ask,
+          revision: 'aaa',
+          requestedAt: t(1),
+          verdicts: [{ approver: 'po@example.com', verdict: 'approve', at: t(3) }],
+        });
+        await store.requestExternalApproval({ ...ask, revision: 'bbb', requestedAt: t(5) });
+        const next = await store.externalApproval(gate);
+        assert.equal(next?.revision, 'bbb');
+        assert.deepEqual(next?.verdicts, []);
+      }),
+    );
+
+    it(
+      'external events are kept newest first and filtered by service',
+      withStore(async (store) => {
+        const event = { source: 'flagger', namespace: 'test', revision: 'aaa', type: 'Normal' };
+        await store.recordExternalEvent({
+          ...event,
+          name: 'podinfo',
+          service: 'podinfo',
+          phase: 'Progressing',
+          at: t(1),
+        });
+        await store.recordExternalEvent({
+          ...event,
+          name: 'podinfo',
+          service: 'podinfo',
+          phase: 'Succeeded',
+          message: 'done',
+          at: t(2),
+        });
+        await store.recordExternalEvent({
+          ...event,
+          name: 'other',
+          service: 'other',
+          phase: 'Failed',
+          at: t(3),
+        });
+        assert.deepEqual(
+          (await store.externalEvents({ service: 'podinfo' })).map((e) => [e.phase, e.message]),
+          [
+            ['Succeeded', 'done'],
+            ['Progressing', undefined],
+          ],
+        );
+        assert.equal((await store.externalEvents({ limit: 1 }))[0]?.name, 'other');
+      }),
+    );
   });
 }
 

@@ -125,6 +125,45 @@ export interface ApprovalRecord {
   at: string;
 }
 
+/**
+ * An approval a controller outside Runway waits on (a Flagger canary's promotion), asked for one
+ * revision of what it gates; verdicts count for that revision only.
+ */
+export interface ExternalApprovalRecord {
+  /** What is approved, e.g. `flagger/test/podinfo`. */
+  gate: string;
+  /** The revision asked about (Flagger's checksum). */
+  revision: string;
+  service: string;
+  required: number;
+  roles: string[];
+  requestedAt: string;
+  verdicts: ExternalVerdictRecord[];
+}
+
+/** One person's verdict on an external approval. */
+export interface ExternalVerdictRecord {
+  approver: string;
+  verdict: 'approve' | 'reject';
+  comment?: string;
+  at: string;
+}
+
+/** An event a controller outside Runway reported (a Flagger `event` webhook), kept as a deployment record. */
+export interface ExternalEventRecord {
+  /** `flagger`. */
+  source: string;
+  namespace: string;
+  name: string;
+  service: string;
+  phase: string;
+  revision: string;
+  /** `Normal` or `Warning`. */
+  type?: string;
+  message?: string;
+  at: string;
+}
+
 /** An emergency override of the release gate; `rules` empty means every overridable rule. */
 export interface OverrideRecord {
   id: number;
@@ -289,5 +328,14 @@ export interface Store {
   ): Promise<number>;
   /** Deletes every sample taken before `before`, in every series; returns how many it deleted. */
   pruneMetricSamples(before: string): Promise<number>;
+  /** Asks for an external approval of one revision; asking again for the same one changes nothing. */
+  requestExternalApproval(request: Omit<ExternalApprovalRecord, 'verdicts'>): Promise<boolean>;
+  /** The newest revision asked for of a gate, with its verdicts (oldest first). */
+  externalApproval(gate: string): Promise<ExternalApprovalRecord | undefined>;
+  /** Records a verdict on one revision; a second verdict by the same approver is refused (false). */
+  recordExternalVerdict(v: ExternalVerdictRecord & { gate: string; revision: string }): Promise<boolean>;
+  recordExternalEvent(event: ExternalEventRecord): Promise<void>;
+  /** External events, newest first. */
+  externalEvents(filter?: { service?: string; limit?: number }): Promise<ExternalEventRecord[]>;
   close(): Promise<void>;
 }

@@ -1,14 +1,17 @@
 import { ineligibility, identityOf } from '../../actions/approval/eligibility.ts';
+import { existsSync } from 'node:fs';
+import { loadPipeline } from '../../config/load.ts';
+import { EXTERNAL_GATE, ExternalVerdictError, giveExternalVerdict } from '../../interop/external-approval.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, runId, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
+import { FILE_FLAG, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
 
 /** An eligibility problem: exit code 4, as the CLI uses for authorisation. */
 class NotAllowed extends Error {}
 
 /** `runway approve|reject RUN`: gives a verdict on a run's waiting approval step. */
 export function verdictCommand(verdict: 'approve' | 'reject') {
-  const usage = `runway ${verdict} RUN [--step STAGE/STEP] [--as EMAIL] ${verdict === 'reject' ? '--comment TEXT' : '[--comment TEXT]'}`;
+  const usage = `runway ${verdict} RUN|flagger/NAMESPACE/CANARY|argo/NAMESPACE/ROLLOUT [--step STAGE/STEP] [--as EMAIL] ${verdict === 'reject' ? '--comment TEXT' : '[--comment TEXT]'}`;
   return async function run(args: string[], io: Io): Promise<number> {
     const { values, positionals } = parse(args, {
       ...STORE_FLAG,
@@ -18,9 +21,12 @@ export function verdictCommand(verdict: 'approve' | 'reject') {
       as: { type: 'string' },
       comment: { type: 'string' },
     });
-    const id = runId(positionals[0], usage);
     if (verdict === 'reject' && !values.comment)
       throw new UsageError(`a rejection needs --comment saying why — usage: ${usage}`);
+    if (EXTERNAL_GATE.test(positionals[0] ?? '')) {
+      return external(io, positionals[0]!, verdict, values);
+    }
+    const id = runId(positionals[0], usage);
     const who = whoAmI(io, values.as);
     const { store } = await storeFor(io, values, { existing: true });
     try {
@@ -81,6 +87,36 @@ export function verdictCommand(verdict: 'approve' | 'reject') {
       await store.close();
     }
   };
+}
+
+/** A verdict on an approval a Flagger canary waits for (its confirm-promotion hook). */
+async function external(
+  io: Io,
+  gate: string,
+  verdict: 'approve' | 'reject',
+  values: { as?: string; comment?: string; file?: string; store?: string; json?: boolean },
+): Promise<number> {
+  const who = whoAmI(io, values.as);
+  const file = pipelineFile(io, values.file);
+  const pipeline = values.file !== undefined || existsSync(file) ? loadPipeline(file) : undefined;
+  const { store } = await storeFor(io, values, { existing: true });
+  try {
+    const given = await giveExternalVerdict(
+      store,
+      { gate, who, verdict, ...(values.comment ? { comment: values.comment } : {}), at: new Date() },
+      pipeline,
+    );
+    const text = `${given.approver} ${verdict === 'approve' ? 'approved' : 'rejected'} ${gate} (revision ${given.revision})`;
+    io.out(values.json ? `${JSON.stringify(given)}\n` : `${text}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ExternalVerdictError)) throw err;
+    if (err.kind !== 'not-allowed') throw new UsageError(err.message);
+    io.err(`runway: ${err.message}\n`);
+    return EXIT.auth;
+  } finally {
+    await store.close();
+  }
 }
 
 /** `runway approve RUN`. */

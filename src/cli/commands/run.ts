@@ -1,9 +1,13 @@
+import { ConfigError } from '../../config/errors.ts';
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
 import { systemClock } from '../../engine/clock.ts';
 import { EventFunnel } from '../../engine/events.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
+import { actionsJob } from '../../interop/github/actions-context.ts';
+import { configAnnotations, maskCommands, reportRun } from '../../interop/github/report.ts';
+import { annotation } from '../../interop/github/workflow-commands.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
@@ -41,18 +45,32 @@ const FLAGS = {
 export async function run(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, FLAGS);
   const file = pipelineFile(io, values.file);
-  const pipeline = loadPipeline(file);
+  // inside GitHub Actions: context from the job, results back as summary, annotations, outputs
+  const job = actionsJob(io.env);
+  let pipeline: Pipeline;
+  try {
+    pipeline = loadPipeline(file);
+  } catch (err) {
+    if (job && err instanceof ConfigError)
+      for (const line of configAnnotations(err.issues)) io.out(`${line}\n`);
+    throw err;
+  }
   const overrides: ContextOverrides = {
+    ...job?.context,
     ...(values.sha !== undefined ? { sha: values.sha } : {}),
     ...(values.ref !== undefined ? { ref: values.ref } : {}),
     ...(values.message !== undefined ? { message: values.message } : {}),
     ...(values.author !== undefined ? { author: values.author } : {}),
     ...(values['committed-at'] !== undefined ? { committedAt: values['committed-at'] } : {}),
-    trigger: values.trigger ?? 'manual',
+    trigger: values.trigger ?? job?.context.trigger ?? 'manual',
     ...(values.at !== undefined ? { at: instantFlag(values.at, systemClock, '--at').toISOString() } : {}),
   };
   const context = readRunContext(pipeline.root, overrides);
-  resolveSecrets(pipeline, io.env); // fail before anything is written
+  const secrets = resolveSecrets(pipeline, io.env); // fail before anything is written
+  if (job) {
+    for (const line of maskCommands(secrets)) io.out(`${line}\n`);
+    for (const warning of job.warnings) io.out(`${annotation('warning', warning)}\n`);
+  }
   const { store, dataDir } = await storeFor(io, values);
   try {
     return await execute(
@@ -62,6 +80,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       Boolean(values.json),
       (engine, signal) => engine.start(pipeline, context, signal),
       dataDir,
+      job && ((record) => reportRun(job, store, record, secrets, (line) => io.out(`${line}\n`))),
     );
   } finally {
     await store.close();
@@ -76,6 +95,7 @@ export async function execute(
   json: boolean,
   go: (engine: Engine, signal: AbortSignal) => Promise<RunRecord>,
   dataDir: string,
+  finished?: (record: RunRecord) => Promise<void>,
 ): Promise<number> {
   const events = new EventFunnel();
   const live = !json && io.tty ? liveView(io, pipeline) : undefined;
@@ -89,5 +109,6 @@ export async function execute(
     live?.stop();
   }
   if (!json) await printSummary(io, store, record);
+  await finished?.(record);
   return record.status === 'succeeded' ? EXIT.ok : EXIT.failed;
 }

@@ -3,6 +3,7 @@ import { startControlPlane } from '../../server/control-plane.ts';
 import { analysisFactory } from '../../server/analysis-factory.ts';
 import { locateServer, pidAlive, readServerInfo, serverFiles } from '../../server/discovery.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { calendarsFor } from './window.ts';
 import type { Io } from '../io.ts';
 import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, storeLabel } from '../setup.ts';
 
@@ -70,6 +71,13 @@ export async function run(args: string[], io: Io): Promise<number> {
         ? `${JSON.stringify({ at: new Date().toISOString(), msg: line })}\n`
         : `${new Date().toISOString()} ${line}\n`,
     );
+  let calendars;
+  try {
+    calendars = calendarsFor(io, values.file);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let plane;
   try {
     plane = await startControlPlane({
@@ -77,6 +85,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       store,
       port,
       log,
+      calendars,
+      ...(values.prometheus ? { prometheus: values.prometheus } : {}),
       analysis: analysisFactory({
         store,
         log,

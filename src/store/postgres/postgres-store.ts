@@ -6,6 +6,9 @@ import type {
   DecisionRecord,
   EventRecord,
   EvidenceRecord,
+  ExternalApprovalRecord,
+  ExternalEventRecord,
+  ExternalVerdictRecord,
   Fence,
   IncidentRecord,
   MetricSampleRecord,
@@ -670,6 +673,89 @@ export class PostgresStore implements Store {
 
   async pruneMetricSamples(before: string): Promise<number> {
     return this.#count('DELETE FROM metric_samples WHERE at_ms < $1', [epochMs(before)]);
+  }
+
+  async requestExternalApproval(r: Omit<ExternalApprovalRecord, 'verdicts'>): Promise<boolean> {
+    const n = await this.#count(
+      `INSERT INTO external_approvals (gate, revision, service, required, roles_json, requested_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (gate, revision) DO NOTHING`,
+      [r.gate, r.revision, r.service, r.required, JSON.stringify(r.roles), r.requestedAt],
+    );
+    return n === 1;
+  }
+
+  async externalApproval(gate: string): Promise<ExternalApprovalRecord | undefined> {
+    const [row] = await this.#rows(
+      'SELECT * FROM external_approvals WHERE gate = $1 ORDER BY requested_at DESC, seq DESC LIMIT 1',
+      [gate],
+    );
+    if (!row) return undefined;
+    const revision = String(row['revision']);
+    const verdicts = await this.#rows(
+      'SELECT * FROM external_verdicts WHERE gate = $1 AND revision = $2 ORDER BY at, approver',
+      [gate, revision],
+    );
+    return {
+      gate,
+      revision,
+      service: String(row['service']),
+      required: Number(row['required']),
+      roles: JSON.parse(String(row['roles_json'])) as string[],
+      requestedAt: String(row['requested_at']),
+      verdicts: verdicts.map((v) => ({
+        approver: String(v['approver']),
+        verdict: v['verdict'] as ExternalVerdictRecord['verdict'],
+        ...opt('comment', v['comment']),
+        at: String(v['at']),
+      })),
+    };
+  }
+
+  async recordExternalVerdict(
+    v: ExternalVerdictRecord & { gate: string; revision: string },
+  ): Promise<boolean> {
+    const n = await this.#count(
+      `INSERT INTO external_verdicts (gate, revision, approver, verdict, comment, at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (gate, revision, approver) DO NOTHING`,
+      [v.gate, v.revision, v.approver, v.verdict, v.comment ?? null, v.at],
+    );
+    return n === 1;
+  }
+
+  async recordExternalEvent(e: ExternalEventRecord): Promise<void> {
+    await this.#count(
+      `INSERT INTO external_events (source, namespace, name, service, phase, revision, type, message, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        e.source,
+        e.namespace,
+        e.name,
+        e.service,
+        e.phase,
+        e.revision,
+        e.type ?? null,
+        e.message ?? null,
+        e.at,
+      ],
+    );
+  }
+
+  async externalEvents(filter: { service?: string; limit?: number } = {}): Promise<ExternalEventRecord[]> {
+    const rows = await this.#rows(
+      'SELECT * FROM external_events WHERE ($1::text IS NULL OR service = $1) ORDER BY id DESC LIMIT $2',
+      [filter.service ?? null, filter.limit ?? 100],
+    );
+    return rows.map((r) => ({
+      source: String(r['source']),
+      namespace: String(r['namespace']),
+      name: String(r['name']),
+      service: String(r['service']),
+      phase: String(r['phase']),
+      revision: String(r['revision']),
+      ...opt('type', r['type']),
+      ...opt('message', r['message']),
+      at: String(r['at']),
+    }));
   }
 
   async close(): Promise<void> {

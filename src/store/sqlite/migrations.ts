@@ -209,6 +209,44 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
         token INTEGER NOT NULL,
         renewed_at TEXT NOT NULL
       );
+      `,
+  },
+  {
+    version: 9,
+    name: 'external approvals and events (Flagger webhooks)',
+    sql: `
+      CREATE TABLE external_approvals (
+        gate TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        service TEXT NOT NULL,
+        required INTEGER NOT NULL,
+        roles_json TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        PRIMARY KEY (gate, revision)
+      );
+      CREATE TABLE external_verdicts (
+        gate TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        approver TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        comment TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (gate, revision, approver),
+        FOREIGN KEY (gate, revision) REFERENCES external_approvals(gate, revision)
+      );
+      CREATE TABLE external_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        service TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        type TEXT,
+        message TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX external_events_service ON external_events(service, id);
     `,
   },
 ];

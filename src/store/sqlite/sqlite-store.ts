@@ -12,6 +12,9 @@ import type {
   MetricSampleRecord,
   EvidenceRecord,
   Fence,
+  ExternalApprovalRecord,
+  ExternalEventRecord,
+  ExternalVerdictRecord,
   NewRun,
   RunOwner,
   RunRecord,
@@ -699,6 +702,83 @@ export class SqliteStore implements Store {
       for (const ms of times) deleted += Number(stmt.run(series.service, series.environment, ms).changes);
       return deleted;
     });
+  }
+
+  async requestExternalApproval(r: Omit<ExternalApprovalRecord, 'verdicts'>): Promise<boolean> {
+    const res = this.#sql(
+      `INSERT INTO external_approvals (gate, revision, service, required, roles_json, requested_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (gate, revision) DO NOTHING`,
+    ).run(r.gate, r.revision, r.service, r.required, JSON.stringify(r.roles), r.requestedAt);
+    return res.changes === 1;
+  }
+
+  async externalApproval(gate: string): Promise<ExternalApprovalRecord | undefined> {
+    const row = this.#sql(
+      'SELECT * FROM external_approvals WHERE gate = ? ORDER BY requested_at DESC, rowid DESC LIMIT 1',
+    ).get(gate) as Row | undefined;
+    if (!row) return undefined;
+    const revision = String(row['revision']);
+    const verdicts = this.#sql(
+      'SELECT * FROM external_verdicts WHERE gate = ? AND revision = ? ORDER BY at, approver',
+    ).all(gate, revision) as Row[];
+    return {
+      gate,
+      revision,
+      service: String(row['service']),
+      required: Number(row['required']),
+      roles: JSON.parse(String(row['roles_json'])) as string[],
+      requestedAt: String(row['requested_at']),
+      verdicts: verdicts.map((v) => ({
+        approver: String(v['approver']),
+        verdict: v['verdict'] as ExternalVerdictRecord['verdict'],
+        ...opt('comment', v['comment']),
+        at: String(v['at']),
+      })),
+    };
+  }
+
+  async recordExternalVerdict(
+    v: ExternalVerdictRecord & { gate: string; revision: string },
+  ): Promise<boolean> {
+    const res = this.#sql(
+      `INSERT INTO external_verdicts (gate, revision, approver, verdict, comment, at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (gate, revision, approver) DO NOTHING`,
+    ).run(v.gate, v.revision, v.approver, v.verdict, v.comment ?? null, v.at);
+    return res.changes === 1;
+  }
+
+  async recordExternalEvent(e: ExternalEventRecord): Promise<void> {
+    this.#sql(
+      `INSERT INTO external_events (source, namespace, name, service, phase, revision, type, message, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      e.source,
+      e.namespace,
+      e.name,
+      e.service,
+      e.phase,
+      e.revision,
+      e.type ?? null,
+      e.message ?? null,
+      e.at,
+    );
+  }
+
+  async externalEvents(filter: { service?: string; limit?: number } = {}): Promise<ExternalEventRecord[]> {
+    const rows = this.#sql(
+      'SELECT * FROM external_events WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2',
+    ).all(filter.service ?? null, filter.limit ?? 100) as Row[];
+    return rows.map((r) => ({
+      source: String(r['source']),
+      namespace: String(r['namespace']),
+      name: String(r['name']),
+      service: String(r['service']),
+      phase: String(r['phase']),
+      revision: String(r['revision']),
+      ...opt('type', r['type']),
+      ...opt('message', r['message']),
+      at: String(r['at']),
+    }));
   }
 
   async pruneMetricSamples(before: string): Promise<number> {
