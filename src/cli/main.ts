@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { ResumeError } from '../engine/runner.ts';
+import { LeaseLostError } from '../store/store.ts';
 import { MissingSecretError } from '../engine/secrets.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -33,6 +34,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (err instanceof ConfigError) {
       io.err(`${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof LeaseLostError) {
+      io.err(`runway: ${err.message}\n`);
+      return EXIT.failed;
     }
     if (err instanceof UsageError || err instanceof ResumeError || err instanceof MissingSecretError) {
       io.err(`runway: ${err.message}\n`);

@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { groupAlive, processAlive, signalGroup } from '../executors/local/process-group.ts';
-import type { RunOwner, RunRecord, RunStatus, StageRecord } from '../store/store.ts';
+import {
+  LeaseLostError,
+  type RunOwner,
+  type RunRecord,
+  type RunStatus,
+  type StageRecord,
+} from '../store/store.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { secretPatterns } from './masker.ts';
 import type { RunContext } from './run-context.ts';
@@ -32,7 +38,7 @@ export class Engine {
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
-    this.#kit = new RunKit(deps);
+    this.#kit = new RunKit(deps, this.#owner);
   }
 
   /** Starts a new run and executes it to the end; returns the final record. */
@@ -44,7 +50,9 @@ export class Engine {
 
   /**
    * Continues a run whose process died: finished steps are kept, a step that was in flight is
-   * stopped if its processes survived and run again.
+   * stopped if its processes survived and run again. An owner on this host is taken over only
+   * when its process is gone, however old its heartbeat (a stopped or busy runner is alive); an
+   * owner on another host only once its heartbeat is stale.
    */
   async resume(runId: number, signal?: AbortSignal): Promise<RunRecord> {
     const { store } = this.#d;
@@ -52,8 +60,14 @@ export class Engine {
     if (!run) throw new ResumeError(`run ${runId} does not exist`);
     if (run.status !== 'running') throw new ResumeError(`run ${runId} already ended: ${run.status}`);
     const now = this.#d.clock.now().getTime();
-    const ownerDead = run.owner && run.owner.host === this.#owner.host && !processAlive(run.owner.pid);
-    const staleBefore = ownerDead
+    const ownerHere = run.owner?.host === this.#owner.host;
+    const isSelf = ownerHere && run.owner?.pid === this.#owner.pid;
+    if (run.owner && ownerHere && !isSelf && processAlive(run.owner.pid)) {
+      throw new ResumeError(
+        `run ${runId} is still being executed by process ${run.owner.pid} on this host (heartbeat ${run.heartbeatAt}); stop that process first`,
+      );
+    }
+    const staleBefore = ownerHere
       ? new Date(now + 1).toISOString()
       : new Date(now - STALE_AFTER_MS).toISOString();
     const secrets = resolveSecrets(run.pipeline, this.#d.hostEnv);
@@ -91,9 +105,18 @@ export class Engine {
     outerSignal?.addEventListener('abort', cancel, { once: true });
     if (outerSignal?.aborted) cancel();
 
-    // heartbeat, and cancellation requested by another process
+    // heartbeat, losing the run to another process, and cancellation requested by another process
+    let lost = false;
     const beat = setInterval(() => {
-      void store.heartbeat(run.id, this.#owner, this.#kit.now()).catch(() => undefined);
+      void store.heartbeat(run.id, this.#owner, this.#kit.now()).then(
+        (held) => {
+          if (!held) {
+            lost = true;
+            cancel();
+          }
+        },
+        () => undefined,
+      );
       void store.getRun(run.id).then(
         (r) => {
           if (r?.cancelRequestedAt) cancel();
@@ -120,23 +143,32 @@ export class Engine {
     await this.#kit.apply(run.id, {
       event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
     });
+    const stopOnLoss = (err: unknown): void => {
+      if (!(err instanceof LeaseLostError)) throw err;
+      lost = true;
+      cancel();
+    };
     try {
       await runDag(pipeline.stages, pipeline.concurrency, (name) => {
         const stage = pipeline.stages.find((s) => s.name === name) as Stage;
-        return runStage(ctx, stage).catch((err: unknown) =>
-          finishStage(
-            ctx,
-            stage,
-            'failed',
-            ctx.stageRecords.get(name)?.startedAt,
-            `runway: ${String((err as Error)?.message ?? err)}`,
-          ),
-        );
+        return runStage(ctx, stage)
+          .catch((err: unknown) => {
+            if (err instanceof LeaseLostError) return stopOnLoss(err);
+            return finishStage(
+              ctx,
+              stage,
+              'failed',
+              ctx.stageRecords.get(name)?.startedAt,
+              `runway: ${String((err as Error)?.message ?? err)}`,
+            );
+          })
+          .catch(stopOnLoss);
       });
     } finally {
       clearInterval(beat);
       outerSignal?.removeEventListener('abort', cancel);
     }
+    if (lost) throw new LeaseLostError(run.id, (await store.getRun(run.id))?.owner);
     const finals = [...ctx.stageRecords.values()].map((s) => s.status);
     const status: RunStatus = controller.signal.aborted
       ? 'cancelled'

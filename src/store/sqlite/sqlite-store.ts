@@ -19,6 +19,7 @@ import type {
   StepRecord,
   Store,
 } from '../store.ts';
+import { LeaseLostError } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -125,8 +126,18 @@ export class SqliteStore implements Store {
     return (rows as Row[]).map(toRun);
   }
 
-  async apply(runId: number, change: Change, at: string): Promise<EventRecord> {
+  async apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord> {
     return this.#tx(() => {
+      if (owner) {
+        const held = this.#sql('SELECT owner_pid, owner_host FROM runs WHERE id = ?').get(runId) as
+          Row | undefined;
+        if (held && (held['owner_pid'] !== owner.pid || held['owner_host'] !== owner.host)) {
+          throw new LeaseLostError(runId, {
+            pid: Number(held['owner_pid']),
+            host: String(held['owner_host']),
+          });
+        }
+      }
       if (change.run) {
         const r = change.run;
         const res = this.#sql(
@@ -215,13 +226,11 @@ export class SqliteStore implements Store {
     return res.changes === 1;
   }
 
-  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<void> {
-    this.#sql('UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?').run(
-      at,
-      runId,
-      owner.pid,
-      owner.host,
-    );
+  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<boolean> {
+    const res = this.#sql(
+      'UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?',
+    ).run(at, runId, owner.pid, owner.host);
+    return res.changes === 1;
   }
 
   async requestCancel(runId: number, at: string): Promise<void> {
