@@ -7,6 +7,7 @@ import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
 import { isDirectory, readIfExists, safeSize } from './files.ts';
 import { maskText } from './masker.ts';
+import { effectiveWrites } from './evidence-merge.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
 import { TERMINAL, type RunCtx } from './run-kit.ts';
 
@@ -297,6 +298,7 @@ export async function finishStep(
     ...(bytes !== undefined ? { logBytes: bytes } : {}),
   };
   delete record.pgid;
+  evidence = effectiveWrites(ctx.evidence, evidence);
   const masked = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, maskText(v, ctx.patterns)]));
   const change: Change = {
     step: record,
