@@ -53,6 +53,13 @@ describe('gate/sarif', () => {
     );
   });
 
+  it('counts a valid log with 130,000 results instead of overflowing the stack', async () => {
+    const r = await gate({ files: synthetic('huge.sarif', 130_000) }, scratch);
+    assert.equal(r.ok, false);
+    assert.equal(r.evidence?.['sarif.high'], 130_000);
+    assert.equal(r.reason, 'security gate failed for production: high 130000 exceeds the limit of 0');
+  });
+
   it('fails on the gitleaks secret and never logs its text', async () => {
     const r = await gate({ files: ['gitleaks-simple.sarif'], environment: 'development' });
     assert.equal(r.ok, false);
