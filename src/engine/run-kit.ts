@@ -62,7 +62,7 @@ export class RunKit {
   dir(ctx: RunCtx, stage: string): string {
     const dir = join(ctx.runDir, stage);
     if (!ctx.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       ctx.dirs.add(dir);
     }
     return dir;

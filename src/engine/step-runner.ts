@@ -1,11 +1,11 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EvidenceValue } from '../actions/action.ts';
 import type { Stage, Step } from '../config/pipeline.ts';
 import type { Change, NodeStatus, StepRecord } from '../store/store.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
-import { isDirectory, readIfExists, safeSize } from './files.ts';
+import { appendPrivate, isDirectory, readIfExists, safeSize } from './files.ts';
 import { maskText } from './masker.ts';
 import { effectiveWrites } from './evidence-merge.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
@@ -91,7 +91,7 @@ async function runStep(
   while (attempts < maxAttempts) {
     attempts++;
     if (attempts > 1 || prior) {
-      appendFileSync(
+      appendPrivate(
         logPath,
         `\n── attempt ${attempts}${prior?.status === 'running' && attempts === prior.attempts + 1 ? ' (re-run after the previous runner stopped)' : ''} ──\n`,
       );
@@ -162,7 +162,7 @@ async function attempt(
   const exprCtx = () => (cached ??= ctx.kit.exprCtx(ctx, stage));
   const log = (text: string) => {
     const safe = maskText(text, ctx.patterns);
-    appendFileSync(io.logPath, safe);
+    appendPrivate(io.logPath, safe);
     ctx.kit.deps.events.emit({
       type: 'step.output',
       runId: ctx.run.id,
@@ -239,7 +239,7 @@ async function attempt(
         });
       },
       onOutput: (text) => {
-        appendFileSync(io.logPath, text);
+        appendPrivate(io.logPath, text);
         ctx.kit.deps.events.emit({
           type: 'step.output',
           runId: ctx.run.id,
