@@ -299,14 +299,17 @@ export async function finishStep(
   };
   delete record.pgid;
   evidence = effectiveWrites(ctx.evidence, evidence);
-  const masked = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, maskText(v, ctx.patterns)]));
+  // keys too: a step may write a secret as a key as easily as a value
+  const masked = Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [maskText(k, ctx.patterns), maskText(v, ctx.patterns)]),
+  );
   const change: Change = {
     step: record,
     ...(Object.keys(masked).length ? { outputs: { stepKey: step.key, values: masked } } : {}),
     ...(Object.keys(evidence).length
       ? {
           evidence: Object.entries(evidence).map(([key, value]) => ({
-            key,
+            key: maskText(key, ctx.patterns),
             value: typeof value === 'string' ? maskText(value, ctx.patterns) : value,
             stepKey: step.key,
             recordedAt: at,
