@@ -685,3 +685,27 @@ describe('hostile and oversized YAML', () => {
     );
   });
 });
+
+describe('deploy with.env', () => {
+  it('a ${{ secrets.X }} in with.env is a load-time error at that value, never a literal for the app', () => {
+    rejects(
+      `version: 1
+secrets:
+  TOKEN: { env: DEPLOY_TOKEN }
+environments:
+  staging:
+    target: { kind: local, command: node server.js, port: 4100 }
+stages:
+  deploy:
+    steps:
+      - uses: deploy
+        with:
+          environment: staging
+          env: { API_TOKEN: '\${{ secrets.TOKEN }}', MODE: blue }
+`,
+      13,
+      29,
+      /^with\.env\.API_TOKEN is passed to the release as written .* — expected a literal value \(a secret must not be stored with a release\)/,
+    );
+  });
+});

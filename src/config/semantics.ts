@@ -144,6 +144,20 @@ function checkSteps(
         checkExpression(part.expr, [...path, 'with', key], earlier, reachable, issues, positions);
       }
     }
+    // a release's env is stored with the release and handed to its instances as written
+    const releaseEnv = inputs['env'];
+    if (releaseEnv && typeof releaseEnv === 'object' && !Array.isArray(releaseEnv)) {
+      for (const [name, value] of Object.entries(releaseEnv as Record<string, unknown>)) {
+        if (typeof value === 'string' && findTemplates(value).length > 0) {
+          issue(
+            [...path, 'with', 'env', name],
+            `with.env.${name} is passed to the release as written and stored with it, so \${{ }} is not rendered here — expected a literal value${
+              /\bsecrets\s*\./.test(value) ? ' (a secret must not be stored with a release)' : ''
+            }`,
+          );
+        }
+      }
+    }
     const shape = schemaIssues(action.inputs, inputs, positions, [...path, 'with']);
     issues.push(...shape);
     if (shape.length === 0 && action.check) {
