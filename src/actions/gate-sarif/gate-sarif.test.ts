@@ -60,6 +60,14 @@ describe('gate/sarif', () => {
     assert.equal(r.reason, 'security gate failed for production: high 130000 exceeds the limit of 0');
   });
 
+  it('a file that is not JSON fails the gate without quoting its content (files: /etc/passwd)', async () => {
+    writeFileSync(join(scratch, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    const r = await gate({ files: 'passwd' }, scratch);
+    assert.equal(r.ok, false);
+    assert.match(r.reason ?? '', /not valid JSON/);
+    assert.doesNotMatch(`${r.reason} ${r.log}`, /root:x|bin\/bash/);
+  });
+
   it('fails on the gitleaks secret and never logs its text', async () => {
     const r = await gate({ files: ['gitleaks-simple.sarif'], environment: 'development' });
     assert.equal(r.ok, false);

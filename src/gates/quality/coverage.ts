@@ -1,5 +1,6 @@
 import { matchesGlob } from 'node:path';
 import { children, numberAttr, parseXml, type XmlNode } from './xml.ts';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** Line coverage of one source file; `covered`/`total` are line counts when the format gives them. */
 export interface FileCoverage {
@@ -181,7 +182,7 @@ export function parseIstanbulSummary(text: string, file: string): CoverageReport
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: malformed JSON: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${file}: malformed JSON: ${jsonErrorReason(error)}`, { cause: error });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new Error(`${file}: not an Istanbul coverage summary, expected an object`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** Normalised severities, worst first; `none` is informational and never counted. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'none'] as const;
@@ -92,7 +93,7 @@ export function parseSarif(text: string, file: string, options: SarifOptions = {
   try {
     log = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    return fail(`not valid JSON, truncated or corrupt (${(err as Error).message})`);
+    return fail(`not valid JSON, truncated or corrupt (${jsonErrorReason(err)})`);
   }
   if (!isObject(log)) return fail('not a SARIF log, expected a JSON object');
   if (log['version'] !== '2.1.0')
