@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, type ConfigIssue } from './errors.ts';
-import { parsePipeline } from './load.ts';
+import { loadPipeline, parsePipeline } from './load.ts';
 import type { Pipeline } from './pipeline.ts';
 
 const FILE = 'runway.yaml';
@@ -706,6 +709,19 @@ stages:
       13,
       29,
       /^with\.env\.API_TOKEN is passed to the release as written .* — expected a literal value \(a secret must not be stored with a release\)/,
+    );
+  });
+});
+
+describe('pipeline file size', () => {
+  it('a file over 4 MiB is refused with the limit named, before it is parsed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runway-load-'));
+    const file = join(dir, 'runway.yaml');
+    writeFileSync(file, `version: 1\n# ${'x'.repeat(5 * 1024 * 1024)}\nstages: {}\n`);
+    assert.throws(
+      () => loadPipeline(file),
+      (err: ConfigError) =>
+        err instanceof ConfigError && /is \d+ bytes — expected at most 4194304 \(4 MiB\)/.test(err.message),
     );
   });
 });
