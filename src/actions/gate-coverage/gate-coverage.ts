@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { decodeXml } from '../../gates/quality/xml.ts';
+import { readReport } from '../../gates/report-file.ts';
 import { resolve } from 'node:path';
 import {
   checkCoverage,
@@ -64,7 +64,7 @@ export const gateCoverage: Action = {
     let report: CoverageReport;
     let check: ReturnType<typeof checkCoverage>;
     try {
-      const bytes = readFileSync(file);
+      const bytes = readReport(file);
       report = parseCoverage(
         format,
         format === 'cobertura' ? decodeXml(bytes, file) : bytes.toString('utf8'),

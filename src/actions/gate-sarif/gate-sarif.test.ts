@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -66,6 +66,18 @@ describe('gate/sarif', () => {
     assert.equal(r.ok, false);
     assert.match(r.reason ?? '', /not valid JSON/);
     assert.doesNotMatch(`${r.reason} ${r.log}`, /root:x|bin\/bash/);
+  });
+
+  it('a 100 MB report is refused with the limit named, before it is read', async () => {
+    const file = join(scratch, 'huge-100mb.sarif');
+    writeFileSync(file, '');
+    truncateSync(file, 100 * 1024 * 1024);
+    const r = await gate({ files: 'huge-100mb.sarif' }, scratch);
+    assert.equal(r.ok, false);
+    assert.match(
+      r.reason ?? '',
+      /the report is 104857600 bytes — over the limit of 16777216 bytes \(16 MiB\)/,
+    );
   });
 
   it('fails on the gitleaks secret and never logs its text', async () => {

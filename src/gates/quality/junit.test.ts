@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeSummaries, parseJUnit, parseJUnitFiles } from './junit.ts';
@@ -156,6 +156,12 @@ describe('JUnit files in other encodings', () => {
       const s = parseJUnitFiles([file]);
       assert.deepEqual([s.tests, s.failed], [2, 1], file);
     }
+  });
+
+  it('a 100 MB report is refused with the limit named', () => {
+    const file = write('huge.xml', Buffer.alloc(0));
+    truncateSync(file, 100 * 1024 * 1024);
+    assert.throws(() => parseJUnitFiles([file]), /over the limit of 16777216 bytes \(16 MiB\)/);
   });
 
   it('reads a declared ISO-8859-1 file and names an unknown encoding', () => {
