@@ -76,7 +76,7 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
       'GET',
       /^\/v1\/rollouts$/,
       async (req) => {
-        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const q = requestUrl(req).searchParams;
         const limit = Number(q.get('limit') ?? 20);
         const list = await d.store.rollouts({
           ...(q.get('service') ? { service: q.get('service')! } : {}),
@@ -148,7 +148,7 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
       'GET',
       /^\/v1\/slo\/([^/]+)\/([^/]+)$/,
       async (req, [service, environment]) => {
-        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const q = requestUrl(req).searchParams;
         const slo = sloOf(q, d.samples.retentionMs);
         const at = q.has('at') ? new Date(q.get('at')!) : d.clock.now();
         if (Number.isNaN(at.getTime())) {
@@ -170,7 +170,7 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
       /^\/v1\/alertmanager$/,
       async (req, _p, body) => {
         // alerts without a service label are the service given as ?service= (one webhook per service)
-        const service = new URL(req.url ?? '/', 'http://x').searchParams.get('service');
+        const service = requestUrl(req).searchParams.get('service');
         if (service === '') throw new DeployError(400, 'service= must name a service');
         const mapping = service === null ? undefined : alertmanagerMapping({ defaultService: service });
         const result = fromAlertmanager(body, d.clock.now(), mapping);
@@ -197,7 +197,7 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   try {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestUrl(req).pathname;
     if (req.method === 'GET' && path === '/metrics') {
       const text = await controlPlaneMetrics(d.store);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -338,4 +338,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The request's URL; a path starting with `//` stays a path (not a host), and never throws. */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(`http://x${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+  } catch {
+    throw new DeployError(400, `request target "${String(req.url).slice(0, 100)}" is not a valid path`);
+  }
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { project, runway, spawnRunway } from './helpers.ts';
 
 describe(
@@ -70,6 +71,8 @@ describe(
       const r = await call('GET', '/v1/rollouts/%');
       assert.equal(r.status, 400);
       assert.match(r.body.error, /path segment "%" is not valid percent-encoding/);
+      // found by the fuzzer: a path that normalises to "//" once read as a protocol-relative URL (500)
+      assert.equal((await call('GET', '/v1/..//')).status, 404);
     });
 
     it('names in the path follow the rules of a rollout request: a fault for ../../../tmp/x is refused', async () => {
@@ -89,6 +92,48 @@ describe(
       const r = await call('POST', '/v1/rollouts', { body: Buffer.alloc(50 * 1024 * 1024, 0x20) });
       assert.equal(r.status, 413);
       assert.match(r.body.error, /request body over 1048576 bytes \(1 MiB\)/);
+    });
+
+    it('fuzzed paths, methods and bodies never get a 5xx', async () => {
+      const segment = fc.oneof(
+        fc.constantFrom(
+          'v1',
+          'rollouts',
+          'environments',
+          'faults',
+          'commands',
+          'undo',
+          'slo',
+          '%',
+          '%zz',
+          '..',
+          '%2F',
+          'a%00b',
+        ),
+        fc.string({ maxLength: 6 }).map(encodeURIComponent),
+      );
+      const body = fc.oneof(
+        fc.constant(''),
+        fc.string({ maxLength: 40 }),
+        fc.json({ maxDepth: 2 }),
+        fc.constantFrom('{"command":"promote"}', '{"toRevision":1.5}', '{"errorRate":2}', 'null', '[]'),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+          fc.array(segment, { minLength: 1, maxLength: 6 }),
+          body,
+          async (method, parts, text) => {
+            const path = `/v1/${parts.join('/')}`;
+            const r = await call(method, path, method === 'GET' || method === 'DELETE' ? {} : { body: text });
+            assert.ok(
+              r.status >= 200 && r.status < 500,
+              `${method} ${path} ${text} → ${r.status} ${r.body.error}`,
+            );
+          },
+        ),
+        { numRuns: Number(process.env['FUZZ_RUNS'] ?? 200) },
+      );
     });
 
     it('a body that is not JSON is a 400 that does not echo what it read', async () => {
