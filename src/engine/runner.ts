@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
@@ -29,6 +30,24 @@ export class ResumeError extends Error {
 
 const HEARTBEAT_MS = 1000;
 const STALE_AFTER_MS = 15_000;
+
+/**
+ * Whether `pid` is a live runway process: alive, not a zombie, and (where /proc tells) running
+ * runway — a dead runner's pid reused by another program does not hold its run forever.
+ */
+function runnerAlive(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  let stat: string;
+  let cmdline: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true;
+  }
+  if (/\)\s+Z\s/.test(stat)) return false;
+  return /runway/i.test(cmdline);
+}
 
 /** Runs pipelines: every state change is written to the store before it counts. */
 export class Engine {
@@ -62,7 +81,7 @@ export class Engine {
     const now = this.#d.clock.now().getTime();
     const ownerHere = run.owner?.host === this.#owner.host;
     const isSelf = ownerHere && run.owner?.pid === this.#owner.pid;
-    if (run.owner && ownerHere && !isSelf && processAlive(run.owner.pid)) {
+    if (run.owner && ownerHere && !isSelf && runnerAlive(run.owner.pid)) {
       throw new ResumeError(
         `run ${runId} is still being executed by process ${run.owner.pid} on this host (heartbeat ${run.heartbeatAt}); stop that process first`,
       );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -30,6 +30,16 @@ function runUntilFinished(dir: string, n: number): Promise<{ child: ChildProcess
     });
     void done.then(() => reject(new Error(`runway ended early: ${stderr}`)));
   });
+}
+
+/** Gives run 1 to `pid` on this host, with a fresh heartbeat. */
+function giveTo(dir: string, pid: number): void {
+  const db = new DatabaseSync(join(dir, '.runway', 'runway.db'), { timeout: 10_000 });
+  db.prepare('UPDATE runs SET owner_pid = ?, heartbeat_at = ? WHERE id = 1').run(
+    pid,
+    new Date().toISOString(),
+  );
+  db.close();
 }
 
 /** Makes run 1's heartbeat look 16 s old (what a 16 s SIGSTOP leaves behind), optionally from another host. */
@@ -93,4 +103,20 @@ test('a runner whose run was taken over stops before its next step and exits 1 n
   // only the step in flight when the lease moved may run again (another host cannot stop it)
   assert.ok(twice.length <= 1, `ran twice: ${twice.join(', ')}`);
   for (const id of twice) assert.equal(run.steps.find((s) => s.key === `build/${id}`)?.attempts, 2);
+});
+
+test('a dead runner whose pid now belongs to another program does not hold its run', async () => {
+  const dir = project(PIPELINE);
+  const { child, done } = await runUntilFinished(dir, 3);
+  child.kill('SIGKILL');
+  await done;
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    giveTo(dir, other.pid ?? 0);
+    const resume = await runway(['resume', '1'], { cwd: dir });
+    assert.equal(resume.code, 0, resume.stderr);
+    assert.equal((await runDetail(dir, 1)).status, 'succeeded');
+  } finally {
+    other.kill('SIGKILL');
+  }
 });
