@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Agent } from './agent.ts';
 import { DesiredError } from './desired.ts';
 import { PortInUseError, StaleFenceError, UnknownSiteError } from './errors.ts';
+import { jsonErrorReason } from '../engine/json-error.ts';
 
 /** How the admin API is built. */
 export interface AdminApiOptions {
@@ -203,7 +204,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new ApiError(400, `body is not JSON: ${(err as Error).message}`));
+        reject(new ApiError(400, `body is not JSON: ${jsonErrorReason(err)}`));
       }
     });
   });

@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { checkMatchesCalls } from '../engine/linear-regex.ts';
 import type { RawMeasurement } from './provider.ts';
 
 /** A metric's CEL conditions over `result`; either may be absent. */
@@ -36,6 +37,7 @@ export function checkCondition(source: string): string | undefined {
     if (checked.type !== 'bool' && checked.type !== 'dyn') {
       return `a condition must be true or false, but this is a ${checked.type}`;
     }
+    checkMatchesCalls(env.parse(source).ast);
     return undefined;
   } catch (err) {
     return firstLine(err);

@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/errors.ts';
 import { MissingSecretError, ResumeError } from '../engine/errors.ts';
 import { runwayVersion } from '../package-root.ts';
+import { RunTakenOverError } from '../store/store.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { processIo, type Io } from './io.ts';
@@ -32,6 +33,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (err instanceof ConfigError) {
       io.err(`${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof RunTakenOverError) {
+      io.err(`runway: ${err.message}\n`);
+      return EXIT.failed;
     }
     if (err instanceof UsageError || err instanceof ResumeError || err instanceof MissingSecretError) {
       io.err(`runway: ${err.message}\n`);

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, type ConfigIssue } from './errors.ts';
-import { parsePipeline } from './load.ts';
+import { loadPipeline, parsePipeline } from './load.ts';
 import type { Pipeline } from './pipeline.ts';
 
 const FILE = 'runway.yaml';
@@ -620,5 +623,105 @@ stages:
       assert.match(lines[0] ?? '', /^runway\.yaml:5:15: unknown action "nope"/);
       assert.match(lines[2] ?? '', /^runway\.yaml:11:12: stage "test" needs "missing"/);
     }
+  });
+});
+
+describe('hostile and oversized YAML', () => {
+  const laughs = () => {
+    let text = 'version: 1\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 9; i++)
+      text += `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]\n`;
+    return `${text}stages: {}\n`;
+  };
+
+  it('a billion-laughs document is one error at the alias that crosses the limit', () => {
+    rejects(
+      laughs(),
+      8,
+      10,
+      /^invalid YAML: the file stands for more than 1,000,000 values once its aliases/,
+    );
+  });
+
+  it('an alias naming no anchor is an error at the alias', () => {
+    rejects(
+      'version: 1\nstages:\n  a:\n    steps: *nope\n',
+      4,
+      12,
+      /alias \*nope names no anchor &nope set before it/,
+    );
+  });
+
+  it('one anchor used 100 times is a legitimate file', () => {
+    const uses = Array.from({ length: 100 }, () => '      - *c\n').join('');
+    const pipeline = parse(`version: 1\nstages:\n  a:\n    steps:\n      - &c { run: echo hi }\n${uses}`);
+    assert.equal(pipeline.stages[0]?.steps.length, 101);
+  });
+
+  it('a cycle through 5,000 stages is reported, shortened, without exhausting the stack', () => {
+    const stages = Array.from(
+      { length: 5000 },
+      (_, i) => `  s${i}:\n    needs: [s${(i + 1) % 5000}]\n    steps: [{ run: echo }]\n`,
+    ).join('');
+    const issue = rejects(`version: 1\nstages:\n${stages}`, 4, 12, /^stages form a cycle: s0 → s1 → /);
+    assert.match(issue.message, /… \(4992 more\) → s4998 → s4999 → s0 — needs must form a DAG$/);
+  });
+
+  it('duplicate keys among 100,000 are found in one pass, at the second occurrence', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `  K${i}: v\n`).join('');
+    rejects(
+      `version: 1\nenv:\n${keys}  K7: again\nstages:\n  a:\n    steps: [{ run: echo }]\n`,
+      100_003,
+      3,
+      /^invalid YAML: Map keys must be unique — each key may appear once \("K7"\)/,
+    );
+  });
+
+  it('nesting deeper than 100 levels is an error, not a stack overflow', () => {
+    rejects(
+      `version: 1\nx: ${'['.repeat(150)}${']'.repeat(150)}\nstages: {}\n`,
+      2,
+      104,
+      /nested deeper than 100 levels/,
+    );
+  });
+});
+
+describe('deploy with.env', () => {
+  it('a ${{ secrets.X }} in with.env is a load-time error at that value, never a literal for the app', () => {
+    rejects(
+      `version: 1
+secrets:
+  TOKEN: { env: DEPLOY_TOKEN }
+environments:
+  staging:
+    target: { kind: local, command: node server.js, port: 4100 }
+stages:
+  deploy:
+    steps:
+      - uses: deploy
+        with:
+          environment: staging
+          env: { API_TOKEN: '\${{ secrets.TOKEN }}', MODE: blue }
+`,
+      13,
+      29,
+      /^with\.env\.API_TOKEN is passed to the release as written .* — expected a literal value \(a secret must not be stored with a release\)/,
+    );
+  });
+});
+
+describe('pipeline file size', () => {
+  it('a file over 4 MiB is refused with the limit named, before it is parsed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runway-load-'));
+    const file = join(dir, 'runway.yaml');
+    writeFileSync(file, `version: 1\n# ${'x'.repeat(5 * 1024 * 1024)}\nstages: {}\n`);
+    assert.throws(
+      () => loadPipeline(file),
+      (err: ConfigError) =>
+        err instanceof ConfigError && /is \d+ bytes — expected at most 4194304 \(4 MiB\)/.test(err.message),
+    );
   });
 });

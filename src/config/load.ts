@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ACTIONS } from '../actions/registry.ts';
@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue } from './errors.ts';
 import { PositionIndex } from './positions.ts';
 import { PIPELINE_SCHEMA, type PipelineConfig } from './schema.ts';
 import { schemaIssues } from './validate-schema.ts';
+import { MAX_FILE_BYTES, yamlLimitIssues } from './yaml-limits.ts';
 import { checkSemantics } from './semantics.ts';
 import { resolvePipeline } from './resolve.ts';
 import { CalendarError } from '../gates/windows/calendar.ts';
@@ -26,8 +27,20 @@ export function loadPipeline(file: string, opts: LoadOptions = {}): Pipeline {
   const shown = relative(process.cwd(), path) || path;
   let text: string;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > MAX_FILE_BYTES) {
+      throw new ConfigError([
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          message: `the pipeline file is ${bytes} bytes — expected at most ${MAX_FILE_BYTES} (4 MiB)`,
+        },
+      ]);
+    }
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
     throw new ConfigError([
@@ -40,15 +53,22 @@ export function loadPipeline(file: string, opts: LoadOptions = {}): Pipeline {
 /** Validates and resolves pipeline text; `file` is the name used in messages. */
 export function parsePipeline(text: string, file: string, root: string, opts: LoadOptions = {}): Pipeline {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // keys are checked for uniqueness by yamlLimitIssues, in linear time (the parser's check is quadratic)
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const positions = new PositionIndex(file, doc, lines);
   const yamlIssues: ConfigIssue[] = doc.errors.map((e) => ({
     ...positions.offset(e.pos[0]),
     message: `invalid YAML: ${yamlMessage(e.code, e.message)}`,
   }));
   if (yamlIssues.length > 0) throw new ConfigError(yamlIssues);
+  const limitIssues = yamlLimitIssues(doc).map((i) => ({
+    ...positions.offset(i.offset),
+    message: `invalid YAML: ${i.message}`,
+  }));
+  if (limitIssues.length > 0) throw new ConfigError(sortIssues(limitIssues));
 
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  // the expansion is bounded above, so the parser's own alias limit (100 uses per anchor) is lifted
+  const value: unknown = doc.toJS({ maxAliasCount: -1 });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([
       { file, line: 1, col: 1, message: 'the pipeline file must be a mapping with "version" and "stages"' },

@@ -44,7 +44,11 @@ export function checkSemantics(
   if (cycle) {
     issue(
       ['stages', cycle[0] ?? '', 'needs'],
-      `stages form a cycle: ${cycle.join(' → ')} — needs must form a DAG`,
+      `stages form a cycle: ${
+        cycle.length > 12
+          ? `${cycle.slice(0, 6).join(' → ')} → … (${cycle.length - 9} more) → ${cycle.slice(-3).join(' → ')}`
+          : cycle.join(' → ')
+      } — needs must form a DAG`,
     );
   }
 
@@ -55,11 +59,11 @@ export function checkSemantics(
     }
   }
 
-  const ancestors = ancestorsOf(config);
+  const ancestors = ancestryOf(config);
   checkEnv(config.env, ['env'], new Set(), new Set(), issues, positions);
   for (const [name, stage] of Object.entries(config.stages)) {
     const base = ['stages', name];
-    const reachable = ancestors.get(name) ?? new Set<string>();
+    const reachable = ancestors(name);
     checkExpression(stage.if, [...base, 'if'], new Set(), reachable, issues, positions, 'condition');
     checkEnv(stage.env, [...base, 'env'], new Set(), reachable, issues, positions);
     for (const [svcName, svc] of Object.entries(stage.services ?? {})) {
@@ -91,7 +95,7 @@ export function checkSemantics(
 function checkSteps(
   stage: StageConfig,
   base: Path,
-  reachable: Set<string>,
+  reachable: Reachable,
   actions: ReadonlyMap<string, Action>,
   issues: ConfigIssue[],
   positions: PositionIndex,
@@ -140,6 +144,20 @@ function checkSteps(
         checkExpression(part.expr, [...path, 'with', key], earlier, reachable, issues, positions);
       }
     }
+    // a release's env is stored with the release and handed to its instances as written
+    const releaseEnv = inputs['env'];
+    if (releaseEnv && typeof releaseEnv === 'object' && !Array.isArray(releaseEnv)) {
+      for (const [name, value] of Object.entries(releaseEnv as Record<string, unknown>)) {
+        if (typeof value === 'string' && findTemplates(value).length > 0) {
+          issue(
+            [...path, 'with', 'env', name],
+            `with.env.${name} is passed to the release as written and stored with it, so \${{ }} is not rendered here — expected a literal value${
+              /\bsecrets\s*\./.test(value) ? ' (a secret must not be stored with a release)' : ''
+            }`,
+          );
+        }
+      }
+    }
     const shape = schemaIssues(action.inputs, inputs, positions, [...path, 'with']);
     issues.push(...shape);
     if (shape.length === 0 && action.check) {
@@ -154,7 +172,7 @@ function checkEnv(
   env: Record<string, unknown> | undefined,
   path: Path,
   earlier: Set<string>,
-  reachable: Set<string>,
+  reachable: Reachable,
   issues: ConfigIssue[],
   positions: PositionIndex,
 ): void {
@@ -170,7 +188,7 @@ function checkExpression(
   source: string | undefined,
   path: Path,
   earlierSteps: Set<string>,
-  reachableStages: Set<string>,
+  reachableStages: Reachable,
   issues: ConfigIssue[],
   positions: PositionIndex,
   kind: 'value' | 'condition' = 'value',
@@ -218,42 +236,58 @@ function needsOf(stage: StageConfig): string[] {
 /** A cycle among stages as a path (first name repeated at the end), or undefined. */
 export function findCycle(config: PipelineConfig): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'done') return undefined;
-    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const need of needsOf(config.stages[name] ?? { steps: [] })) {
-      if (!config.stages[need] || need === name) continue;
-      const found = visit(need);
-      if (found) return found;
+  for (const root of Object.keys(config.stages)) {
+    if (state.has(root)) continue;
+    // depth-first without recursion, so thousands of stages cannot overflow the stack
+    const path: { name: string; needs: string[]; next: number }[] = [];
+    const enter = (name: string) => {
+      state.set(name, 'visiting');
+      path.push({ name, needs: needsOf(config.stages[name] ?? { steps: [] }), next: 0 });
+    };
+    enter(root);
+    while (path.length > 0) {
+      const top = path[path.length - 1] as (typeof path)[number];
+      const need = top.needs[top.next++];
+      if (need === undefined) {
+        state.set(top.name, 'done');
+        path.pop();
+        continue;
+      }
+      if (!config.stages[need] || need === top.name || state.get(need) === 'done') continue;
+      if (state.get(need) === 'visiting') {
+        const names = path.map((p) => p.name);
+        return [...names.slice(names.indexOf(need)), need];
+      }
+      enter(need);
     }
-    stack.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
-  for (const name of Object.keys(config.stages)) {
-    const found = visit(name);
-    if (found) return found;
   }
   return undefined;
 }
 
-function ancestorsOf(config: PipelineConfig): Map<string, Set<string>> {
+/** The stages a stage depends on, directly or through others. */
+interface Reachable {
+  has(stage: string): boolean;
+}
+
+/** Each stage's ancestors, computed only when an expression asks (a long chain would be quadratic). */
+function ancestryOf(config: PipelineConfig): (name: string) => Reachable {
   const memo = new Map<string, Set<string>>();
-  const walk = (name: string, guard: Set<string>): Set<string> => {
-    const hit = memo.get(name);
-    if (hit) return hit;
+  const compute = (name: string): Set<string> => {
     const out = new Set<string>();
-    for (const need of needsOf(config.stages[name] ?? { steps: [] })) {
-      if (guard.has(need) || !config.stages[need]) continue;
+    const todo = [...needsOf(config.stages[name] ?? { steps: [] })];
+    while (todo.length > 0) {
+      const need = todo.pop() as string;
+      if (need === name || out.has(need) || !config.stages[need]) continue;
       out.add(need);
-      for (const a of walk(need, new Set([...guard, need]))) out.add(a);
+      todo.push(...needsOf(config.stages[need] ?? { steps: [] }));
     }
-    memo.set(name, out);
     return out;
   };
-  for (const name of Object.keys(config.stages)) walk(name, new Set([name]));
-  return memo;
+  return (name) => ({
+    has: (stage) => {
+      let set = memo.get(name);
+      if (!set) memo.set(name, (set = compute(name)));
+      return set.has(stage);
+    },
+  });
 }

@@ -158,7 +158,7 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
     case 'type':
       return {
         ...positions.at(path),
-        message: `${where} must be ${article((e.params as { type: string }).type)}`,
+        message: `${where} must be ${article(String((e.params as { type: string | string[] }).type))}`,
       };
     default:
       return { ...positions.at(path), message: `${where} ${e.message ?? 'is invalid'}` };

@@ -29,8 +29,10 @@ export interface RequestIssue {
   message: string;
 }
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+/** A service or environment name, as a rollout request must give it. */
+export const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A release version, as a rollout request must give it. */
+export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
 /** Checks a request; every problem names its field. */
 export function checkRolloutRequest(

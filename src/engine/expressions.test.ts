@@ -273,3 +273,26 @@ describe('GitHub pull request variables', () => {
     assert.equal(evaluateCondition('pull_request == 2', context(pr), 'success'), true);
   });
 });
+
+describe('matches() runs in linear time', () => {
+  it('answers a catastrophic pattern on a hostile commit message at once', { timeout: 5000 }, () => {
+    const message = `${'a'.repeat(40)}!`;
+    assert.equal(evaluateCondition('message.matches("^(a+)+$")', context({ message }), 'success'), false);
+    assert.equal(evaluateCondition('message.matches("^(a|aa)+!$")', context({ message }), 'success'), true);
+  });
+
+  it('refuses at compile time a pattern that needs backtracking, naming its position', () => {
+    assert.throws(
+      () => compile('ref == "x" || message.matches("(a)\\\\1")'),
+      (err: ExpressionError) =>
+        err instanceof ExpressionError &&
+        err.col === 31 &&
+        /backreferences and lookaround are not supported/.test(err.message),
+    );
+    assert.throws(() => compile('message.matches("(?=a)b")'), /linear time/);
+  });
+
+  it('refuses a pattern computed at run time, which could not be checked', () => {
+    assert.throws(() => compile('message.matches(env.REGION)'), /needs a literal string pattern/);
+  });
+});

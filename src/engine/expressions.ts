@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { checkMatchesCalls, PatternError } from './linear-regex.ts';
 
 /** Names an expression may read; anything else is a config error. */
 export const CONTEXT_VARIABLES = [
@@ -66,8 +67,10 @@ export function compile(source: string): Compiled {
     const parsed = env.parse(source);
     const checked = parsed.check();
     if (!checked.valid) throw checked.error;
+    checkMatchesCalls(parsed.ast);
     fn = (ctx) => parsed(ctx);
   } catch (err) {
+    if (err instanceof PatternError) throw patternError(source, err);
     throw toExpressionError(err);
   }
   cache.set(source, fn);
@@ -162,6 +165,11 @@ export function stringify(value: unknown): string {
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean')
     return String(value);
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+function patternError(source: string, err: PatternError): ExpressionError {
+  const before = source.slice(0, err.offset).split('\n');
+  return new ExpressionError(err.message, before.length, (before.at(-1)?.length ?? 0) + 1);
 }
 
 function toExpressionError(err: unknown): ExpressionError {

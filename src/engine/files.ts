@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 
 /** Whether `path` is an existing directory. */
 export function isDirectory(path: string): boolean {
@@ -35,4 +35,9 @@ export function readTail(path: string, lines: number): string {
   } catch {
     return '';
   }
+}
+
+/** Appends to a run's file, creating it readable by its owner only (logs may hold what masking missed). */
+export function appendPrivate(path: string, text: string): void {
+  appendFileSync(path, text, { mode: 0o600 });
 }

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MASK, maskText, secretPatterns, StreamMasker } from './masker.ts';
@@ -231,4 +231,25 @@ describe('StreamMasker', () => {
     assert.equal(stream(patterns, chunks), `key: ${MASK}\n${MASK}\n${MASK}\ndone\n`);
     assert.equal(maskText(text, patterns), `key: ${MASK}\ndone\n`);
   });
+});
+
+test('a secret split by terminal escape sequences is masked as the terminal would show it', () => {
+  const secret = 'tok_4f9a7c2e1b8d6350';
+  const escapes = fc.constantFrom('\x1b[0m', '\x1b[1;31m', '\x1b[2K', '\x1b]0;title\x07', '\x1b7', '\n');
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 1, max: secret.length - 1 }), escapes), { maxLength: 4 }),
+      fc.string({ maxLength: 10 }),
+      (cuts, prefix) => {
+        let text = secret;
+        for (const [at, esc] of [...cuts].sort((a, b) => b[0] - a[0]))
+          text = text.slice(0, at) + esc + text.slice(at);
+        const shown = maskText(`${prefix}${text}!`, secretPatterns([secret]))
+          // eslint-disable-next-line no-control-regex -- what a terminal hides
+          .replace(/\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|[@-Z\\-_])|\n/g, '');
+        assert.ok(!shown.includes(secret), JSON.stringify(shown));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

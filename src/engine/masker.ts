@@ -20,6 +20,9 @@ export function secretPatterns(values: Iterable<string>): string[] {
   return [...patterns].sort((a, b) => b.length - a.length);
 }
 
+/** An ANSI escape sequence: CSI (`ESC [ … final`), OSC (`ESC ] … BEL`), or a two-character escape. */
+const TERMINAL_ESCAPE = '\\x1b(?:\\[[0-?]*[ -/]*[@-~]|\\][^\\x07\\x1b]*(?:\\x07|\\x1b\\\\)|[@-Z\\\\-_])';
+
 const regexCache = new Map<string, RegExp>();
 const REGEX_CACHE_LIMIT = 256;
 
@@ -33,7 +36,9 @@ function folded(pattern: string): RegExp {
   let re = regexCache.get(pattern);
   if (!re) {
     const chars = [...pattern].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-    re = new RegExp(chars.join('(?:\\r?\\n)?'), 'g');
+    // between any two characters: line breaks, and terminal escape sequences (colours, cursor moves)
+    // that a terminal shows as nothing, so `s3c\x1b[0mret` still reads "s3cret" on screen
+    re = new RegExp(chars.join(`(?:\\r?\\n|${TERMINAL_ESCAPE})*`), 'g');
     if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
     regexCache.set(pattern, re);
   }
@@ -45,7 +50,7 @@ export function maskText(text: string, patterns: readonly string[]): string {
   let out = text;
   for (const p of patterns) {
     if (out.includes(p)) out = out.split(p).join(MASK);
-    if (foldable(p) && /\n/.test(out)) out = out.replace(folded(p), MASK);
+    if ((foldable(p) && /\n/.test(out)) || out.includes('\x1b')) out = out.replace(folded(p), MASK);
   }
   return out;
 }

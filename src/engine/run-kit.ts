@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvidenceValue } from '../actions/action.ts';
 import type { Pipeline, Stage, Step } from '../config/pipeline.ts';
-import type { Change, NodeStatus, RunRecord, StageRecord, StepRecord } from '../store/store.ts';
+import type { Change, NodeStatus, RunOwner, RunRecord, StageRecord, StepRecord } from '../store/store.ts';
 import { expressionContext } from './environment.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import type { ExpressionContext } from './expressions.ts';
@@ -36,15 +36,21 @@ export interface RunCtx {
 /** The engine's tools for stage and step runners: durable changes, time, files, expressions. */
 export class RunKit {
   readonly deps: EngineDeps;
+  /** The process executing runs; every change is fenced on it still holding the run. */
+  readonly owner: RunOwner;
 
-  constructor(deps: EngineDeps) {
+  constructor(deps: EngineDeps, owner: RunOwner) {
     this.deps = deps;
+    this.owner = owner;
   }
 
-  /** Persists a change with its event, then tells the live sinks: durable before it counts. */
+  /**
+   * Persists a change with its event, then tells the live sinks: durable before it counts.
+   * Throws `RunTakenOverError` without writing when another process has taken the run over.
+   */
   async apply(runId: number, change: Change): Promise<void> {
     const at = this.now();
-    const event = await this.deps.store.apply(runId, change, at);
+    const event = await this.deps.store.apply(runId, change, at, this.owner);
     this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
   }
 
@@ -56,7 +62,7 @@ export class RunKit {
   dir(ctx: RunCtx, stage: string): string {
     const dir = join(ctx.runDir, stage);
     if (!ctx.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       ctx.dirs.add(dir);
     }
     return dir;

@@ -1,8 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline, Stage } from '../config/pipeline.ts';
 import { groupAlive, processAlive, signalGroup } from '../executors/local/process-group.ts';
-import type { RunOwner, RunRecord, RunStatus, StageRecord } from '../store/store.ts';
+import {
+  RunTakenOverError,
+  type RunOwner,
+  type RunRecord,
+  type RunStatus,
+  type StageRecord,
+} from '../store/store.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { ResumeError } from './errors.ts';
 import { secretPatterns } from './masker.ts';
@@ -19,6 +26,24 @@ export { ResumeError } from './errors.ts';
 const HEARTBEAT_MS = 1000;
 const STALE_AFTER_MS = 15_000;
 
+/**
+ * Whether `pid` is a live runway process: alive, not a zombie, and (where /proc tells) running
+ * runway — a dead runner's pid reused by another program does not hold its run forever.
+ */
+function runnerAlive(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  let stat: string;
+  let cmdline: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true;
+  }
+  if (/\)\s+Z\s/.test(stat)) return false;
+  return /runway/i.test(cmdline);
+}
+
 /** Runs pipelines: every state change is written to the store before it counts. */
 export class Engine {
   readonly #d: EngineDeps;
@@ -27,7 +52,7 @@ export class Engine {
 
   constructor(deps: EngineDeps) {
     this.#d = deps;
-    this.#kit = new RunKit(deps);
+    this.#kit = new RunKit(deps, this.#owner);
   }
 
   /** Starts a new run and executes it to the end; returns the final record. */
@@ -39,7 +64,9 @@ export class Engine {
 
   /**
    * Continues a run whose process died: finished steps are kept, a step that was in flight is
-   * stopped if its processes survived and run again.
+   * stopped if its processes survived and run again. An owner on this host is taken over only
+   * when its process is gone, however old its heartbeat (a stopped or busy runner is alive); an
+   * owner on another host only once its heartbeat is stale.
    */
   async resume(runId: number, signal?: AbortSignal): Promise<RunRecord> {
     const { store } = this.#d;
@@ -47,8 +74,14 @@ export class Engine {
     if (!run) throw new ResumeError(`run ${runId} does not exist`);
     if (run.status !== 'running') throw new ResumeError(`run ${runId} already ended: ${run.status}`);
     const now = this.#d.clock.now().getTime();
-    const ownerDead = run.owner && run.owner.host === this.#owner.host && !processAlive(run.owner.pid);
-    const staleBefore = ownerDead
+    const ownerHere = run.owner?.host === this.#owner.host;
+    const isSelf = ownerHere && run.owner?.pid === this.#owner.pid;
+    if (run.owner && ownerHere && !isSelf && runnerAlive(run.owner.pid)) {
+      throw new ResumeError(
+        `run ${runId} is still being executed by process ${run.owner.pid} on this host (heartbeat ${run.heartbeatAt}); stop that process first`,
+      );
+    }
+    const staleBefore = ownerHere
       ? new Date(now + 1).toISOString()
       : new Date(now - STALE_AFTER_MS).toISOString();
     const secrets = resolveSecrets(run.pipeline, this.#d.hostEnv);
@@ -86,9 +119,18 @@ export class Engine {
     outerSignal?.addEventListener('abort', cancel, { once: true });
     if (outerSignal?.aborted) cancel();
 
-    // heartbeat, and cancellation requested by another process
+    // heartbeat, losing the run to another process, and cancellation requested by another process
+    let lost = false;
     const beat = setInterval(() => {
-      void store.heartbeat(run.id, this.#owner, this.#kit.now()).catch(() => undefined);
+      void store.heartbeat(run.id, this.#owner, this.#kit.now()).then(
+        (held) => {
+          if (!held) {
+            lost = true;
+            cancel();
+          }
+        },
+        () => undefined,
+      );
       void store.getRun(run.id).then(
         (r) => {
           if (r?.cancelRequestedAt) cancel();
@@ -115,23 +157,32 @@ export class Engine {
     await this.#kit.apply(run.id, {
       event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
     });
+    const stopOnLoss = (err: unknown): void => {
+      if (!(err instanceof RunTakenOverError)) throw err;
+      lost = true;
+      cancel();
+    };
     try {
       await runDag(pipeline.stages, pipeline.concurrency, (name) => {
         const stage = pipeline.stages.find((s) => s.name === name) as Stage;
-        return runStage(ctx, stage).catch((err: unknown) =>
-          finishStage(
-            ctx,
-            stage,
-            'failed',
-            ctx.stageRecords.get(name)?.startedAt,
-            `runway: ${String((err as Error)?.message ?? err)}`,
-          ),
-        );
+        return runStage(ctx, stage)
+          .catch((err: unknown) => {
+            if (err instanceof RunTakenOverError) return stopOnLoss(err);
+            return finishStage(
+              ctx,
+              stage,
+              'failed',
+              ctx.stageRecords.get(name)?.startedAt,
+              `runway: ${String((err as Error)?.message ?? err)}`,
+            );
+          })
+          .catch(stopOnLoss);
       });
     } finally {
       clearInterval(beat);
       outerSignal?.removeEventListener('abort', cancel);
     }
+    if (lost) throw new RunTakenOverError(run.id, (await store.getRun(run.id))?.owner);
     const finals = [...ctx.stageRecords.values()].map((s) => s.status);
     const status: RunStatus = controller.signal.aborted
       ? 'cancelled'

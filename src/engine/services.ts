@@ -1,10 +1,9 @@
-import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Stage } from '../config/pipeline.ts';
 import type { RunningProcess } from '../executors/executor.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { rewriteScript } from './expressions.ts';
-import { isDirectory, readTail } from './files.ts';
+import { appendPrivate, isDirectory, readTail } from './files.ts';
 import { waitUntilReady } from './readiness.ts';
 import type { RunCtx } from './run-kit.ts';
 
@@ -42,7 +41,7 @@ export async function startServices(
       cwd,
       env,
       secrets: ctx.patterns,
-      onOutput: (text) => appendFileSync(logPath, text),
+      onOutput: (text) => appendPrivate(logPath, text),
     });
     services.push({ name: svc.name, proc });
     await ctx.kit.apply(ctx.run.id, {

@@ -1,13 +1,14 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ActionResult, EvidenceValue } from '../actions/action.ts';
 import type { Stage, Step } from '../config/pipeline.ts';
 import type { Change, NodeStatus, StepRecord } from '../store/store.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
-import { isDirectory, readIfExists, safeSize } from './files.ts';
+import { appendPrivate, isDirectory, readIfExists, safeSize } from './files.ts';
 import { formatDuration } from './duration.ts';
 import { maskText } from './masker.ts';
+import { effectiveWrites } from './evidence-merge.ts';
 import { parseKeyValues, typeEvidence } from './outputs.ts';
 import { TERMINAL, type RunCtx } from './run-kit.ts';
 
@@ -91,7 +92,7 @@ async function runStep(
   while (attempts < maxAttempts) {
     attempts++;
     if (attempts > 1 || prior) {
-      appendFileSync(
+      appendPrivate(
         logPath,
         `\n── attempt ${attempts}${prior?.status === 'running' && attempts === prior.attempts + 1 ? ' (re-run after the previous runner stopped)' : ''} ──\n`,
       );
@@ -174,7 +175,7 @@ async function attempt(
   const exprCtx = () => (cached ??= ctx.kit.exprCtx(ctx, stage));
   const log = (text: string) => {
     const safe = maskText(text, ctx.patterns);
-    appendFileSync(io.logPath, safe);
+    appendPrivate(io.logPath, safe);
     ctx.kit.deps.events.emit({
       type: 'step.output',
       runId: ctx.run.id,
@@ -278,7 +279,7 @@ async function attempt(
         });
       },
       onOutput: (text) => {
-        appendFileSync(io.logPath, text);
+        appendPrivate(io.logPath, text);
         ctx.kit.deps.events.emit({
           type: 'step.output',
           runId: ctx.run.id,
@@ -337,14 +338,18 @@ export async function finishStep(
     ...(bytes !== undefined ? { logBytes: bytes } : {}),
   };
   delete record.pgid;
-  const masked = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, maskText(v, ctx.patterns)]));
+  evidence = effectiveWrites(ctx.evidence, evidence);
+  // keys too: a step may write a secret as a key as easily as a value
+  const masked = Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [maskText(k, ctx.patterns), maskText(v, ctx.patterns)]),
+  );
   const change: Change = {
     step: record,
     ...(Object.keys(masked).length ? { outputs: { stepKey: step.key, values: masked } } : {}),
     ...(Object.keys(evidence).length
       ? {
           evidence: Object.entries(evidence).map(([key, value]) => ({
-            key,
+            key: maskText(key, ctx.patterns),
             value: typeof value === 'string' ? maskText(value, ctx.patterns) : value,
             stepKey: step.key,
             recordedAt: at,

@@ -1,7 +1,8 @@
 /*
  * The control plane's HTTP API on 127.0.0.1. Every /v1 route but /v1/health needs
  * `Authorization: Bearer <token>`; /metrics is open (read-only counters, as Prometheus scrapes).
- * JSON in and out; errors are `{ error, issues? }` with 400, 401, 404, 409 or 500.
+ * The token is checked before anything else, so an unauthenticated caller learns nothing about the
+ * routes. JSON in and out; errors are `{ error, issues? }` with 400, 401, 404, 405, 409, 413 or 500.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -25,8 +26,10 @@ import { presetCalendars } from '../gates/windows/presets.ts';
 import { interopRoutes } from '../interop/register.ts';
 import { metadataToken } from '../interop/routes.ts';
 import type { CountSource } from '../interop/argo/web-metric.ts';
+import { NAME, VERSION } from '../deploy/rollout-request.ts';
 import type { Store } from '../store/store.ts';
 import { controlPlaneMetrics } from './metrics.ts';
+import { jsonErrorReason } from '../engine/json-error.ts';
 
 /** What the API serves from. */
 export interface ApiDeps {
@@ -103,7 +106,7 @@ function routesOf(d: ApiDeps): Route[] {
       'GET',
       /^\/v1\/rollouts$/,
       async (req) => {
-        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const q = requestUrl(req).searchParams;
         const limit = Number(q.get('limit') ?? 20);
         const list = await d.store.rollouts({
           ...(q.get('service') ? { service: q.get('service')! } : {}),
@@ -178,7 +181,7 @@ function routesOf(d: ApiDeps): Route[] {
       'GET',
       /^\/v1\/slo\/([^/]+)\/([^/]+)$/,
       async (req, [service, environment]) => {
-        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const q = requestUrl(req).searchParams;
         const slo = sloOf(q, d.samples.retentionMs);
         const at = q.has('at') ? new Date(q.get('at')!) : d.clock.now();
         if (Number.isNaN(at.getTime())) {
@@ -200,7 +203,7 @@ function routesOf(d: ApiDeps): Route[] {
       /^\/v1\/alertmanager$/,
       async (req, _p, body) => {
         // alerts without a service label are the service given as ?service= (one webhook per service)
-        const service = new URL(req.url ?? '/', 'http://x').searchParams.get('service');
+        const service = requestUrl(req).searchParams.get('service');
         if (service === '') throw new DeployError(400, 'service= must name a service');
         const mapping = service === null ? undefined : alertmanagerMapping({ defaultService: service });
         const result = fromAlertmanager(body, d.clock.now(), mapping);
@@ -222,7 +225,7 @@ function routesOf(d: ApiDeps): Route[] {
 
 async function handle(d: ApiDeps, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestUrl(req).pathname;
     if (req.method === 'GET' && path === '/metrics') {
       const text = await controlPlaneMetrics(d.store);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -230,22 +233,28 @@ async function handle(d: ApiDeps, routes: Route[], req: IncomingMessage, res: Se
       return;
     }
     const matches = routes.filter(([, re]) => re.test(path));
-    if (matches.length === 0) return send(res, 404, { error: `no route ${path}` });
     const route = matches.find(([method]) => method === req.method);
-    if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${path}` });
-    const inBody = route[3]?.tokenInMetadata === true;
+    // webhooks that cannot send headers (Flagger) carry the token in their metadata instead
+    const inBody = route?.[3]?.tokenInMetadata === true;
     const denied = { error: 'missing or wrong token: send Authorization: Bearer <token>' };
-    if (path !== '/v1/health' && !inBody && !authorized(req, d.token)) return send(res, 401, denied);
+    if (path !== '/v1/health' && !inBody && !authorized(req, d.token)) return refuse(req, res, 401, denied);
+    if (matches.length === 0) return refuse(req, res, 404, { error: `no route ${path}` });
+    if (!route) return refuse(req, res, 405, { error: `${req.method} is not allowed on ${path}` });
+    const params = pathParams(route[1], path);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY)
+      return refuse(req, res, 413, { error: `request body over ${MAX_BODY} bytes (1 MiB)` });
     const body = req.method === 'GET' ? undefined : await readJson(req);
     if (inBody && !authorized(req, d.token) && !sameToken(metadataToken(body) ?? '', d.token)) {
-      return send(res, 401, { error: `${denied.error}, or metadata.token in the webhook's metadata` });
+      return refuse(req, res, 401, { error: `${denied.error}, or metadata.token in the webhook's metadata` });
     }
-    const params = (route[1].exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     const [status, out] = await route[2](req, params, body);
     send(res, status, out);
   } catch (err) {
     if (err instanceof DeployError) {
-      send(res, err.status, { error: err.message, ...(err.issues.length > 0 ? { issues: err.issues } : {}) });
+      const out = { error: err.message, ...(err.issues.length > 0 ? { issues: err.issues } : {}) };
+      if (err.status === 413) refuse(req, res, 413, out);
+      else send(res, err.status, out);
     } else {
       d.log(`api error: ${(err as Error).stack ?? String(err)}`);
       send(res, 500, { error: (err as Error).message });
@@ -294,22 +303,84 @@ function sameToken(text: string, token: string): boolean {
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // read to the end even past the limit (discarding it), so the client gets the answer, not a reset
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new DeployError(400, 'request body over 1 MiB');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY) throw new DeployError(413, `request body over ${MAX_BODY} bytes (1 MiB)`);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new DeployError(400, `request body is not JSON: ${(err as Error).message}`);
+    throw new DeployError(400, `request body is not JSON: ${jsonErrorReason(err)}`);
   }
+}
+
+/**
+ * The decoded path parameters, each checked by what it names: services and environments as a
+ * rollout request names them, versions as releases are versioned, rollout ids as ids are made.
+ */
+function pathParams(route: RegExp, path: string): string[] {
+  const raw = (route.exec(path) ?? []).slice(1);
+  const names = ROUTE_PARAMS.find(([re]) => re === route.source)?.[1] ?? [];
+  return raw.map((p, i) => {
+    let value: string;
+    try {
+      value = decodeURIComponent(p);
+    } catch {
+      throw new DeployError(400, `path segment "${p}" is not valid percent-encoding`);
+    }
+    const kind = names[i] ?? 'name';
+    const rule = kind === 'version' ? VERSION : kind === 'id' ? ROLLOUT_ID : NAME;
+    if (!rule.test(value)) {
+      throw new DeployError(
+        400,
+        `${kind === 'name' ? 'service or environment' : kind} "${value}" must match ${rule.source}`,
+      );
+    }
+    return value;
+  });
+}
+
+const ROLLOUT_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+
+/** What each parameter of a parameterised route names (by the route's source), in order. */
+const ROUTE_PARAMS: readonly [string, readonly ('name' | 'version' | 'id')[]][] = [
+  ['^\\/v1\\/rollouts\\/([^/]+)$', ['id']],
+  ['^\\/v1\\/environments\\/([^/]+)\\/([^/]+)\\/faults\\/([^/]+)$', ['name', 'name', 'version']],
+];
+
+/**
+ * Answers once the client has finished sending, discarding the body, so it reads the answer
+ * instead of a connection reset.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  res.setHeader('connection', 'close');
+  if (req.readableEnded || req.complete) return send(res, status, body);
+  const answer = () => {
+    clearTimeout(timer);
+    if (!res.headersSent) send(res, status, body);
+  };
+  // a client that never finishes sending gets the answer after a while anyway
+  const timer = setTimeout(answer, 10_000);
+  req.once('end', answer);
+  req.once('error', answer);
+  req.resume();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The request's URL; a path starting with `//` stays a path (not a host), and never throws. */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(`http://x${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+  } catch {
+    throw new DeployError(400, `request target "${String(req.url).slice(0, 100)}" is not a valid path`);
+  }
 }

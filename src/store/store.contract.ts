@@ -6,7 +6,6 @@ import type { EnvironmentRecord, RolloutRecord } from '../records/deployments.ts
 import { tier2 } from '../rollout/presets.ts';
 import { newRollout } from '../rollout/state.ts';
 import type { RolloutState } from '../rollout/state.ts';
-import { LeaseLostError } from './store.ts';
 import type {
   EvidenceRecord,
   MetricSampleRecord,
@@ -16,6 +15,7 @@ import type {
   StepRecord,
   Store,
 } from './store.ts';
+import { LeaseLostError, RunTakenOverError } from './store.ts';
 
 /** A small resolved pipeline, as a run stores it. */
 export const CONTRACT_PIPELINE: Pipeline = {
@@ -431,6 +431,29 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal(await store.claimRun(run.id, OWNER, t(41), t(39)), false);
         // a run that does not exist cannot be claimed
         assert.equal(await store.claimRun(run.id + 1000, OWNER, t(1), t(0)), false);
+      }),
+    );
+
+    it(
+      'fencing: a runner that lost its run cannot write to it, and its heartbeat says so',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun({ at: t(0) }));
+        assert.equal(await store.heartbeat(run.id, OWNER, t(1)), true);
+        await store.apply(run.id, { event: { type: 'tick', data: {} } }, t(2), OWNER);
+        assert.equal(await store.claimRun(run.id, OTHER, t(40), t(35)), true);
+        assert.equal(await store.heartbeat(run.id, OWNER, t(41)), false);
+        const before = (await store.events(run.id)).length;
+        await assert.rejects(
+          store.apply(run.id, { run: { status: 'failed' }, event: { type: 'late', data: {} } }, t(42), OWNER),
+          (err: Error) =>
+            err instanceof RunTakenOverError &&
+            new RegExp(`process ${OTHER.pid} on ${OTHER.host}`).test(err.message),
+        );
+        assert.equal((await store.getRun(run.id))?.status, 'running', 'the fenced change wrote nothing');
+        assert.equal((await store.events(run.id)).length, before);
+        await store.apply(run.id, { event: { type: 'tick', data: {} } }, t(43), OTHER);
+        await store.apply(run.id, { event: { type: 'unfenced', data: {} } }, t(44));
+        assert.equal((await store.events(run.id)).length, before + 2);
       }),
     );
 

@@ -16,6 +16,19 @@ export interface RunOwner {
   host: string;
 }
 
+/** A fenced write by a runner that no longer holds its run: another process took it over. */
+export class RunTakenOverError extends Error {
+  readonly holder: RunOwner | undefined;
+
+  constructor(runId: number, holder: RunOwner | undefined) {
+    super(
+      `run ${runId} was taken over by process ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}; this runner stopped`,
+    );
+    this.name = 'RunTakenOverError';
+    this.holder = holder;
+  }
+}
+
 export interface RunRecord {
   id: number;
   pipeline: Pipeline;
@@ -225,14 +238,18 @@ export interface Store {
   createRun(input: NewRun): Promise<RunRecord>;
   getRun(id: number): Promise<RunRecord | undefined>;
   listRuns(opts?: { limit?: number; status?: RunStatus }): Promise<RunRecord[]>;
-  /** Applies a change and appends its event in one transaction; returns the event. */
-  apply(runId: number, change: Change, at: string): Promise<EventRecord>;
+  /**
+   * Applies a change and appends its event in one transaction; returns the event. With `owner`,
+   * the change is fenced: it is refused with {@link RunTakenOverError} unless `owner` still holds the run.
+   */
+  apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord>;
   /**
    * Takes the run for `owner` if nobody holds it, `owner` already does, or the holder's heartbeat
    * is older than `staleBefore`. Returns whether `owner` now holds it.
    */
   claimRun(runId: number, owner: RunOwner, at: string, staleBefore: string): Promise<boolean>;
-  heartbeat(runId: number, owner: RunOwner, at: string): Promise<void>;
+  /** Renews `owner`'s hold on the run; returns false when another owner has taken it. */
+  heartbeat(runId: number, owner: RunOwner, at: string): Promise<boolean>;
   requestCancel(runId: number, at: string): Promise<void>;
   stages(runId: number): Promise<StageRecord[]>;
   steps(runId: number): Promise<StepRecord[]>;

@@ -37,6 +37,9 @@ stages:
           echo "the key: $KEY" | tr '\\n' ' '
           echo "leaked=$TOKEN" >> "$RUNWAY_OUTPUT"
           echo "token.copy=$TOKEN" >> "$RUNWAY_EVIDENCE"
+          echo "$TOKEN=as-a-key" >> "$RUNWAY_OUTPUT"
+          echo "$TOKEN=as-a-key" >> "$RUNWAY_EVIDENCE"
+          printf 'escaped %s\\033[0m%s\\n' "\${TOKEN%????????}" "\${TOKEN#\${TOKEN%????????}}"   # a colour reset inside it
           exit 1
 `,
     { 'signing.key': `${KEY}\n` },
@@ -74,6 +77,18 @@ stages:
   }
   // folded into 3-character pieces the token is no longer the secret text, but no piece may rebuild it
   assert.ok(!everything.replace(/\n.*?\| /g, '').includes(TOKEN));
+  // a terminal shows text with its escape sequences removed: the token must not appear there either
+  // eslint-disable-next-line no-control-regex -- terminal escapes are the point
+  const onScreen = (text: string) => text.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
+  for (const [where, text] of Object.entries({
+    plain: plain.stdout,
+    logs: logs.stdout,
+    details: details.stdout,
+  })) {
+    assert.ok(!onScreen(text).includes(TOKEN), `the token shows on screen in ${where}`);
+  }
+  assert.match(logs.stdout, /escaped \*\*\*/);
+  assert.match(details.stdout, /"\*\*\*": "as-a-key"/);
   assert.match(logs.stdout, /token on stderr \*\*\*/);
   assert.match(details.stdout, /"leaked": "\*\*\*"/);
   assert.match(details.stdout, /"key": "token.copy",\s+"value": "\*\*\*"/);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { decodeXml } from '../../gates/quality/xml.ts';
+import { readReport } from '../../gates/report-file.ts';
 import { resolve } from 'node:path';
 import {
   checkCoverage,
@@ -63,7 +64,12 @@ export const gateCoverage: Action = {
     let report: CoverageReport;
     let check: ReturnType<typeof checkCoverage>;
     try {
-      report = parseCoverage(format, readFileSync(file, 'utf8'), file);
+      const bytes = readReport(file);
+      report = parseCoverage(
+        format,
+        format === 'cobertura' ? decodeXml(bytes, file) : bytes.toString('utf8'),
+        file,
+      );
       check = checkCoverage(report, {
         ...(ctx.inputs['minimum'] !== undefined ? { minimum: ctx.inputs['minimum'] as number } : {}),
         ...(ctx.run.pipeline.service?.tier !== undefined ? { tier: ctx.run.pipeline.service.tier } : {}),

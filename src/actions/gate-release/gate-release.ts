@@ -1,3 +1,4 @@
+import { EVIDENCE_ALIASES } from '../../gates/release/assemble-input.ts';
 import { evaluateGate } from '../../gates/release/evaluate-gate.ts';
 import { verifiedSlsaEvidence } from '../../gates/supply-chain/slsa-evidence.ts';
 import { POLICY_REF_SCHEMA, policyFor, type PolicyRefConfig } from '../../gates/release/policies.ts';
@@ -118,6 +119,11 @@ export const gateRelease: Action = {
       ...live,
     });
 
+    for (const e of await ctx.store.evidence(ctx.run.id)) {
+      const path = EVIDENCE_ALIASES[e.key] ?? (/^(gates|slo)\./.test(e.key) ? e.key : undefined);
+      if (path)
+        ctx.log(`input ${path} = ${JSON.stringify(e.value)} ← evidence ${e.key} from step ${e.stepKey}`);
+    }
     ctx.log(
       `policy ${decision.policy.name} (${decision.policy.version.slice(0, 19)}) for ${service} → ${environment} at ${decision.evaluatedAt}`,
     );

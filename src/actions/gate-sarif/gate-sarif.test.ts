@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -50,6 +50,33 @@ describe('gate/sarif', () => {
     assert.match(
       r.log,
       /medium +CVE-2019-1549 {2}testdata\/fixtures\/images\/alpine-310\.tar\.gz:1 {2}\(Trivy/,
+    );
+  });
+
+  it('counts a valid log with 130,000 results instead of overflowing the stack', async () => {
+    const r = await gate({ files: synthetic('huge.sarif', 130_000) }, scratch);
+    assert.equal(r.ok, false);
+    assert.equal(r.evidence?.['sarif.high'], 130_000);
+    assert.equal(r.reason, 'security gate failed for production: high 130000 exceeds the limit of 0');
+  });
+
+  it('a file that is not JSON fails the gate without quoting its content (files: /etc/passwd)', async () => {
+    writeFileSync(join(scratch, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    const r = await gate({ files: 'passwd' }, scratch);
+    assert.equal(r.ok, false);
+    assert.match(r.reason ?? '', /not valid JSON/);
+    assert.doesNotMatch(`${r.reason} ${r.log}`, /root:x|bin\/bash/);
+  });
+
+  it('a 100 MB report is refused with the limit named, before it is read', async () => {
+    const file = join(scratch, 'huge-100mb.sarif');
+    writeFileSync(file, '');
+    truncateSync(file, 100 * 1024 * 1024);
+    const r = await gate({ files: 'huge-100mb.sarif' }, scratch);
+    assert.equal(r.ok, false);
+    assert.match(
+      r.reason ?? '',
+      /the report is 104857600 bytes — over the limit of 16777216 bytes \(16 MiB\)/,
     );
   });
 

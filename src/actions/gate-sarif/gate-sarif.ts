@@ -85,15 +85,16 @@ export const gateSarif: Action = {
     // read every file; a file we cannot trust fails the gate
     const findings: Finding[] = [];
     try {
-      for (const file of files)
-        findings.push(
-          ...readSarif(file, {
-            ...(ctx.inputs['secret-tools'] ? { secretTools: ctx.inputs['secret-tools'] as string[] } : {}),
-            ...(ctx.inputs['tool-severity']
-              ? { toolSeverity: ctx.inputs['tool-severity'] as Record<string, Severity> }
-              : {}),
-          }).map((f) => ({ ...f, file: relative(ctx.workingDirectory, f.file) || f.file })),
-        );
+      for (const file of files) {
+        const read = readSarif(file, {
+          ...(ctx.inputs['secret-tools'] ? { secretTools: ctx.inputs['secret-tools'] as string[] } : {}),
+          ...(ctx.inputs['tool-severity']
+            ? { toolSeverity: ctx.inputs['tool-severity'] as Record<string, Severity> }
+            : {}),
+        });
+        // one at a time: spreading 100,000+ findings into push() overflows the call stack
+        for (const f of read) findings.push({ ...f, file: relative(ctx.workingDirectory, f.file) || f.file });
+      }
     } catch (err) {
       if (err instanceof SarifError)
         return {

@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { checkMatchesCalls, PatternError } from '../../engine/linear-regex.ts';
 import { canonicalJson } from './input-digest.ts';
 
 const env = new Environment({ homogeneousAggregateLiterals: false })
@@ -37,7 +38,9 @@ export function compileExpression(source: string, expect?: 'bool'): CelExpressio
     if (expect === 'bool' && checked.type !== 'bool' && checked.type !== 'dyn') {
       throw new Error(`must be true or false, but this is a ${checked.type}`);
     }
+    checkMatchesCalls(parsed.ast);
   } catch (err) {
+    if (err instanceof PatternError) throw new Error(`${err.message} (column ${err.offset + 1})`);
     throw new Error(celErrorText(err, source));
   }
   return {

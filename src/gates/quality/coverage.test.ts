@@ -77,23 +77,32 @@ describe('parseCoverage on real reports', () => {
     );
   });
 
-  it('Istanbul summary from vitest: total pcts, "Unknown" pct ignored, per-file lines', () => {
+  it('Istanbul summary from vitest: totals from covered/total (not the rounded pct), "Unknown" pct ignored, per-file lines', () => {
     const r = parseCoverage('istanbul', read('vitest-istanbul-coverage-summary.json'), 'i');
-    assert.deepEqual(r.total, { lines: 41.37, branches: 39.65, functions: 62.06 });
+    assert.deepEqual(r.total, {
+      lines: (60 / 145) * 100,
+      branches: (23 / 58) * 100,
+      functions: (18 / 29) * 100,
+    });
     assert.equal(r.files.length, 5);
     assert.deepEqual(r.files[1], {
       path: '/absolute/path/src/format.js',
-      lines: 72.72,
+      lines: (24 / 33) * 100,
       covered: 24,
       total: 33,
     });
   });
 
-  it('rejects the hand-edited Istanbul mock with a 115% file', () => {
+  it('rejects the hand-edited Istanbul mock with a 115% file (1.15 of 1 lines covered)', () => {
     assert.throws(
       () => parseCoverage('istanbul', read('vitest-istanbul-coverage-summary-compare.json'), 'cmp.json'),
-      /cmp\.json: \/absolute\/path\/src\/constants\.js\.lines\.pct is 115, not a percentage/,
+      /cmp\.json: \/absolute\/path\/src\/constants\.js\.lines\.covered is not between 0 and .*\.lines\.total/,
     );
+  });
+
+  it('trusts covered/total over an edited pct', () => {
+    const summary = { total: { lines: { total: 10, covered: 5, skipped: 0, pct: 100 } } };
+    assert.equal(parseCoverage('istanbul', JSON.stringify(summary), 's.json').total.lines, 50);
   });
 });
 
@@ -268,5 +277,58 @@ describe('pathMatches', () => {
   it('formatPct truncates so 79.999 never reads as 80', () => {
     assert.equal(formatPct(79.999), '79.99');
     assert.equal(formatPct(80), '80');
+  });
+});
+
+describe('coverage reports that used to be misread', () => {
+  it('lcov naming the same source twice merges its lines instead of adding the records up', () => {
+    const text = [
+      'SF:src/a.ts',
+      'DA:1,1',
+      'DA:2,0',
+      'LF:2',
+      'LH:1',
+      'end_of_record',
+      'SF:src/a.ts',
+      'DA:1,0',
+      'DA:2,0',
+      'DA:3,0',
+      'DA:4,0',
+      'LF:4',
+      'LH:0',
+      'end_of_record',
+      '',
+    ].join('\n');
+    const r = parseLcov(text, 'lcov.info');
+    assert.equal(r.total.lines, 25);
+    assert.deepEqual(r.files, [{ path: 'src/a.ts', lines: 25, covered: 1, total: 4 }]);
+    const twice = parseLcov(
+      'SF:b\nDA:1,1\nDA:2,0\nend_of_record\nSF:b\nDA:1,0\nDA:2,1\nend_of_record\n',
+      'l',
+    );
+    assert.equal(twice.total.lines, 100);
+  });
+
+  it('lcov DA with a count that is not a number is an error naming the line', () => {
+    assert.throws(
+      () => parseLcov('SF:a\nDA:1,abc\nend_of_record\n', 'lcov.info'),
+      /^Error: lcov\.info:2: DA is "1,abc", expected line,count/,
+    );
+  });
+
+  it('Cobertura line-rate="2.5" is refused, not read as 250 %', () => {
+    assert.throws(
+      () => parseCoverage('cobertura', '<coverage line-rate="2.5"><packages/></coverage>', 'cobertura.xml'),
+      /cobertura\.xml: <coverage> line-rate="2.5" is not a rate between 0 and 1/,
+    );
+    assert.throws(
+      () =>
+        parseCoverage(
+          'cobertura',
+          '<coverage lines-covered="12" lines-valid="10"><packages/></coverage>',
+          'c.xml',
+        ),
+      /lines-covered="12" is not between 0 and lines-valid="10"/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { matchesGlob } from 'node:path';
 import { children, numberAttr, parseXml, type XmlNode } from './xml.ts';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** Line coverage of one source file; `covered`/`total` are line counts when the format gives them. */
 export interface FileCoverage {
@@ -63,8 +64,14 @@ export function parseLcov(text: string, file: string): CoverageReport {
         throw new Error(`${file}:${index + 1}: ${key} is "${value}", expected a count`);
       open.counts.set(key, Number(value));
     } else if (key === 'DA' && open) {
-      const [lineNo, hits] = value.split(',');
-      if (lineNo !== undefined) open.da.set(lineNo, Number(hits) > 0 || open.da.get(lineNo) === true);
+      const da = /^(\d+),(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?:,\S*)?$/.exec(value);
+      if (!da) {
+        throw new Error(
+          `${file}:${index + 1}: DA is "${value.slice(0, 60)}", expected line,count (two numbers, then an optional checksum)`,
+        );
+      }
+      const [, lineNo = '', hits = '0'] = da;
+      open.da.set(lineNo, Number(hits) > 0 || open.da.get(lineNo) === true);
     } else if (colon < 0 && !/^[A-Z]+$/.test(line)) {
       throw new Error(`${file}:${index + 1}: not an lcov line: "${line.slice(0, 60)}"`);
     }
@@ -76,7 +83,7 @@ export function parseLcov(text: string, file: string): CoverageReport {
   if (records.length === 0) throw new Error(`${file}: no lcov records (SF … end_of_record) found`);
   const sums = { LF: 0, LH: 0, BRF: 0, BRH: 0, FNF: 0, FNH: 0 };
   const files: FileCoverage[] = [];
-  for (const r of records) {
+  for (const r of mergeRecords(records)) {
     const total = r.counts.get('LF') ?? r.da.size;
     const covered = r.counts.get('LH') ?? [...r.da.values()].filter(Boolean).length;
     if (covered > total) throw new Error(`${file}: ${r.path} has LH ${covered} greater than LF ${total}`);
@@ -96,6 +103,39 @@ export function parseLcov(text: string, file: string): CoverageReport {
 }
 
 /**
+ * One record per source file: tools (several test runs, `lcov -a`) can name the same file twice. Line
+ * hits merge by line number (a line is covered when any record covered it); without `DA` lines the
+ * best-covered record stands. Branch and function counts take the larger of the records.
+ */
+function mergeRecords<R extends { path: string; counts: Map<string, number>; da: Map<string, boolean> }>(
+  records: readonly R[],
+): R[] {
+  const byPath = new Map<string, R>();
+  for (const r of records) {
+    const seen = byPath.get(r.path);
+    if (!seen) {
+      byPath.set(r.path, { ...r, counts: new Map(r.counts), da: new Map(r.da) });
+      continue;
+    }
+    if (seen.da.size > 0 && r.da.size > 0) {
+      for (const [line, hit] of r.da) seen.da.set(line, hit || seen.da.get(line) === true);
+      seen.counts.delete('LF');
+      seen.counts.delete('LH');
+    } else if ((r.counts.get('LH') ?? 0) > (seen.counts.get('LH') ?? 0)) {
+      for (const key of ['LF', 'LH'] as const) {
+        const v = r.counts.get(key);
+        if (v !== undefined) seen.counts.set(key, v);
+      }
+    }
+    for (const key of ['BRF', 'BRH', 'FNF', 'FNH'] as const) {
+      const v = r.counts.get(key);
+      if (v !== undefined) seen.counts.set(key, Math.max(v, seen.counts.get(key) ?? 0));
+    }
+  }
+  return [...byPath.values()];
+}
+
+/**
  * Parses Cobertura XML: the root's `lines-covered`/`lines-valid` (or `line-rate`) for the total,
  * each class's `<line>` elements added up by `filename` for the files (counting elements, as the
  * root does: scoverage writes one per statement, so a line number can repeat).
@@ -104,11 +144,17 @@ export function parseCobertura(text: string, file: string): CoverageReport {
   const doc = parseXml(text, file, ['package', 'class', 'line']);
   const root = children(doc, 'coverage')[0];
   if (!root) throw new Error(`${file}: not a Cobertura report, expected a <coverage> root`);
-  const lines = rate(root, 'lines-covered', 'lines-valid', 'line-rate');
+  let lines: number | undefined;
+  let branches: number | undefined;
+  try {
+    lines = rate(root, 'lines-covered', 'lines-valid', 'line-rate');
+    const branchesValid = numberAttr(root, 'branches-valid');
+    branches =
+      branchesValid === 0 ? undefined : rate(root, 'branches-covered', 'branches-valid', 'branch-rate');
+  } catch (err) {
+    throw new Error(`${file}: <coverage> ${(err as Error).message}`, { cause: err });
+  }
   if (lines === undefined) throw new Error(`${file}: <coverage> has neither lines-valid nor line-rate`);
-  const branchesValid = numberAttr(root, 'branches-valid');
-  const branches =
-    branchesValid === 0 ? undefined : rate(root, 'branches-covered', 'branches-valid', 'branch-rate');
   const byFile = new Map<string, { covered: number; total: number }>();
   for (const pkg of children(children(root, 'packages')[0], 'package')) {
     for (const cls of children(children(pkg, 'classes')[0], 'class')) {
@@ -136,7 +182,7 @@ export function parseIstanbulSummary(text: string, file: string): CoverageReport
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: malformed JSON: ${(error as Error).message}`, { cause: error });
+    throw new Error(`${file}: malformed JSON: ${jsonErrorReason(error)}`, { cause: error });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new Error(`${file}: not an Istanbul coverage summary, expected an object`);
@@ -149,6 +195,8 @@ export function parseIstanbulSummary(text: string, file: string): CoverageReport
     const m = metrics(entry);
     for (const key of ['lines', 'branches', 'functions'] as const) {
       const value = m[key];
+      if (value !== undefined && Number.isNaN(value))
+        throw new Error(`${file}: ${path}.${key}.covered is not between 0 and ${path}.${key}.total`);
       if (value !== undefined && (value < 0 || value > 100))
         throw new Error(`${file}: ${path}.${key}.pct is ${value}, not a percentage`);
     }
@@ -275,8 +323,16 @@ function percent(covered: number, total: number): number {
 function rate(node: XmlNode, coveredAttr: string, validAttr: string, rateAttr: string): number | undefined {
   const covered = numberAttr(node, coveredAttr);
   const valid = numberAttr(node, validAttr);
-  if (covered !== undefined && valid !== undefined && valid > 0) return percent(covered, valid);
+  if (covered !== undefined && valid !== undefined && valid > 0) {
+    if (covered < 0 || covered > valid) {
+      throw new Error(`${coveredAttr}="${covered}" is not between 0 and ${validAttr}="${valid}"`);
+    }
+    return percent(covered, valid);
+  }
   const r = numberAttr(node, rateAttr);
+  if (r !== undefined && !(r >= 0 && r <= 1)) {
+    throw new Error(`${rateAttr}="${r}" is not a rate between 0 and 1`);
+  }
   return r === undefined ? undefined : r * 100;
 }
 
@@ -286,8 +342,14 @@ function metrics(entry: unknown): {
   functions?: number;
   counts: { covered?: number; total?: number };
 } {
+  // covered/total when the summary gives them (the pct beside them is derived, and can be edited)
   const pct = (key: string): number | undefined => {
-    const m = (entry as Record<string, { pct?: unknown; total?: unknown }> | undefined)?.[key];
+    const m = (entry as Record<string, { pct?: unknown; total?: unknown; covered?: unknown }> | undefined)?.[
+      key
+    ];
+    if (typeof m?.covered === 'number' && typeof m.total === 'number' && m.total > 0) {
+      return m.covered >= 0 && m.covered <= m.total ? percent(m.covered, m.total) : Number.NaN;
+    }
     return typeof m?.pct === 'number' && (typeof m.total !== 'number' || m.total > 0 || key === 'lines')
       ? m.pct
       : undefined;

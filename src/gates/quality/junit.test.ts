@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mergeSummaries, parseJUnit, parseJUnitFiles } from './junit.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/junit/', import.meta.url);
@@ -127,5 +129,47 @@ describe('parseJUnit on broken input never passes', () => {
 
   it('names a missing file', () => {
     assert.throws(() => parseJUnitFiles([path('nope.xml')]), /ENOENT.*nope\.xml/);
+  });
+});
+
+describe('JUnit files in other encodings', () => {
+  const xml =
+    '<?xml version="1.0" encoding="UTF-16"?>\n<testsuite name="ü"><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>\n';
+  const dir = mkdtempSync(join(tmpdir(), 'runway-junit-'));
+  const write = (name: string, bytes: Buffer) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  const be = (text: string) => Buffer.from(text, 'utf16le').swap16();
+
+  it('reads UTF-16 with a byte-order mark, little- or big-endian, and without one', () => {
+    const files = [
+      write('le-bom.xml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')])),
+      write('be-bom.xml', Buffer.concat([Buffer.from([0xfe, 0xff]), be(xml)])),
+      write('le.xml', Buffer.from(xml, 'utf16le')),
+      write(
+        'utf8-bom.xml',
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml.replace('UTF-16', 'UTF-8'))]),
+      ),
+    ];
+    for (const file of files) {
+      const s = parseJUnitFiles([file]);
+      assert.deepEqual([s.tests, s.failed], [2, 1], file);
+    }
+  });
+
+  it('a 100 MB report is refused with the limit named', () => {
+    const file = write('huge.xml', Buffer.alloc(0));
+    truncateSync(file, 100 * 1024 * 1024);
+    assert.throws(() => parseJUnitFiles([file]), /over the limit of 16777216 bytes \(16 MiB\)/);
+  });
+
+  it('reads a declared ISO-8859-1 file and names an unknown encoding', () => {
+    const latin = xml.replace('UTF-16', 'ISO-8859-1');
+    assert.equal(parseJUnitFiles([write('latin1.xml', Buffer.from(latin, 'latin1'))]).tests, 2);
+    assert.throws(
+      () => parseJUnitFiles([write('x.xml', Buffer.from(xml.replace('UTF-16', 'x-klingon')))]),
+      /x\.xml: unsupported XML encoding "x-klingon"/,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { children, has, numberAttr, parseXml, type XmlNode } from './xml.ts';
+import { readReport } from '../report-file.ts';
+import { children, decodeXml, has, numberAttr, parseXml, type XmlNode } from './xml.ts';
 
 /** A test's name and how long it took. */
 export interface TestTiming {
@@ -51,7 +51,7 @@ export function parseJUnit(text: string, file: string): TestSummary {
 
 /** Reads and parses each file, then adds the results up. */
 export function parseJUnitFiles(files: readonly string[]): TestSummary {
-  return mergeSummaries(files.map((file) => parseJUnit(readFileSync(file, 'utf8'), file)));
+  return mergeSummaries(files.map((file) => parseJUnit(decodeXml(readReport(file), file), file)));
 }
 
 /** Adds summaries up, keeping the overall slowest test cases. */

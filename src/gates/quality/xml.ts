@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { createRequire } from 'node:module';
 import type * as Fxp from 'fast-xml-parser';
 
@@ -58,4 +59,36 @@ export function numberAttr(node: XmlNode, name: string): number | undefined {
 /** Whether `node` has a child element named `tag` (including self-closing ones). */
 export function has(node: XmlNode, tag: string): boolean {
   return node[tag] !== undefined;
+}
+
+/**
+ * Decodes an XML file's bytes by its byte-order mark, else by the zero bytes of UTF-16 around the
+ * opening `<`, else by the `encoding` of its declaration (UTF-8 when none); an unknown encoding is
+ * an error naming it.
+ * @example decodeXml(readFileSync('TEST-utf16.xml'), 'TEST-utf16.xml')
+ */
+export function decodeXml(bytes: Uint8Array, file: string): string {
+  const [b0, b1, b2] = bytes;
+  let label = 'utf-8';
+  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) label = 'utf-8';
+  else if (b0 === 0xff && b1 === 0xfe) label = 'utf-16le';
+  else if (b0 === 0xfe && b1 === 0xff) label = 'utf-16be';
+  else if (b0 === 0x3c && b1 === 0x00) label = 'utf-16le';
+  else if (b0 === 0x00 && b1 === 0x3c) label = 'utf-16be';
+  else {
+    const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
+    const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
+    if (declared && !/^utf-?16/i.test(declared)) label = declared;
+  }
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    throw new Error(`${file}: unsupported XML encoding "${label}"`);
+  }
+  try {
+    return decoder.decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    throw new Error(`${file}: not valid ${label} text`);
+  }
 }

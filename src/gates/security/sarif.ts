@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { jsonErrorReason } from '../../engine/json-error.ts';
+import { readReport, ReportTooLargeError } from '../report-file.ts';
 
 /** Normalised severities, worst first; `none` is informational and never counted. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'none'] as const;
@@ -92,7 +93,7 @@ export function parseSarif(text: string, file: string, options: SarifOptions = {
   try {
     log = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    return fail(`not valid JSON, truncated or corrupt (${(err as Error).message})`);
+    return fail(`not valid JSON, truncated or corrupt (${jsonErrorReason(err)})`);
   }
   if (!isObject(log)) return fail('not a SARIF log, expected a JSON object');
   if (log['version'] !== '2.1.0')
@@ -148,8 +149,9 @@ export function parseSarif(text: string, file: string, options: SarifOptions = {
 export function readSarif(path: string, options: SarifOptions = {}): Finding[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readReport(path).toString('utf8');
   } catch (err) {
+    if (err instanceof ReportTooLargeError) throw new SarifError(err.message);
     throw new SarifError(`${path}: cannot read (${(err as Error).message})`);
   }
   return parseSarif(text, path, options);

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** The payload type of an in-toto statement. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -99,7 +100,7 @@ export function parseEnvelopes(text: string): Envelope[] {
         return JSON.parse(line) as unknown;
       } catch (error) {
         throw new EnvelopeError(
-          `line ${i + 1} is not valid JSON, truncated or corrupt (${(error as Error).message})`,
+          `line ${i + 1} is not valid JSON, truncated or corrupt (${jsonErrorReason(error)})`,
         );
       }
     });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CYCLONEDX_VERSION } from './cyclonedx-schema.ts';
 import { parseSpdx, printSpdx, SpdxSyntaxError } from './spdx-expression.ts';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** A package-lock.json that cannot be turned into an SBOM; the message names the file. */
 export class NpmLockError extends Error {
@@ -78,7 +79,7 @@ export function npmLockToCycloneDx(text: string, file: string, options: NpmSbomO
   try {
     lock = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return fail(`not valid JSON, truncated or corrupt (${(error as Error).message})`);
+    return fail(`not valid JSON, truncated or corrupt (${jsonErrorReason(error)})`);
   }
   if (typeof lock !== 'object' || lock === null || Array.isArray(lock)) return fail('not a package lock');
   const { lockfileVersion, packages } = lock as { lockfileVersion?: unknown; packages?: unknown };

@@ -1,3 +1,4 @@
+import { jsonErrorReason } from '../../engine/json-error.ts';
 /** in-toto Statement v1 (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md). */
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 /** in-toto Statement v0.1, still written by slsa-github-generator and cosign. */
@@ -89,7 +90,7 @@ export function parseStatement(bytes: Uint8Array): Statement {
   try {
     doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
-    throw new StatementError(`the payload is not JSON (${(error as Error).message})`);
+    throw new StatementError(`the payload is not JSON (${jsonErrorReason(error)})`);
   }
   if (!isObject(doc)) throw new StatementError('the payload is not an in-toto statement');
   const type = doc['_type'];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jsonErrorReason } from '../../engine/json-error.ts';
 
 /** SBOM formats Runway reads. */
 export const SBOM_FORMATS = ['cyclonedx', 'spdx'] as const;
@@ -49,7 +50,7 @@ export function parseSbom(text: string, file: string): Sbom {
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new SbomError(`${file}: not valid JSON, truncated or corrupt (${(error as Error).message})`);
+    throw new SbomError(`${file}: not valid JSON, truncated or corrupt (${jsonErrorReason(error)})`);
   }
   const fail = (what: string): never => {
     throw new SbomError(`${file}: ${what}`);

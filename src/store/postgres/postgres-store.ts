@@ -21,7 +21,7 @@ import type {
   StepRecord,
   Store,
 } from '../store.ts';
-import { LeaseLostError } from '../store.ts';
+import { LeaseLostError, RunTakenOverError } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -146,8 +146,21 @@ export class PostgresStore implements Store {
     return rows.map(toRun);
   }
 
-  async apply(runId: number, change: Change, at: string): Promise<EventRecord> {
+  async apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord> {
     return this.#tx(async (c) => {
+      if (owner) {
+        // the owner row stays locked until commit, so a takeover waits for this change or refuses it
+        const held = await c.query('SELECT owner_pid, owner_host FROM runs WHERE id = $1 FOR UPDATE', [
+          runId,
+        ]);
+        const row = held.rows[0] as Row | undefined;
+        if (row && (Number(row['owner_pid']) !== owner.pid || row['owner_host'] !== owner.host)) {
+          throw new RunTakenOverError(runId, {
+            pid: Number(row['owner_pid']),
+            host: String(row['owner_host']),
+          });
+        }
+      }
       if (change.run) {
         const r = change.run;
         const res = await c.query(
@@ -198,11 +211,12 @@ export class PostgresStore implements Store {
     return n === 1;
   }
 
-  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<void> {
-    await this.#count(
+  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<boolean> {
+    const n = await this.#count(
       'UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND owner_pid = $3 AND owner_host = $4',
       [at, runId, owner.pid, owner.host],
     );
+    return n === 1;
   }
 
   async requestCancel(runId: number, at: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../records/deployments.ts';
@@ -23,7 +23,7 @@ import type {
   StepRecord,
   Store,
 } from '../store.ts';
-import { LeaseLostError } from '../store.ts';
+import { LeaseLostError, RunTakenOverError } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -38,7 +38,13 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // the store holds outputs, evidence and approvals: only its owner may read it (SQLite gives
+      // the -wal and -shm files the database file's mode)
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
     this.#db = new DatabaseSync(path, { timeout: 10_000 });
     this.#db.exec(
       'PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;',
@@ -130,8 +136,18 @@ export class SqliteStore implements Store {
     return (rows as Row[]).map(toRun);
   }
 
-  async apply(runId: number, change: Change, at: string): Promise<EventRecord> {
+  async apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord> {
     return this.#tx(() => {
+      if (owner) {
+        const held = this.#sql('SELECT owner_pid, owner_host FROM runs WHERE id = ?').get(runId) as
+          Row | undefined;
+        if (held && (held['owner_pid'] !== owner.pid || held['owner_host'] !== owner.host)) {
+          throw new RunTakenOverError(runId, {
+            pid: Number(held['owner_pid']),
+            host: String(held['owner_host']),
+          });
+        }
+      }
       if (change.run) {
         const r = change.run;
         const res = this.#sql(
@@ -220,13 +236,11 @@ export class SqliteStore implements Store {
     return res.changes === 1;
   }
 
-  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<void> {
-    this.#sql('UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?').run(
-      at,
-      runId,
-      owner.pid,
-      owner.host,
-    );
+  async heartbeat(runId: number, owner: RunOwner, at: string): Promise<boolean> {
+    const res = this.#sql(
+      'UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND owner_host = ?',
+    ).run(at, runId, owner.pid, owner.host);
+    return res.changes === 1;
   }
 
   async requestCancel(runId: number, at: string): Promise<void> {
