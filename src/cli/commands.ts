@@ -98,6 +98,13 @@ export const COMMANDS: Record<string, Command> = {
       'runway fault set|clear SERVICE --env ENV --version V [--error-ratio R] [--latency MS] [--abort-ratio R]',
     load: () => import('./commands/fault.ts'),
   },
+  alerts: {
+    summary:
+      "print the seeds' alert rules (pipeline failures, canary rollbacks, error rate, latency) as a Prometheus rule file",
+    usage:
+      'runway alerts [--json]   (e.g. runway alerts > runway-rules.yml; promtool check rules runway-rules.yml)',
+    load: () => import('./commands/alerts.ts'),
+  },
   keygen: {
     summary: 'write an Ed25519 signing key pair for `uses: attest`',
     usage: 'runway keygen [DIR] [--json]   (DIR defaults to ./keys)',

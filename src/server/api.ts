@@ -12,7 +12,9 @@ import type { Controller } from '../deploy/controller.ts';
 import type { DataPlane } from '../deploy/data-plane.ts';
 import { DeployError } from '../deploy/deployments.ts';
 import type { Deployments } from '../deploy/deployments.ts';
+import { rollbackRequests } from '../gates/incidents/alert-rollbacks.ts';
 import { applyIncidentCommands } from '../gates/incidents/apply-commands.ts';
+import { parseAlertmanagerPayload } from '../gates/incidents/alertmanager-payload.ts';
 import { alertmanagerMapping } from '../gates/incidents/alertmanager-mapping.ts';
 import { fromAlertmanager } from '../gates/incidents/from-alertmanager.ts';
 import { formatPayloadIssue } from '../gates/incidents/payload-issue.ts';
@@ -21,6 +23,7 @@ import { DEFAULT_SLO, defineSlo } from '../gates/slo/slo.ts';
 import type { Slo } from '../gates/slo/slo.ts';
 import { StoredCounterSource } from '../gates/slo/stored-counter-source.ts';
 import type { Store } from '../store/store.ts';
+import { rollBackForAlerts } from './alert-rollback.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 
 /** What the API serves from. */
@@ -181,7 +184,11 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
         const changed = await applyIncidentCommands(d.store, result.commands);
         for (const id of changed.opened) d.log(`incident opened from Alertmanager: ${id}`);
         for (const id of changed.resolved) d.log(`incident resolved from Alertmanager: ${id}`);
-        return [200, changed];
+        // alerts mapped to rollback (ErrorRateCritical, CanaryHealthFailing) abort the rollout in flight
+        const parsed = parseAlertmanagerPayload(body);
+        const alerts = parsed.ok ? parsed.value.alerts : [];
+        const rolledBack = await rollBackForAlerts(d, rollbackRequests(alerts, result.commands));
+        return [200, { ...changed, rolledBack }];
       },
     ],
   ];
