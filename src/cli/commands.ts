@@ -98,6 +98,11 @@ export const COMMANDS: Record<string, Command> = {
       'runway fault set|clear SERVICE --env ENV --version V [--error-ratio R] [--latency MS] [--abort-ratio R]',
     load: () => import('./commands/fault.ts'),
   },
+  notifications: {
+    summary: 'show the notification delivery log: what was sent to whom, attempts, and why one failed',
+    usage: 'runway notifications [--run N] [--limit N] [--json] [--store URL]',
+    load: () => import('./commands/notifications.ts'),
+  },
   alerts: {
     summary:
       "print the seeds' alert rules (pipeline failures, canary rollbacks, error rate, latency) as a Prometheus rule file",

@@ -5,7 +5,7 @@
  * the store, so a control plane killed at any moment continues where it was when it starts again.
  */
 import type { Clock } from '../engine/clock.ts';
-import type { Action } from '../rollout/actions.ts';
+import type { Action, NotifyEvent } from '../rollout/actions.ts';
 import type { Observations } from '../rollout/observations.ts';
 import { reconcile } from '../rollout/reconcile.ts';
 import { isTerminal } from '../rollout/state.ts';
@@ -29,6 +29,8 @@ export interface ControllerOptions {
   tickMs?: number;
   /** How often the new version's health is probed (default 1000 ms). */
   healthIntervalMs?: number;
+  /** Tells people about a rollout's notify intents (after they are persisted). */
+  notify?: (rollout: RolloutRecord, event: NotifyEvent, detail: string) => void;
 }
 
 /** The outcome of one look at a rollout. */
@@ -279,7 +281,9 @@ export class Controller {
     for (const h of fresh)
       this.#o.log(`${after.service}/${after.environment} ${after.id}: ${h.event}: ${h.detail}`);
     for (const a of actions) {
-      if (a.type === 'notify') this.#o.log(`notify ${a.event}: ${a.detail}`);
+      if (a.type !== 'notify') continue;
+      this.#o.log(`notify ${a.event}: ${a.detail}`);
+      this.#o.notify?.(after, a.event, a.detail);
     }
     for (const [id, error] of refused) this.#o.log(`command ${id} refused: ${error}`);
   }

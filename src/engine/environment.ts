@@ -110,7 +110,7 @@ export function expressionContext(opts: {
     author: c.author,
     committed_at: c.committedAt,
     trigger: c.trigger,
-    run: { id: opts.run.id, pipeline: opts.pipeline.name },
+    run: { id: opts.run.id, pipeline: opts.pipeline.name, started_at: opts.run.createdAt },
     env,
     steps,
     stages,

@@ -17,6 +17,7 @@ import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
+import { RolloutNotifications } from '../notify/rollout-events.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
 
 /** How to start a control plane. */
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   analysis?: (dataPlane: AgentDataPlane) => AnalysisDriverFactory;
   tickMs?: number;
   healthIntervalMs?: number;
+  /** Where notification secrets are read from (default: this process's environment). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
 }
@@ -57,11 +60,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   o.log(`data plane agent ${agent.started ? 'started' : 'already running'} (pid ${agent.pid})`);
   const dataPlane = new AgentDataPlane(agent.client);
   const sampler = new SloSampler({ store: o.store, counters: dataPlane, clock, log: o.log, ...o.sampling });
+  const notifications = new RolloutNotifications({ store: o.store, clock, env: o.env ?? process.env });
   const controller = new Controller({
     store: o.store,
     dataPlane,
     clock,
     log: o.log,
+    notify: (rollout, event, detail) => notifications.notify(rollout, event, detail),
     ...(o.analysis ? { analysis: o.analysis(dataPlane) } : {}),
     ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
     ...(o.healthIntervalMs === undefined ? {} : { healthIntervalMs: o.healthIntervalMs }),
@@ -105,6 +110,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       .health()
       .catch(async () => {
         o.log('data plane agent is not answering; starting it again');
+        for (const r of await o.store.rollouts({ active: true }))
+          notifications.dataPlaneLost(
+            r,
+            'the data plane agent stopped answering; the control plane starts it again',
+          );
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
         dataPlane.use(again.client);
@@ -133,6 +143,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         server.closeAllConnections();
       });
       await controller.close();
+      await notifications.flush();
       clearServerInfo(o.dataDir, process.pid);
     },
   };

@@ -824,6 +824,71 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         );
       }),
     );
+
+    it(
+      'a notification delivery is replaced by id as its attempts go on, and listed newest first by run',
+      withStore(async (store) => {
+        const base = {
+          subscription: 'team-slack',
+          kind: 'slack',
+          event: 'run.succeeded',
+          service: 'checkout-api',
+          title: 'checkout-api: run #1 succeeded in 42s',
+          createdAt: t(0),
+        };
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'pending',
+          attempts: 1,
+          updatedAt: t(0),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'pending',
+          attempts: 2,
+          error: 'hooks.slack.com answered 500',
+          updatedAt: t(1),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'delivered',
+          attempts: 3,
+          updatedAt: t(3),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd2',
+          event: 'rollout.rolled-back',
+          environment: 'production',
+          rolloutId: 'r1',
+          status: 'failed',
+          attempts: 1,
+          error: 'hooks.slack.com answered 404',
+          createdAt: t(5),
+          updatedAt: t(5),
+        });
+        const all = await store.deliveries();
+        assert.deepEqual(
+          all.map((d) => [d.id, d.status, d.attempts]),
+          [
+            ['d2', 'failed', 1],
+            ['d1', 'delivered', 3],
+          ],
+        );
+        assert.equal(all[1]!.error, undefined, 'a delivered record keeps no stale error');
+        assert.deepEqual(
+          (await store.deliveries({ runId: 1 })).map((d) => d.id),
+          ['d1'],
+        );
+        assert.equal((await store.deliveries({ limit: 1 })).length, 1);
+      }),
+    );
   });
 }
 

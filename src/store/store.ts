@@ -2,6 +2,7 @@ import type { EvidenceValue } from '../actions/action.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../deploy/records.ts';
+import type { DeliveryRecord } from '../notify/delivery-record.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -261,5 +262,9 @@ export interface Store {
   ): Promise<number>;
   /** Deletes every sample taken before `before`, in every series; returns how many it deleted. */
   pruneMetricSamples(before: string): Promise<number>;
+  /** Inserts or replaces a notification delivery (by id). */
+  recordDelivery(delivery: DeliveryRecord): Promise<void>;
+  /** Notification deliveries, newest first. */
+  deliveries(filter?: { runId?: number; limit?: number }): Promise<DeliveryRecord[]>;
   close(): Promise<void>;
 }

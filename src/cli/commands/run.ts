@@ -4,6 +4,8 @@ import { systemClock } from '../../engine/clock.ts';
 import { EventFunnel } from '../../engine/events.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
+import { Notifications } from '../../notify/notifications.ts';
+import { runNotificationSink } from '../../notify/run-events.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
@@ -80,6 +82,13 @@ export async function execute(
   const events = new EventFunnel();
   const live = !json && io.tty ? liveView(io, pipeline) : undefined;
   events.add(json ? ndjsonSink(io) : live ? live.sink : plainSink(io));
+  const notifications = new Notifications({
+    subscriptions: pipeline.notifications ?? {},
+    secrets: resolveSecrets(pipeline, io.env),
+    log: store,
+    clock: systemClock,
+  });
+  events.add(runNotificationSink(notifications, pipeline));
   const signals = cancelOnSignals(io);
   let record: RunRecord;
   try {
@@ -87,6 +96,12 @@ export async function execute(
   } finally {
     signals.dispose();
     live?.stop();
+  }
+  for (const d of await notifications.flush()) {
+    if (d.status === 'failed')
+      io.err(
+        `runway: notification ${d.subscription} (${d.event}) not delivered after ${d.attempts} attempt(s): ${d.error}\n`,
+      );
   }
   if (!json) await printSummary(io, store, record);
   return record.status === 'succeeded' ? EXIT.ok : EXIT.failed;

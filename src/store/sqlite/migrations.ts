@@ -199,4 +199,17 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
     name: 'overrides valid from a time',
     sql: `ALTER TABLE overrides ADD COLUMN valid_from TEXT;`,
   },
+  {
+    version: 8,
+    name: 'notification deliveries',
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id TEXT PRIMARY KEY,
+        run_id INTEGER,
+        created_at TEXT NOT NULL,
+        record_json TEXT NOT NULL
+      );
+      CREATE INDEX notification_deliveries_run ON notification_deliveries(run_id);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../deploy/records.ts';
+import type { DeliveryRecord } from '../../notify/delivery-record.ts';
 import type {
   ApprovalRecord,
   OverrideRecord,
@@ -578,6 +579,21 @@ export class SqliteStore implements Store {
       rolloutId: String(r['rollout_id']),
       state: JSON.parse(String(r['state_json'])) as unknown,
     }));
+  }
+
+  async recordDelivery(delivery: DeliveryRecord): Promise<void> {
+    this.#sql(
+      `INSERT INTO notification_deliveries (id, run_id, created_at, record_json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET record_json = excluded.record_json`,
+    ).run(delivery.id, delivery.runId ?? null, delivery.createdAt, JSON.stringify(delivery));
+  }
+
+  async deliveries(filter: { runId?: number; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    const rows = this.#sql(
+      `SELECT record_json FROM notification_deliveries WHERE (?1 IS NULL OR run_id = ?1)
+         ORDER BY created_at DESC, rowid DESC LIMIT ?2`,
+    ).all(filter.runId ?? null, filter.limit ?? 100) as Row[];
+    return rows.map((r) => JSON.parse(String(r['record_json'])) as DeliveryRecord);
   }
 
   async recordMetricSamples(samples: readonly MetricSampleRecord[]): Promise<void> {
