@@ -98,6 +98,17 @@ export const COMMANDS: Record<string, Command> = {
       'runway fault set|clear SERVICE --env ENV --version V [--error-ratio R] [--latency MS] [--abort-ratio R]',
     load: () => import('./commands/fault.ts'),
   },
+  dora: {
+    summary:
+      'DORA delivery metrics (frequency, lead time, change failure rate, recovery, rework) with 2024 bands',
+    usage: 'runway dora [--service S] [--since 30d|ISO-TIME] [--until ISO-TIME] [--json] [--store URL]',
+    load: () => import('./commands/dora.ts'),
+  },
+  deployments: {
+    summary: 'list deployment records: service, version, commit range, start, end, outcome, linked incident',
+    usage: 'runway deployments [--service S] [--env ENV] [--limit N] [--json] [--store URL]',
+    load: () => import('./commands/deployments.ts'),
+  },
   notifications: {
     summary: 'show the notification delivery log: what was sent to whom, attempts, and why one failed',
     usage: 'runway notifications [--run N] [--limit N] [--json] [--store URL]',

@@ -24,6 +24,7 @@ import type { Slo } from '../gates/slo/slo.ts';
 import { StoredCounterSource } from '../gates/slo/stored-counter-source.ts';
 import type { Store } from '../store/store.ts';
 import { rollBackForAlerts } from './alert-rollback.ts';
+import { dora, sinceOf } from '../telemetry/dora-query.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 
 /** What the API serves from. */
@@ -163,6 +164,34 @@ function routesOf(d: ApiDeps): [string, RegExp, Handler][] {
           { maxGapMs: d.samples.maxGapMs },
         );
         return [200, await evaluateSlo(slo, source, at)];
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/dora$/,
+      async (req) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const to = q.has('until') ? new Date(q.get('until')!) : d.clock.now();
+        if (Number.isNaN(to.getTime()))
+          throw new DeployError(400, `until "${q.get('until')}" is not an ISO 8601 time`);
+        const from = sinceOf(q.get('since') ?? undefined, to);
+        if (typeof from === 'string') throw new DeployError(400, from.replace('--since', 'since'));
+        const service = q.get('service');
+        return [200, await dora(d.store, { ...(service ? { service } : {}), from, to })];
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/deployments$/,
+      async (req) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const limit = Number(q.get('limit') ?? 50);
+        const list = await d.store.deployments({
+          ...(q.get('service') ? { service: q.get('service')! } : {}),
+          ...(q.get('environment') ? { environment: q.get('environment')! } : {}),
+          limit: Number.isInteger(limit) && limit > 0 ? limit : 50,
+        });
+        return [200, { deployments: list }];
       },
     ],
     [

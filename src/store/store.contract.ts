@@ -889,6 +889,43 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal((await store.deliveries({ limit: 1 })).length, 1);
       }),
     );
+
+    it(
+      'a rollout is a deployment record; an incident links to it and DORA counts it once finished',
+      withStore(async (store) => {
+        const rollout = contractRollout('r1', 'progressing');
+        await store.saveDeployment({ rollout, at: t(1) });
+        assert.deepEqual(
+          (await store.deployments()).map((d) => [d.id, d.environment, d.outcome]),
+          [['r1', 'production', 'in-progress']],
+        );
+        const finished = {
+          ...rollout,
+          state: { ...rollout.state, phase: 'completed' as const, finishedAt: t(60) },
+        };
+        await store.saveDeployment({ rollout: finished, at: t(60) });
+        await store.openIncident({
+          id: 'inc-9',
+          service: 'checkout-api',
+          severity: 'P2',
+          title: 'slow',
+          source: 'cli',
+          openedAt: t(120),
+        });
+        const [d] = await store.deployments({ service: 'checkout-api' });
+        assert.deepEqual([d?.outcome, d?.incidentId, d?.version], ['succeeded', 'inc-9', 'v2']);
+        const stats = await store.deploymentStats({ environment: 'production', from: t(0), to: t(3600) });
+        assert.deepEqual(
+          [stats.deployments, stats.succeeded, stats.failed],
+          [1, 1, 1],
+          'followed by an incident, it failed',
+        );
+        assert.equal(
+          (await store.deploymentStats({ environment: 'staging', from: t(0), to: t(3600) })).deployments,
+          0,
+        );
+      }),
+    );
   });
 }
 

@@ -3,6 +3,7 @@ import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../engine/run-context.ts';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../deploy/records.ts';
 import type { DeliveryRecord } from '../notify/delivery-record.ts';
+import type { DeploymentRecord, DeploymentStats } from '../records/deployment-record.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -262,6 +263,22 @@ export interface Store {
   ): Promise<number>;
   /** Deletes every sample taken before `before`, in every series; returns how many it deleted. */
   pruneMetricSamples(before: string): Promise<number>;
+  /**
+   * Deployment records, newest first: one per rollout, written with it by `saveDeployment`, with
+   * the incident that followed it (`openIncident` links it) and the fix deploy that repaired it.
+   */
+  deployments(filter?: {
+    service?: string;
+    environment?: string;
+    limit?: number;
+  }): Promise<DeploymentRecord[]>;
+  /** DORA's aggregates over finished deployments to one environment in [from, to). */
+  deploymentStats(q: {
+    environment: string;
+    service?: string;
+    from: string;
+    to: string;
+  }): Promise<DeploymentStats>;
   /** Inserts or replaces a notification delivery (by id). */
   recordDelivery(delivery: DeliveryRecord): Promise<void>;
   /** Notification deliveries, newest first. */

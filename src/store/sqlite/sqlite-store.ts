@@ -20,6 +20,8 @@ import type {
   StepRecord,
   Store,
 } from '../store.ts';
+import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
+import { deploymentStats, linkIncident, listDeployments, projectRollout } from './deployment-records.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -349,6 +351,7 @@ export class SqliteStore implements Store {
       `INSERT INTO incidents (id, service, severity, title, source, fingerprint, opened_at, resolved_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
     ).run(i.id, i.service, i.severity, i.title, i.source, i.fingerprint ?? null, i.openedAt);
+    if (res.changes === 1) linkIncident(this.#sql.bind(this), i);
     return res.changes === 1;
   }
 
@@ -495,6 +498,7 @@ export class SqliteStore implements Store {
           r.createdAt,
           change.at,
         );
+        projectRollout(this.#sql.bind(this), r);
       }
       const consume = this.#sql(
         'UPDATE rollout_commands SET consumed_at = ?, error = ? WHERE id = ? AND consumed_at IS NULL',
@@ -579,6 +583,21 @@ export class SqliteStore implements Store {
       rolloutId: String(r['rollout_id']),
       state: JSON.parse(String(r['state_json'])) as unknown,
     }));
+  }
+
+  async deployments(
+    filter: { service?: string; environment?: string; limit?: number } = {},
+  ): Promise<DeploymentRecord[]> {
+    return listDeployments(this.#sql.bind(this), filter);
+  }
+
+  async deploymentStats(q: {
+    environment: string;
+    service?: string;
+    from: string;
+    to: string;
+  }): Promise<DeploymentStats> {
+    return deploymentStats(this.#sql.bind(this), q);
   }
 
   async recordDelivery(delivery: DeliveryRecord): Promise<void> {
