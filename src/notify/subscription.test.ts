@@ -53,6 +53,23 @@ describe('notifications: in runway.yaml', () => {
     );
   });
 
+  it('an environment not declared is an error naming the declared ones', () => {
+    const text = `version: 1
+environments:
+  production: { target: { kind: local, command: node server.js, port: 4000 } }
+notifications:
+  team: { none: {}, environments: [prod] }
+stages:
+  build:
+    steps:
+      - run: echo ok
+`;
+    assert.match(
+      messages(() => parsePipeline(text, 'runway.yaml', '/tmp'))[0]!,
+      /environment "prod" is not declared under environments: \(declared: production\)/,
+    );
+  });
+
   it('uses: notify names only declared subscriptions', () => {
     const text = `version: 1
 notifications:

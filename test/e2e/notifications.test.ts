@@ -49,6 +49,10 @@ notifications:
     webhook: { url: ${webhookUrl}, secret: HOOK_KEY }
     events: [run.succeeded, run.failed, rollout.rolled-back]
     retry: { count: 3, delay: 200ms }
+  gone:
+    webhook: { url: http://127.0.0.1:9/gone }
+    events: [run.succeeded]
+    retry: { count: 0 }
 stages:
   staging:
     steps:
@@ -115,6 +119,11 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
     hook.answer(500, 500);
     const res = await cli(['run']);
     assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(
+      res.stderr,
+      /notification gone \(run\.succeeded\) not delivered after 1 attempt\(s\): cannot reach 127\.0\.0\.1:9/,
+      'a receiver that cannot be reached is reported, and does not fail the run',
+    );
 
     const texts = slack.received.map(slackText);
     assert.equal(slack.received[0]!.path, '/services/T000/B000/XXXX');
