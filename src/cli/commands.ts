@@ -109,6 +109,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway deployments [--service S] [--env ENV] [--limit N] [--json] [--store URL]',
     load: () => import('./commands/deployments.ts'),
   },
+  gc: {
+    summary: 'remove release copies no environment keeps (the last 10 revisions each) and no rollout uses',
+    usage: 'runway gc [--dry-run] [--min-age 1h] [--json] [--store URL]',
+    load: () => import('./commands/gc.ts'),
+  },
   notifications: {
     summary: 'show the notification delivery log: what was sent to whom, attempts, and why one failed',
     usage: 'runway notifications [--run N] [--limit N] [--json] [--store URL]',
