@@ -109,6 +109,12 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway deployments [--service S] [--env ENV] [--limit N] [--json] [--store URL]',
     load: () => import('./commands/deployments.ts'),
   },
+  'release-notes': {
+    summary: 'release notes of a deployment from the Conventional Commits since the release before it',
+    usage:
+      'runway release-notes [--service S] [--env ENV] [--deployment ID] [--repo DIR] [--json] [--store URL]',
+    load: () => import('./commands/release-notes.ts'),
+  },
   gc: {
     summary: 'remove release copies no environment keeps (the last 10 revisions each) and no rollout uses',
     usage: 'runway gc [--dry-run] [--min-age 1h] [--json] [--store URL]',
