@@ -1,6 +1,6 @@
 /*
  * Deployment records in SQLite: a projection of rollouts, written in the rollout's transaction,
- * with incidents and fix deploys linked as they happen; DORA reads the daily rollups that the
+ * with incidents and fix deploys linked as they happen; DORA reads the weekly rollups that the
  * table's triggers keep (see migration 9), so its cost follows the days in the window, not the rows.
  */
 import type { StatementSync } from 'node:sqlite';
@@ -17,6 +17,7 @@ type Sql = (text: string) => StatementSync;
 type Row = Record<string, unknown>;
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** Upserts the deployment record of a rollout (called inside the rollout's transaction). */
 export function projectRollout(sql: Sql, r: RolloutRecord): void {
@@ -118,8 +119,8 @@ export function listDeployments(
 }
 
 /**
- * DORA's aggregates over deployments to `environment` finished in [from, to): whole days from the
- * rollups the triggers keep, the partial days at the edges from the rows, and each median found in
+ * DORA's aggregates over deployments to `environment` finished in [from, to): whole weeks from the
+ * rollups the triggers keep, the partial weeks at the edges from the rows, and each median found in
  * its histogram bucket, then read exactly from that bucket's rows.
  */
 export function deploymentStats(
@@ -133,22 +134,22 @@ export function deploymentStats(
   const add = (metric: string, bucket: number, n: number) =>
     counts.set(`${metric} ${bucket}`, (counts.get(`${metric} ${bucket}`) ?? 0) + n);
 
-  // whole days from the rollups
-  const firstDay = Math.ceil(from / DAY_MS);
-  const lastDay = Math.floor(to / DAY_MS);
+  // whole weeks from the rollups
+  const firstWeek = Math.ceil(from / WEEK_MS);
+  const lastWeek = Math.floor(to / WEEK_MS);
   const edges: [number, number][] = [];
-  if (firstDay < lastDay) {
+  if (firstWeek < lastWeek) {
     const rows = sql(
       `SELECT metric, bucket, sum(n) AS n FROM deployment_rollup
-       WHERE environment = ? AND service = ? AND day >= ? AND day < ? GROUP BY metric, bucket`,
-    ).all(q.environment, service ?? '*', firstDay, lastDay) as Row[];
+       WHERE environment = ? AND service = ? AND week >= ? AND week < ? GROUP BY metric, bucket`,
+    ).all(q.environment, service ?? '*', firstWeek, lastWeek) as Row[];
     for (const r of rows) add(String(r['metric']), Number(r['bucket']), Number(r['n']));
-    edges.push([from, firstDay * DAY_MS], [lastDay * DAY_MS, to]);
+    edges.push([from, firstWeek * WEEK_MS], [lastWeek * WEEK_MS, to]);
   } else {
     edges.push([from, to]);
   }
 
-  // the partial days from the rows
+  // the partial weeks from the rows
   const edge = sql(
     `SELECT outcome, change_type, incident_id, fixed_by, lead_ms, lead_bucket, recovery_ms, recovery_bucket
      FROM deployments WHERE environment = ?1 AND finished_at_ms >= ?2 AND finished_at_ms < ?3
