@@ -164,7 +164,7 @@ describe('subscriptions', () => {
   it('an unknown notifier kind lists the valid ones', () => {
     assert.throws(
       () => createNotifier(sub({ kind: 'teams' as never }), {}),
-      /unknown notifier "teams" — expected one of: slack, webhook, none/,
+      /unknown notifier "teams" — expected one of: slack, webhook, github, none/,
     );
   });
 });

@@ -30,6 +30,7 @@ export class RolloutNotifications {
   readonly #clock: Clock;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #byRun = new Map<number, Promise<Notifications | undefined>>();
+  readonly #shas = new Map<number, string>();
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(opts: {
@@ -61,6 +62,7 @@ export class RolloutNotifications {
         environment: rollout.environment,
         runId: rollout.runId!,
         rolloutId: rollout.id,
+        ...(this.#shas.has(rollout.runId!) ? { sha: this.#shas.get(rollout.runId!)! } : {}),
         ...(reason ? { reason } : {}),
         startedAt: s.startedAt,
         durationMs,
@@ -106,6 +108,7 @@ export class RolloutNotifications {
     let found = this.#byRun.get(runId);
     if (!found) {
       found = this.#store.getRun(runId).then((run) => {
+        if (run?.context.sha) this.#shas.set(runId, run.context.sha);
         const subscriptions = run?.pipeline.notifications ?? {};
         if (Object.keys(subscriptions).length === 0) return undefined;
         const secrets: Record<string, string> = {};

@@ -45,7 +45,7 @@ describe('notifications: in runway.yaml', () => {
     );
     assert.match(
       messages(() => load('  team:\n    slack: { url: https://hooks.slack.com/x }\n    none: {}'))[0]!,
-      /^7:5 notification "team" needs exactly one notifier, got slack and none — expected one of: slack, webhook, none/,
+      /^7:5 notification "team" needs exactly one notifier, got slack and none — expected one of: slack, webhook, github, none/,
     );
     assert.match(
       messages(() => load('  team:\n    none: {}\n    events: [run.exploded]'))[0]!,

@@ -7,7 +7,7 @@ import { parseDuration } from '../engine/duration.ts';
 import { NOTIFY_EVENTS, type NotifyEventName } from './notification.ts';
 
 /** Notifier kinds a subscription may name; the registry has one constructor per kind. */
-export const NOTIFIER_KINDS = ['slack', 'webhook', 'none'] as const;
+export const NOTIFIER_KINDS = ['slack', 'webhook', 'github', 'none'] as const;
 /** One of NOTIFIER_KINDS. */
 export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
 
@@ -21,6 +21,8 @@ export interface Subscription {
   urlSecret?: string;
   /** The secret whose value signs webhook bodies (HMAC-SHA256). */
   secret?: string;
+  /** GitHub: the repository (owner/name), the secret holding the token, the API URL. */
+  github?: { repo: string; tokenSecret: string; api?: string };
   events: NotifyEventName[];
   /** Events of these environments only; empty means every environment. Run events always match. */
   environments: string[];
@@ -57,6 +59,24 @@ export const NOTIFICATIONS_SCHEMA = {
           url,
           'url-secret': { ...secretName, description: 'a secret holding the URL' },
           secret: { ...secretName, description: 'a declared secret whose value signs the body' },
+        },
+      },
+      github: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['repo', 'token-secret'],
+        description: 'GitHub deployments and their statuses for rollouts (REST API)',
+        properties: {
+          repo: { type: 'string', pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'owner/name' },
+          'token-secret': {
+            ...secretName,
+            description: 'a declared secret holding a token with deployments write access',
+          },
+          api: {
+            ...url,
+            description:
+              'the API URL (default https://api.github.com; GitHub Enterprise: https://HOST/api/v3)',
+          },
         },
       },
       none: {
@@ -100,6 +120,7 @@ export type NotificationsConfig = Record<
   {
     slack?: { url?: string; 'url-secret'?: string };
     webhook?: { url?: string; 'url-secret'?: string; secret?: string };
+    github?: { repo: string; 'token-secret': string; api?: string };
     none?: Record<string, never>;
     events?: NotifyEventName[];
     environments?: string[];
@@ -124,7 +145,15 @@ export function subscriptionIssues(
       continue;
     }
     const kind = kinds[0]!;
-    if (kind !== 'none') {
+    if (kind === 'github') {
+      const ref = sub.github!['token-secret'];
+      if (!secrets.includes(ref)) {
+        issues.push({
+          path: ['notifications', name, 'github', 'token-secret'],
+          message: `secret "${ref}" is not declared under secrets:${secrets.length > 0 ? ` (declared: ${secrets.join(', ')})` : ''}`,
+        });
+      }
+    } else if (kind !== 'none') {
       const target = sub[kind] as { url?: string; 'url-secret'?: string; secret?: string };
       if ((target.url === undefined) === (target['url-secret'] === undefined)) {
         issues.push({
@@ -170,6 +199,15 @@ export function resolveSubscriptions(config: NotificationsConfig | undefined): R
       ...(target.url !== undefined ? { url: target.url } : {}),
       ...(target['url-secret'] !== undefined ? { urlSecret: target['url-secret'] } : {}),
       ...(target.secret !== undefined ? { secret: target.secret } : {}),
+      ...(sub.github
+        ? {
+            github: {
+              repo: sub.github.repo,
+              tokenSecret: sub.github['token-secret'],
+              ...(sub.github.api ? { api: sub.github.api } : {}),
+            },
+          }
+        : {}),
       events: [...(sub.events ?? NOTIFY_EVENTS)],
       environments: [...(sub.environments ?? [])],
       retry: {

@@ -8,6 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Received } from '../../src/notify/receiver.fixture.ts';
@@ -31,12 +33,13 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-function pipelineYaml(version: string, webhookUrl: string): string {
+function pipelineYaml(version: string, webhookUrl: string, githubApi: string): string {
   return `version: 1
 service: { name: web, health: /health }
 secrets:
   SLACK_WEBHOOK: { env: TEST_SLACK_WEBHOOK }
   HOOK_KEY: { env: TEST_HOOK_KEY }
+  GITHUB_TOKEN: { env: TEST_GITHUB_TOKEN }
 environments:
   staging: { target: { kind: local, command: node server.js, port: ${STAGING}, ready-timeout: 5s } }
   production: { target: { kind: local, command: node server.js, port: ${PRODUCTION}, replicas: 1 } }
@@ -49,6 +52,9 @@ notifications:
     webhook: { url: ${webhookUrl}, secret: HOOK_KEY }
     events: [run.succeeded, run.failed, rollout.rolled-back]
     retry: { count: 3, delay: 200ms }
+  deploys:
+    github: { repo: acme/web, token-secret: GITHUB_TOKEN, api: ${githubApi} }
+    environments: [production]
   gone:
     webhook: { url: http://127.0.0.1:9/gone }
     events: [run.succeeded]
@@ -76,6 +82,52 @@ stages:
 `;
 }
 
+/** A stand-in for api.github.com's deployments endpoints, answering as GitHub documents. */
+async function startGitHub(): Promise<{
+  url: string;
+  server: Server;
+  statuses: { id: number; state: string; description: string }[];
+}> {
+  const deployments: { id: number; sha: string; environment: string }[] = [];
+  const statuses: { id: number; state: string; description: string }[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8').on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers['authorization'] !== 'Bearer ghp_test')
+        return send(401, { message: 'Bad credentials' });
+      if (req.method === 'GET' && url.pathname === '/repos/acme/web/deployments') {
+        const sha = url.searchParams.get('sha');
+        const environment = url.searchParams.get('environment');
+        return send(
+          200,
+          deployments.filter((d) => d.sha === sha && d.environment === environment),
+        );
+      }
+      if (req.method === 'POST' && url.pathname === '/repos/acme/web/deployments') {
+        const body = JSON.parse(text) as { ref: string; environment: string };
+        const created = { id: deployments.length + 1, sha: body.ref, environment: body.environment };
+        deployments.push(created);
+        return send(201, created);
+      }
+      const m = /^\/repos\/acme\/web\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
+      if (req.method === 'POST' && m) {
+        const body = JSON.parse(text) as { state: string; description: string };
+        statuses.push({ id: Number(m[1]), ...body });
+        return send(201, { id: statuses.length, state: body.state });
+      }
+      send(404, { message: 'Not Found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, statuses };
+}
+
 const slackText = (r: Received): string => {
   const body = JSON.parse(r.body) as { text: string; blocks: { text: { text: string } }[] };
   return [body.text, ...body.blocks.map((b) => b.text.text)].join('\n');
@@ -86,14 +138,20 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
   let serve: ChildProcess | undefined;
   let slack: Awaited<ReturnType<typeof startReceiver>>;
   let hook: Awaited<ReturnType<typeof startReceiver>>;
+  let github: Awaited<ReturnType<typeof startGitHub>>;
   let env: Record<string, string>;
   const cli = (args: string[]): Promise<CliResult> => runway(args, { cwd: dir, env });
 
   before(async () => {
     slack = await startReceiver();
     hook = await startReceiver();
-    env = { TEST_SLACK_WEBHOOK: `${slack.url}/services/T000/B000/XXXX`, TEST_HOOK_KEY: HOOK_KEY };
-    dir = project(pipelineYaml('v1', `${hook.url}/runway`));
+    github = await startGitHub();
+    env = {
+      TEST_SLACK_WEBHOOK: `${slack.url}/services/T000/B000/XXXX`,
+      TEST_HOOK_KEY: HOOK_KEY,
+      TEST_GITHUB_TOKEN: 'ghp_test',
+    };
+    dir = project(pipelineYaml('v1', `${hook.url}/runway`, github.url));
     mkdirSync(join(dir, 'app'));
     writeFileSync(join(dir, 'app', 'server.js'), APP);
     serve = spawnRunway(['serve'], { cwd: dir, env });
@@ -113,11 +171,12 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
     if (serve?.pid && alive(serve.pid)) serve.kill('SIGKILL');
     await slack.close();
     await hook.close();
+    github.server.close();
   });
 
   it('a good run sends started and succeeded with its duration; the receiver that answers 500 twice gets it on the third try', async () => {
     hook.answer(500, 500);
-    const res = await cli(['run']);
+    const res = await cli(['run', '--sha', 'c0ffee'.padEnd(40, '0')]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.match(
       res.stderr,
@@ -162,10 +221,10 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
   });
 
   it('a canary that fails its health checks sends rolled back with the reason, then run failed', async () => {
-    writeFileSync(join(dir, 'runway.yaml'), pipelineYaml('v2', `${hook.url}/runway`));
+    writeFileSync(join(dir, 'runway.yaml'), pipelineYaml('v2', `${hook.url}/runway`, github.url));
     slack.received.length = 0;
     hook.received.length = 0;
-    const res = await cli(['run']);
+    const res = await cli(['run', '--sha', 'c0ffee'.padEnd(40, '2')]);
     assert.equal(res.code, 1, res.stdout + res.stderr);
     // the rollback is told by the control plane: wait for its delivery
     for (let i = 0; i < 50 && !slack.received.some((r) => slackText(r).includes('rolled')); i++)
@@ -180,5 +239,15 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
     assert.match(failed, /production\/rollout/);
     const events = hook.received.map((r) => (JSON.parse(r.body) as { event: string }).event).sort();
     assert.deepEqual(events, ['rollout.rolled-back', 'run.failed']);
+    // GitHub: the first release was no rollout of a canary; v2's deployment went in_progress, then failure
+    for (let i = 0; i < 50 && !github.statuses.some((s) => s.state === 'failure'); i++) await sleep(100);
+    const log = (await cli(['notifications', '--json'])).stdout;
+    assert.ok(github.statuses.length > 0, log);
+    const last = github.statuses.filter((s) => s.id === github.statuses.at(-1)!.id);
+    assert.deepEqual(
+      last.map((s) => s.state),
+      ['in_progress', 'failure'],
+    );
+    assert.match(last[1]!.description, /health/i);
   });
 });
