@@ -78,7 +78,7 @@ stages:
             - pause: { duration: 30s }
             - setWeight: 100
       - uses: notify
-        with: { message: 'web ${version} is live (run started \${{ run.started_at }})' }
+        with: { message: 'web ${version} is live (run started \${{ run.started_at }}, key \${{ secrets.HOOK_KEY }})' }
 `;
 }
 
@@ -194,6 +194,8 @@ describe('notifications to Slack and a signed webhook', { timeout: 120_000 }, ()
     const message = texts.find((t) => t.includes('web v1 is live'));
     assert.ok(message, 'uses: notify sends its message');
     assert.match(message, /run started \d{4}-\d{2}-\d{2}T.*running for/s);
+    assert.match(message, /key \*\*\*\)/, 'a secret in the message is masked');
+    assert.ok(!slack.received.some((r) => r.body.includes(HOOK_KEY)), 'no secret reaches Slack');
 
     assert.equal(hook.received.length, 3, 'two 500s, then delivered');
     const bodies = new Set(hook.received.map((r) => r.body));

@@ -1,3 +1,4 @@
+import { maskText, secretPatterns } from '../../engine/masker.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { formatDuration } from '../../notify/notification.ts';
 import { Notifications } from '../../notify/notifications.ts';
@@ -57,15 +58,17 @@ export const notify: Action = {
     const durationMs = startedAt ? now.getTime() - Date.parse(startedAt) : undefined;
     const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;
     const environment = ctx.inputs['environment'] as string | undefined;
+    const secrets = resolveSecrets(ctx.run.pipeline, ctx.hostEnv);
     const notifications = new Notifications({
       subscriptions: chosen,
-      secrets: resolveSecrets(ctx.run.pipeline, ctx.hostEnv),
+      secrets,
       log: ctx.store,
       clock: ctx.clock,
     });
     notifications.publish({
       event: 'message',
-      title: String(ctx.inputs['message']),
+      // a secret spliced into the message by an expression never leaves the machine
+      title: maskText(String(ctx.inputs['message']), secretPatterns(Object.values(secrets))),
       text:
         `run #${ctx.run.id}` +
         (startedAt ? `, started ${startedAt}` : '') +
