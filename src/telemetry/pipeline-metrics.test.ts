@@ -77,7 +77,7 @@ describe('pipeline metrics', () => {
     assert.ok(text.includes('ci_pipeline_duration_seconds_count{service="checkout-api"} 3\n'));
   });
 
-  it('counts only production canaries that replace a serving release, so staging, first deploys, undos and rehearsals do not dilute the rollback rate', () => {
+  it('counts only production canaries that replace a serving release, so staging, first deploys and undos do not dilute the rollback rate; a rehearsal rollback counts', () => {
     const rollouts = [
       rollout('ok', 'completed'),
       rollout('bad', 'rolled-back'),
@@ -89,10 +89,10 @@ describe('pipeline metrics', () => {
     ];
     const text = renderFamilies(pipelineFamilies([], rollouts));
     assert.deepEqual(lines(text, 'canary_deployments_total'), [
-      'canary_deployments_total{service="checkout-api"} 3',
+      'canary_deployments_total{service="checkout-api"} 4',
     ]);
     assert.deepEqual(lines(text, 'canary_rollbacks_total'), [
-      'canary_rollbacks_total{service="checkout-api"} 2',
+      'canary_rollbacks_total{service="checkout-api"} 3',
     ]);
   });
 

@@ -23,11 +23,12 @@ const RESULTS: Record<Exclude<RunStatus, 'running'>, string> = {
 /**
  * Whether a rollout is a production canary as the seeds' rollback rate means it: in production,
  * replacing a release that already served (not a first deploy), shifting traffic in more than one
- * step (not an undo, a one-step replace or a blue-green switch), and not a rollback rehearsal with injected faults.
+ * step (not an undo, a one-step replace or a blue-green switch). A rollback rehearsal counts: its
+ * rollback is a real one, and CanaryRollback should fire for it (DORA leaves rehearsals out).
  */
 export function isProductionCanary(r: RolloutRecord): boolean {
   const strategy = r.state.strategy;
-  if (r.environment !== PRODUCTION || r.stable === undefined || r.rehearsal === true) return false;
+  if (r.environment !== PRODUCTION || r.stable === undefined) return false;
   if (strategy.kind !== 'canary') return false;
   const weights = strategy.steps.flatMap((s) => ('setWeight' in s ? [s.setWeight] : []));
   return weights.some((w) => w < 1000);
@@ -108,7 +109,7 @@ export function pipelineFamilies(runs: readonly RunRecord[], rollouts: readonly 
     },
     {
       name: 'canary_deployments_total',
-      help: 'Canary rollouts to production that replace a serving release (no first deploys, undos or rehearsals).',
+      help: 'Canary rollouts to production that replace a serving release (no first deploys, undos or staging).',
       type: 'counter',
       samples: [...canaries].map(([service, c]) => ({ labels: { service }, value: c.deployments })),
     },
