@@ -46,6 +46,8 @@ export interface InputCheckContext {
   environments: string[];
   /** Names of the analysis templates declared in the file. */
   analysis: string[];
+  /** Names of the notification subscriptions declared in the file (absent where none are known). */
+  notifications?: string[];
 }
 
 /** A built-in `uses:` step. */

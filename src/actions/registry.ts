@@ -9,6 +9,7 @@ import { gateLicenses } from './gate-licenses/gate-licenses.ts';
 import { gateRelease } from './gate-release/gate-release.ts';
 import { gateSarif } from './gate-sarif/gate-sarif.ts';
 import { gateTests } from './gate-tests/gate-tests.ts';
+import { notify } from './notify/notify.ts';
 import { rollout } from './rollout/rollout.ts';
 import { sbom } from './sbom/sbom.ts';
 import { scanSecrets } from './scan-secrets/scan-secrets.ts';
@@ -27,6 +28,7 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map(
     gateRelease,
     gateSarif,
     gateTests,
+    notify,
     rollout,
     sbom,
     scanSecrets,

@@ -98,6 +98,40 @@ export const COMMANDS: Record<string, Command> = {
       'runway fault set|clear SERVICE --env ENV --version V [--error-ratio R] [--latency MS] [--abort-ratio R]',
     load: () => import('./commands/fault.ts'),
   },
+  dora: {
+    summary:
+      'DORA delivery metrics (frequency, lead time, change failure rate, recovery, rework) with 2024 bands',
+    usage: 'runway dora [--service S] [--since 30d|ISO-TIME] [--until ISO-TIME] [--json] [--store URL]',
+    load: () => import('./commands/dora.ts'),
+  },
+  deployments: {
+    summary: 'list deployment records: service, version, commit range, start, end, outcome, linked incident',
+    usage: 'runway deployments [--service S] [--env ENV] [--limit N] [--json] [--store URL]',
+    load: () => import('./commands/deployments.ts'),
+  },
+  'release-notes': {
+    summary: 'release notes of a deployment from the Conventional Commits since the release before it',
+    usage:
+      'runway release-notes [--service S] [--env ENV] [--deployment ID] [--repo DIR] [--json] [--store URL]',
+    load: () => import('./commands/release-notes.ts'),
+  },
+  gc: {
+    summary: 'remove release copies no environment keeps (the last 10 revisions each) and no rollout uses',
+    usage: 'runway gc [--dry-run] [--min-age 1h] [--json] [--store URL]',
+    load: () => import('./commands/gc.ts'),
+  },
+  notifications: {
+    summary: 'show the notification delivery log: what was sent to whom, attempts, and why one failed',
+    usage: 'runway notifications [--run N] [--limit N] [--json] [--store URL]',
+    load: () => import('./commands/notifications.ts'),
+  },
+  alerts: {
+    summary:
+      "print the seeds' alert rules (pipeline failures, canary rollbacks, error rate, latency) as a Prometheus rule file",
+    usage:
+      'runway alerts [--json]   (e.g. runway alerts > runway-rules.yml; promtool check rules runway-rules.yml)',
+    load: () => import('./commands/alerts.ts'),
+  },
   keygen: {
     summary: 'write an Ed25519 signing key pair for `uses: attest`',
     usage: 'runway keygen [DIR] [--json]   (DIR defaults to ./keys)',

@@ -385,7 +385,7 @@ stages:
 `,
       5,
       15,
-      /unknown action "comitlint".* — expected one of: approval, attest, commitlint, deploy, evidence, gate\/coverage, gate\/licenses, gate\/release, gate\/sarif, gate\/tests, rollout, sbom, scan\/secrets, verify-attestation/,
+      /unknown action "comitlint".* — expected one of: approval, attest, commitlint, deploy, evidence, gate\/coverage, gate\/licenses, gate\/release, gate\/sarif, gate\/tests, notify, rollout, sbom, scan\/secrets, verify-attestation/,
     );
   });
 

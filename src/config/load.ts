@@ -9,6 +9,7 @@ import { PIPELINE_SCHEMA, type PipelineConfig } from './schema.ts';
 import { schemaIssues } from './validate-schema.ts';
 import { MAX_FILE_BYTES, yamlLimitIssues } from './yaml-limits.ts';
 import { checkSemantics } from './semantics.ts';
+import { subscriptionIssues } from '../notify/subscription.ts';
 import { resolvePipeline } from './resolve.ts';
 import { CalendarError } from '../gates/windows/calendar.ts';
 import { parseWindows } from '../gates/windows/parse.ts';
@@ -84,6 +85,11 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
     ...windowIssues(config, positions),
     ...analysisIssues(config, positions),
     ...environmentIssues(config, positions),
+    ...subscriptionIssues(
+      config.notifications ?? {},
+      Object.keys(config.secrets ?? {}),
+      Object.keys(config.environments ?? {}),
+    ).map((i) => ({ ...positions.at(i.path), message: i.message })),
   ];
   if (semanticIssues.length > 0) throw new ConfigError(sortIssues(semanticIssues));
   return resolvePipeline(config, file, root);

@@ -1,3 +1,4 @@
+import type { Subscription } from '../notify/subscription.ts';
 import type { EnvMap } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 
@@ -66,6 +67,8 @@ export interface Pipeline {
   analysis: Record<string, unknown>;
   /** Where releases run, by environment name. */
   environments: Record<string, Environment>;
+  /** Who is told what, by subscription name (absent in runs stored before notifications existed). */
+  notifications?: Record<string, Subscription>;
   /** Stages in a topological order (every stage after its needs). */
   stages: Stage[];
 }

@@ -3,6 +3,7 @@ import { resolveVerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_CONCURRENCY, type Pipeline, type Readiness, type Stage, type Step } from './pipeline.ts';
 import type { Duration, PipelineConfig, ReadinessConfig, RetryConfig, StageConfig } from './schema.ts';
+import { resolveSubscriptions } from '../notify/subscription.ts';
 import { assignStepIds } from './step-ids.ts';
 
 /** Turns a validated config into the frozen Pipeline the engine runs. */
@@ -59,6 +60,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     windows: config.windows ?? {},
     roles: config.roles ?? {},
     analysis: config.analysis ?? {},
+    notifications: resolveSubscriptions(config.notifications),
     environments: Object.fromEntries(
       Object.entries(config.environments ?? {}).map(([name, e]) => [
         name,

@@ -4,6 +4,7 @@ import {
   type VerifyPolicyConfig,
 } from '../gates/supply-chain/verify-policy.ts';
 import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
+import { NOTIFICATIONS_SCHEMA, type NotificationsConfig } from '../notify/subscription.ts';
 
 /** JSON Schema (draft-07) of runway.yaml version 1; the validator and `runway schema` share it. */
 
@@ -240,6 +241,7 @@ export const PIPELINE_SCHEMA = {
         },
       },
     },
+    notifications: NOTIFICATIONS_SCHEMA,
     roles: {
       type: 'object',
       description: 'who may approve: role name → identities (e-mail addresses)',
@@ -327,5 +329,7 @@ export interface PipelineConfig {
   environments?: Record<string, EnvironmentConfig>;
   /** Analysis templates, checked by parseAnalysisTemplates. */
   analysis?: Record<string, unknown>;
+  /** Subscriptions by name, checked by subscriptionIssues. */
+  notifications?: NotificationsConfig;
   stages: Record<string, StageConfig>;
 }

@@ -21,6 +21,7 @@ export function checkSemantics(
     roles: config.roles ?? {},
     environments: Object.keys(config.environments ?? {}),
     analysis: Object.keys(config.analysis ?? {}),
+    notifications: Object.keys(config.notifications ?? {}),
   };
   const issues: ConfigIssue[] = [];
   const issue = (path: Path, message: string, key = false) =>

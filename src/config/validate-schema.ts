@@ -148,6 +148,13 @@ function describe(e: ErrorObject, positions: PositionIndex, base: Path): ConfigI
         ...positions.at(path),
         message: `${where} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
       };
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      return {
+        ...positions.at(path),
+        message: `${where} is ${JSON.stringify(e.data)}${didYouMean(String(e.data), allowed)} — expected one of: ${allowed.join(', ')}`,
+      };
+    }
     case 'pattern': {
       const expected = schema?.description ?? `text matching ${(e.params as { pattern: string }).pattern}`;
       return {

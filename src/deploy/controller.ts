@@ -5,7 +5,7 @@
  * the store, so a control plane killed at any moment continues where it was when it starts again.
  */
 import type { Clock } from '../engine/clock.ts';
-import type { Action } from '../rollout/actions.ts';
+import type { Action, NotifyEvent } from '../rollout/actions.ts';
 import type { Observations } from '../rollout/observations.ts';
 import { reconcile } from '../rollout/reconcile.ts';
 import { isTerminal } from '../rollout/state.ts';
@@ -33,6 +33,8 @@ export interface ControllerOptions {
   healthIntervalMs?: number;
   /** Which environments this control plane may act on (default: all of them, alone on its store). */
   ownership?: Ownership;
+  /** Tells people about a rollout's notify intents (after they are persisted). */
+  notify?: (rollout: RolloutRecord, event: NotifyEvent, detail: string) => void;
 }
 
 /** The outcome of one look at a rollout. */
@@ -375,7 +377,9 @@ export class Controller {
     for (const h of fresh)
       this.#o.log(`${after.service}/${after.environment} ${after.id}: ${h.event}: ${h.detail}`);
     for (const a of actions) {
-      if (a.type === 'notify') this.#o.log(`notify ${a.event}: ${a.detail}`);
+      if (a.type !== 'notify') continue;
+      this.#o.log(`notify ${a.event}: ${a.detail}`);
+      this.#o.notify?.(after, a.event, a.detail);
     }
     for (const [id, error] of refused) this.#o.log(`command ${id} refused: ${error}`);
   }

@@ -112,7 +112,7 @@ export function expressionContext(opts: {
     trigger: c.trigger,
     labels: c.labels ?? [],
     pull_request: BigInt(c.pullRequest ?? 0),
-    run: { id: opts.run.id, pipeline: opts.pipeline.name },
+    run: { id: opts.run.id, pipeline: opts.pipeline.name, started_at: opts.run.createdAt },
     env,
     steps,
     stages,

@@ -13,7 +13,9 @@ import type { Controller } from '../deploy/controller.ts';
 import type { DataPlane } from '../deploy/data-plane.ts';
 import { DeployError } from '../deploy/deployments.ts';
 import type { Deployments } from '../deploy/deployments.ts';
+import { rollbackRequests } from '../gates/incidents/alert-rollbacks.ts';
 import { applyIncidentCommands } from '../gates/incidents/apply-commands.ts';
+import { parseAlertmanagerPayload } from '../gates/incidents/alertmanager-payload.ts';
 import { alertmanagerMapping } from '../gates/incidents/alertmanager-mapping.ts';
 import { fromAlertmanager } from '../gates/incidents/from-alertmanager.ts';
 import { formatPayloadIssue } from '../gates/incidents/payload-issue.ts';
@@ -28,6 +30,8 @@ import { metadataToken } from '../interop/routes.ts';
 import type { CountSource } from '../interop/argo/web-metric.ts';
 import { NAME, VERSION } from '../deploy/rollout-request.ts';
 import type { Store } from '../store/store.ts';
+import { rollBackForAlerts } from './alert-rollback.ts';
+import { dora, sinceOf } from '../telemetry/dora-query.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import { jsonErrorReason } from '../engine/json-error.ts';
 
@@ -199,6 +203,34 @@ function routesOf(d: ApiDeps): Route[] {
       },
     ],
     [
+      'GET',
+      /^\/v1\/dora$/,
+      async (req) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const to = q.has('until') ? new Date(q.get('until')!) : d.clock.now();
+        if (Number.isNaN(to.getTime()))
+          throw new DeployError(400, `until "${q.get('until')}" is not an ISO 8601 time`);
+        const from = sinceOf(q.get('since') ?? undefined, to);
+        if (typeof from === 'string') throw new DeployError(400, from.replace('--since', 'since'));
+        const service = q.get('service');
+        return [200, await dora(d.store, { ...(service ? { service } : {}), from, to })];
+      },
+    ],
+    [
+      'GET',
+      /^\/v1\/deployments$/,
+      async (req) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const limit = Number(q.get('limit') ?? 50);
+        const list = await d.store.deployments({
+          ...(q.get('service') ? { service: q.get('service')! } : {}),
+          ...(q.get('environment') ? { environment: q.get('environment')! } : {}),
+          limit: Number.isInteger(limit) && limit > 0 ? limit : 50,
+        });
+        return [200, { deployments: list }];
+      },
+    ],
+    [
       'POST',
       /^\/v1\/alertmanager$/,
       async (req, _p, body) => {
@@ -217,7 +249,11 @@ function routesOf(d: ApiDeps): Route[] {
         const changed = await applyIncidentCommands(d.store, result.commands);
         for (const id of changed.opened) d.log(`incident opened from Alertmanager: ${id}`);
         for (const id of changed.resolved) d.log(`incident resolved from Alertmanager: ${id}`);
-        return [200, changed];
+        // alerts mapped to rollback (ErrorRateCritical, CanaryHealthFailing) abort the rollout in flight
+        const parsed = parseAlertmanagerPayload(body);
+        const alerts = parsed.ok ? parsed.value.alerts : [];
+        const rolledBack = await rollBackForAlerts(d, rollbackRequests(alerts, result.commands));
+        return [200, { ...changed, rolledBack }];
       },
     ],
   ];

@@ -24,6 +24,7 @@ import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
 import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
+import { RolloutNotifications } from '../notify/rollout-events.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
 
 /** How to start a control plane. */
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   analysis?: (dataPlane: AgentDataPlane) => AnalysisDriverFactory;
   tickMs?: number;
   healthIntervalMs?: number;
+  /** Where notification secrets are read from (default: this process's environment). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** How every environment's request counters are sampled for SLOs (default every 10 s, kept 35 days). */
   sampling?: Pick<SamplerOptions, 'intervalMs' | 'retentionMs' | 'fullResolutionMs' | 'compactEveryMs'>;
   /** Deployment windows by name, for the Flagger and Argo Rollouts gates (default: the presets). */
@@ -81,12 +84,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const ownership = ownershipFor(o.store, clock);
   if (ownership)
     o.log(`shared ${o.store.kind} store: acting on environments as lease holder ${ownership.holder}`);
+  const notifications = new RolloutNotifications({ store: o.store, clock, env: o.env ?? process.env });
   const controller = new Controller({
     ...(ownership ? { ownership } : {}),
     store: o.store,
     dataPlane,
     clock,
     log: o.log,
+    notify: (rollout, event, detail) => notifications.notify(rollout, event, detail),
     ...(o.analysis ? { analysis: o.analysis(dataPlane) } : {}),
     ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
     ...(o.healthIntervalMs === undefined ? {} : { healthIntervalMs: o.healthIntervalMs }),
@@ -139,6 +144,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       .health()
       .catch(async () => {
         o.log('data plane agent is not answering; starting it again');
+        for (const r of await o.store.rollouts({ active: true }))
+          notifications.dataPlaneLost(
+            r,
+            'the data plane agent stopped answering; the control plane starts it again',
+          );
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
         dataPlane.use(again.client);
@@ -167,6 +177,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         server.closeAllConnections();
       });
       await controller.close();
+      await notifications.flush();
       clearServerInfo(o.dataDir, process.pid);
     },
   };

@@ -1003,6 +1003,108 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         assert.equal((await store.externalEvents({ limit: 1 }))[0]?.name, 'other');
       }),
     );
+
+    it(
+      'a notification delivery is replaced by id as its attempts go on, and listed newest first by run',
+      withStore(async (store) => {
+        const base = {
+          subscription: 'team-slack',
+          kind: 'slack',
+          event: 'run.succeeded',
+          service: 'checkout-api',
+          title: 'checkout-api: run #1 succeeded in 42s',
+          createdAt: t(0),
+        };
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'pending',
+          attempts: 1,
+          updatedAt: t(0),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'pending',
+          attempts: 2,
+          error: 'hooks.slack.com answered 500',
+          updatedAt: t(1),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd1',
+          runId: 1,
+          status: 'delivered',
+          attempts: 3,
+          updatedAt: t(3),
+        });
+        await store.recordDelivery({
+          ...base,
+          id: 'd2',
+          event: 'rollout.rolled-back',
+          environment: 'production',
+          rolloutId: 'r1',
+          status: 'failed',
+          attempts: 1,
+          error: 'hooks.slack.com answered 404',
+          createdAt: t(5),
+          updatedAt: t(5),
+        });
+        const all = await store.deliveries();
+        assert.deepEqual(
+          all.map((d) => [d.id, d.status, d.attempts]),
+          [
+            ['d2', 'failed', 1],
+            ['d1', 'delivered', 3],
+          ],
+        );
+        assert.equal(all[1]!.error, undefined, 'a delivered record keeps no stale error');
+        assert.deepEqual(
+          (await store.deliveries({ runId: 1 })).map((d) => d.id),
+          ['d1'],
+        );
+        assert.equal((await store.deliveries({ limit: 1 })).length, 1);
+      }),
+    );
+
+    it(
+      'a rollout is a deployment record; an incident links to it and DORA counts it once finished',
+      withStore(async (store) => {
+        const rollout = contractRollout('r1', 'progressing');
+        await store.saveDeployment({ rollout, at: t(1) });
+        assert.deepEqual(
+          (await store.deployments()).map((d) => [d.id, d.environment, d.outcome]),
+          [['r1', 'production', 'in-progress']],
+        );
+        const finished = {
+          ...rollout,
+          state: { ...rollout.state, phase: 'completed' as const, finishedAt: t(60) },
+        };
+        await store.saveDeployment({ rollout: finished, at: t(60) });
+        await store.openIncident({
+          id: 'inc-9',
+          service: 'checkout-api',
+          severity: 'P2',
+          title: 'slow',
+          source: 'cli',
+          openedAt: t(120),
+        });
+        const [d] = await store.deployments({ service: 'checkout-api' });
+        assert.deepEqual([d?.outcome, d?.incidentId, d?.version], ['succeeded', 'inc-9', 'v2']);
+        const stats = await store.deploymentStats({ environment: 'production', from: t(0), to: t(3600) });
+        assert.deepEqual(
+          [stats.deployments, stats.succeeded, stats.failed],
+          [1, 1, 1],
+          'followed by an incident, it failed',
+        );
+        assert.equal(
+          (await store.deploymentStats({ environment: 'staging', from: t(0), to: t(3600) })).deployments,
+          0,
+        );
+      }),
+    );
   });
 }
 

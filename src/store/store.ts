@@ -2,6 +2,8 @@ import type { EvidenceValue } from '../records/evidence.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../records/run-context.ts';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../records/deployments.ts';
+import type { DeliveryRecord } from '../notify/delivery-record.ts';
+import type { DeploymentRecord, DeploymentStats } from '../records/deployment-record.ts';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -354,5 +356,25 @@ export interface Store {
   recordExternalEvent(event: ExternalEventRecord): Promise<void>;
   /** External events, newest first. */
   externalEvents(filter?: { service?: string; limit?: number }): Promise<ExternalEventRecord[]>;
+  /**
+   * Deployment records, newest first: one per rollout, written with it by `saveDeployment`, with
+   * the incident that followed it (`openIncident` links it) and the fix deploy that repaired it.
+   */
+  deployments(filter?: {
+    service?: string;
+    environment?: string;
+    limit?: number;
+  }): Promise<DeploymentRecord[]>;
+  /** DORA's aggregates over finished deployments to one environment in [from, to). */
+  deploymentStats(q: {
+    environment: string;
+    service?: string;
+    from: string;
+    to: string;
+  }): Promise<DeploymentStats>;
+  /** Inserts or replaces a notification delivery (by id). */
+  recordDelivery(delivery: DeliveryRecord): Promise<void>;
+  /** Notification deliveries, newest first. */
+  deliveries(filter?: { runId?: number; limit?: number }): Promise<DeliveryRecord[]>;
   close(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import { readRunContext, type ContextOverrides } from '../../engine/run-context.
 import { actionsJob } from '../../interop/github/actions-context.ts';
 import { configAnnotations, maskCommands, reportRun } from '../../interop/github/report.ts';
 import { annotation } from '../../interop/github/workflow-commands.ts';
+import { Notifications } from '../../notify/notifications.ts';
+import { runNotificationSink } from '../../notify/run-events.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
@@ -100,6 +102,13 @@ export async function execute(
   const events = new EventFunnel();
   const live = !json && io.tty ? liveView(io, pipeline) : undefined;
   events.add(json ? ndjsonSink(io) : live ? live.sink : plainSink(io));
+  const notifications = new Notifications({
+    subscriptions: pipeline.notifications ?? {},
+    secrets: resolveSecrets(pipeline, io.env),
+    log: store,
+    clock: systemClock,
+  });
+  events.add(runNotificationSink(notifications, pipeline));
   const signals = cancelOnSignals(io);
   let record: RunRecord;
   try {
@@ -107,6 +116,12 @@ export async function execute(
   } finally {
     signals.dispose();
     live?.stop();
+  }
+  for (const d of await notifications.flush()) {
+    if (d.status === 'failed')
+      io.err(
+        `runway: notification ${d.subscription} (${d.event}) not delivered after ${d.attempts} attempt(s): ${d.error}\n`,
+      );
   }
   if (!json) await printSummary(io, store, record);
   await finished?.(record);

@@ -224,4 +224,39 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX external_events_service ON external_events(service, id);
     `,
   },
+  {
+    version: 4,
+    name: 'notification deliveries and deployment records',
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id TEXT PRIMARY KEY,
+        run_id BIGINT,
+        created_at TEXT NOT NULL,
+        seq BIGSERIAL,
+        record_json TEXT NOT NULL
+      );
+      CREATE INDEX notification_deliveries_run ON notification_deliveries(run_id);
+      CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        version TEXT NOT NULL,
+        digest TEXT,
+        run_id BIGINT,
+        sha TEXT,
+        previous_sha TEXT,
+        change_type TEXT,
+        committed_at_ms BIGINT,
+        started_at_ms BIGINT NOT NULL,
+        finished_at_ms BIGINT,
+        outcome TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT,
+        incident_id TEXT,
+        fixed_by TEXT
+      );
+      CREATE INDEX deployments_window ON deployments(environment, finished_at_ms, service, kind, outcome);
+      CREATE INDEX deployments_service ON deployments(service, environment, started_at_ms);
+    `,
+  },
 ];

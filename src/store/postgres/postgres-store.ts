@@ -23,6 +23,15 @@ import type {
 } from '../store.ts';
 import { LeaseLostError, RunTakenOverError } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import type { DeliveryRecord } from '../../notify/delivery-record.ts';
+import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
+import {
+  deploymentStats,
+  linkIncident,
+  listDeployments,
+  projectRollout,
+  type Queryable as RecordQueries,
+} from './deployment-records.ts';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -338,12 +347,15 @@ export class PostgresStore implements Store {
   }
 
   async openIncident(i: IncidentRecord): Promise<boolean> {
-    const n = await this.#count(
-      `INSERT INTO incidents (id, service, severity, title, source, fingerprint, opened_at, resolved_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (id) DO NOTHING`,
-      [i.id, i.service, i.severity, i.title, i.source, i.fingerprint ?? null, i.openedAt],
-    );
-    return n === 1;
+    return this.#tx(async (c) => {
+      const res = await c.query(
+        `INSERT INTO incidents (id, service, severity, title, source, fingerprint, opened_at, resolved_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (id) DO NOTHING`,
+        [i.id, i.service, i.severity, i.title, i.source, i.fingerprint ?? null, i.openedAt],
+      );
+      if (res.rowCount === 1) await linkIncident(c as unknown as RecordQueries, i);
+      return res.rowCount === 1;
+    });
   }
 
   async resolveIncident(ref: { id?: string; fingerprint?: string }, at: string): Promise<string[]> {
@@ -506,6 +518,7 @@ export class PostgresStore implements Store {
             change.at,
           ],
         );
+        await projectRollout(c as unknown as RecordQueries, r);
       }
       for (const cmd of change.consumed ?? []) {
         await c.query(
@@ -687,6 +700,38 @@ export class PostgresStore implements Store {
 
   async pruneMetricSamples(before: string): Promise<number> {
     return this.#count('DELETE FROM metric_samples WHERE at_ms < $1', [epochMs(before)]);
+  }
+
+  async deployments(
+    filter: { service?: string; environment?: string; limit?: number } = {},
+  ): Promise<DeploymentRecord[]> {
+    return listDeployments(this.#pool as unknown as RecordQueries, filter);
+  }
+
+  async deploymentStats(q: {
+    environment: string;
+    service?: string;
+    from: string;
+    to: string;
+  }): Promise<DeploymentStats> {
+    return deploymentStats(this.#pool as unknown as RecordQueries, q);
+  }
+
+  async recordDelivery(delivery: DeliveryRecord): Promise<void> {
+    await this.#count(
+      `INSERT INTO notification_deliveries (id, run_id, created_at, record_json) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET record_json = excluded.record_json`,
+      [delivery.id, delivery.runId ?? null, delivery.createdAt, JSON.stringify(delivery)],
+    );
+  }
+
+  async deliveries(filter: { runId?: number; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    const rows = await this.#rows(
+      `SELECT record_json FROM notification_deliveries WHERE ($1::bigint IS NULL OR run_id = $1)
+         ORDER BY created_at DESC, seq DESC LIMIT $2`,
+      [filter.runId ?? null, filter.limit ?? 100],
+    );
+    return rows.map((r) => JSON.parse(String(r['record_json'])) as DeliveryRecord);
   }
 
   async requestExternalApproval(r: Omit<ExternalApprovalRecord, 'verdicts'>): Promise<boolean> {

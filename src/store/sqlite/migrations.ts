@@ -249,4 +249,118 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX external_events_service ON external_events(service, id);
     `,
   },
+  {
+    version: 10,
+    name: 'notification deliveries',
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id TEXT PRIMARY KEY,
+        run_id INTEGER,
+        created_at TEXT NOT NULL,
+        record_json TEXT NOT NULL
+      );
+      CREATE INDEX notification_deliveries_run ON notification_deliveries(run_id);
+    `,
+  },
+  {
+    version: 11,
+    name: 'deployment records, with weekly rollups kept by triggers for DORA',
+    sql: `
+      CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        version TEXT NOT NULL,
+        digest TEXT,
+        run_id INTEGER,
+        sha TEXT,
+        previous_sha TEXT,
+        change_type TEXT,
+        committed_at_ms INTEGER,
+        started_at_ms INTEGER NOT NULL,
+        finished_at_ms INTEGER,
+        outcome TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT,
+        incident_id TEXT,
+        fixed_by TEXT,
+        counted INTEGER GENERATED ALWAYS AS (
+          kind <> 'rehearsal' AND outcome <> 'in-progress' AND finished_at_ms IS NOT NULL) VIRTUAL,
+        week INTEGER GENERATED ALWAYS AS (finished_at_ms / 604800000) VIRTUAL,
+        lead_ms INTEGER GENERATED ALWAYS AS (CASE WHEN outcome = 'succeeded' AND committed_at_ms IS NOT NULL
+          THEN max(finished_at_ms - committed_at_ms, 0) END) VIRTUAL,
+        recovery_ms INTEGER GENERATED ALWAYS AS (CASE WHEN outcome <> 'succeeded' AND outcome <> 'in-progress'
+          THEN max(finished_at_ms - started_at_ms, 0) END) VIRTUAL,
+        lead_bucket INTEGER GENERATED ALWAYS AS (CAST(log2(lead_ms + 1) * 8 AS INTEGER)) VIRTUAL,
+        recovery_bucket INTEGER GENERATED ALWAYS AS (CAST(log2(recovery_ms + 1) * 8 AS INTEGER)) VIRTUAL
+      );
+      CREATE INDEX deployments_window ON deployments(environment, finished_at_ms, service, kind, outcome);
+      CREATE INDEX deployments_service ON deployments(service, environment, started_at_ms);
+      CREATE INDEX deployments_lead ON deployments(environment, lead_bucket, lead_ms, finished_at_ms, service, kind)
+        WHERE lead_ms IS NOT NULL;
+      CREATE INDEX deployments_recovery ON deployments(environment, recovery_bucket, recovery_ms, finished_at_ms, service, kind)
+        WHERE recovery_ms IS NOT NULL;
+      CREATE TABLE deployment_rollup (
+        environment TEXT NOT NULL,
+        service TEXT NOT NULL,
+        week INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (environment, service, week, metric, bucket)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER deployments_rollup_insert AFTER INSERT ON deployments WHEN NEW.counted BEGIN
+        INSERT INTO deployment_rollup (environment, service, week, metric, bucket, n)
+          SELECT NEW.environment, s.service, NEW.week, m.metric, m.bucket, 1
+          FROM (SELECT NEW.service AS service UNION ALL SELECT '*') AS s,
+               (SELECT 'n' AS metric, -1 AS bucket
+                UNION ALL SELECT 'ok', -1 WHERE NEW.outcome = 'succeeded'
+                UNION ALL SELECT 'failed', -1
+                  WHERE NEW.outcome <> 'succeeded' OR NEW.incident_id IS NOT NULL OR NEW.fixed_by IS NOT NULL
+                UNION ALL SELECT 'rework', -1 WHERE NEW.change_type IN ('fix', 'revert')
+                UNION ALL SELECT 'lead', NEW.lead_bucket WHERE NEW.lead_ms IS NOT NULL
+                UNION ALL SELECT 'recovery', NEW.recovery_bucket WHERE NEW.recovery_ms IS NOT NULL) AS m
+          WHERE true
+        ON CONFLICT (environment, service, week, metric, bucket) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER deployments_rollup_delete AFTER DELETE ON deployments WHEN OLD.counted BEGIN
+        UPDATE deployment_rollup SET n = n - 1
+          WHERE environment = OLD.environment AND service IN (OLD.service, '*') AND week = OLD.week
+            AND (metric, bucket) IN (
+              SELECT 'n', -1
+              UNION ALL SELECT 'ok', -1 WHERE OLD.outcome = 'succeeded'
+              UNION ALL SELECT 'failed', -1
+                WHERE OLD.outcome <> 'succeeded' OR OLD.incident_id IS NOT NULL OR OLD.fixed_by IS NOT NULL
+              UNION ALL SELECT 'rework', -1 WHERE OLD.change_type IN ('fix', 'revert')
+              UNION ALL SELECT 'lead', OLD.lead_bucket WHERE OLD.lead_ms IS NOT NULL
+              UNION ALL SELECT 'recovery', OLD.recovery_bucket WHERE OLD.recovery_ms IS NOT NULL);
+      END;
+      CREATE TRIGGER deployments_rollup_update_old AFTER UPDATE ON deployments WHEN OLD.counted BEGIN
+        UPDATE deployment_rollup SET n = n - 1
+          WHERE environment = OLD.environment AND service IN (OLD.service, '*') AND week = OLD.week
+            AND (metric, bucket) IN (
+              SELECT 'n', -1
+              UNION ALL SELECT 'ok', -1 WHERE OLD.outcome = 'succeeded'
+              UNION ALL SELECT 'failed', -1
+                WHERE OLD.outcome <> 'succeeded' OR OLD.incident_id IS NOT NULL OR OLD.fixed_by IS NOT NULL
+              UNION ALL SELECT 'rework', -1 WHERE OLD.change_type IN ('fix', 'revert')
+              UNION ALL SELECT 'lead', OLD.lead_bucket WHERE OLD.lead_ms IS NOT NULL
+              UNION ALL SELECT 'recovery', OLD.recovery_bucket WHERE OLD.recovery_ms IS NOT NULL);
+      END;
+      CREATE TRIGGER deployments_rollup_update_new AFTER UPDATE ON deployments WHEN NEW.counted BEGIN
+        INSERT INTO deployment_rollup (environment, service, week, metric, bucket, n)
+          SELECT NEW.environment, s.service, NEW.week, m.metric, m.bucket, 1
+          FROM (SELECT NEW.service AS service UNION ALL SELECT '*') AS s,
+               (SELECT 'n' AS metric, -1 AS bucket
+                UNION ALL SELECT 'ok', -1 WHERE NEW.outcome = 'succeeded'
+                UNION ALL SELECT 'failed', -1
+                  WHERE NEW.outcome <> 'succeeded' OR NEW.incident_id IS NOT NULL OR NEW.fixed_by IS NOT NULL
+                UNION ALL SELECT 'rework', -1 WHERE NEW.change_type IN ('fix', 'revert')
+                UNION ALL SELECT 'lead', NEW.lead_bucket WHERE NEW.lead_ms IS NOT NULL
+                UNION ALL SELECT 'recovery', NEW.recovery_bucket WHERE NEW.recovery_ms IS NOT NULL) AS m
+          WHERE true
+        ON CONFLICT (environment, service, week, metric, bucket) DO UPDATE SET n = n + 1;
+      END;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { EnvironmentRecord, RolloutCommandRecord, RolloutRecord } from '../../records/deployments.ts';
+import type { DeliveryRecord } from '../../notify/delivery-record.ts';
 import type {
   ApprovalRecord,
   OverrideRecord,
@@ -24,6 +25,8 @@ import type {
   Store,
 } from '../store.ts';
 import { LeaseLostError, RunTakenOverError } from '../store.ts';
+import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
+import { deploymentStats, linkIncident, listDeployments, projectRollout } from './deployment-records.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -367,6 +370,7 @@ export class SqliteStore implements Store {
       `INSERT INTO incidents (id, service, severity, title, source, fingerprint, opened_at, resolved_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
     ).run(i.id, i.service, i.severity, i.title, i.source, i.fingerprint ?? null, i.openedAt);
+    if (res.changes === 1) linkIncident(this.#sql.bind(this), i);
     return res.changes === 1;
   }
 
@@ -522,6 +526,7 @@ export class SqliteStore implements Store {
           r.createdAt,
           change.at,
         );
+        projectRollout(this.#sql.bind(this), r);
       }
       const consume = this.#sql(
         'UPDATE rollout_commands SET consumed_at = ?, error = ? WHERE id = ? AND consumed_at IS NULL',
@@ -657,6 +662,36 @@ export class SqliteStore implements Store {
       rolloutId: String(r['rollout_id']),
       state: JSON.parse(String(r['state_json'])) as unknown,
     }));
+  }
+
+  async deployments(
+    filter: { service?: string; environment?: string; limit?: number } = {},
+  ): Promise<DeploymentRecord[]> {
+    return listDeployments(this.#sql.bind(this), filter);
+  }
+
+  async deploymentStats(q: {
+    environment: string;
+    service?: string;
+    from: string;
+    to: string;
+  }): Promise<DeploymentStats> {
+    return deploymentStats(this.#sql.bind(this), q);
+  }
+
+  async recordDelivery(delivery: DeliveryRecord): Promise<void> {
+    this.#sql(
+      `INSERT INTO notification_deliveries (id, run_id, created_at, record_json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET record_json = excluded.record_json`,
+    ).run(delivery.id, delivery.runId ?? null, delivery.createdAt, JSON.stringify(delivery));
+  }
+
+  async deliveries(filter: { runId?: number; limit?: number } = {}): Promise<DeliveryRecord[]> {
+    const rows = this.#sql(
+      `SELECT record_json FROM notification_deliveries WHERE (?1 IS NULL OR run_id = ?1)
+         ORDER BY created_at DESC, rowid DESC LIMIT ?2`,
+    ).all(filter.runId ?? null, filter.limit ?? 100) as Row[];
+    return rows.map((r) => JSON.parse(String(r['record_json'])) as DeliveryRecord);
   }
 
   async recordMetricSamples(samples: readonly MetricSampleRecord[]): Promise<void> {
