@@ -25,7 +25,7 @@ const PRODUCTION = 24380;
 const LOAD = 100;
 
 /** The seed's block as written (comments included), intervals scaled down. */
-function pipelineYaml(version: string): string {
+function pipelineYaml(version: string, interval = '1s'): string {
   return `version: 1
 service: { name: ${SERVICE}, tier: 2, health: /health }
 environments:
@@ -40,7 +40,7 @@ stages:
           artifact: app
           scale-down-delay: 1s
           analysis:
-            interval: 1s
+            interval: ${interval}
             threshold: 5  # rollback after 5 failed checks
             maxWeight: 100
             stepWeight: 20  # 5% → 25% → 45% → 65% → 85% → 100%
@@ -189,6 +189,31 @@ describe(
       // four holds, then the fifth failure rolls back: nothing but 0% after the first failed check
       const first = steps.indexOf('✗');
       assert.ok(first > 0, steps.join(' '));
+      assert.deepEqual(steps.slice(first), ['✗', '✗', '✗', '✗', '0%']);
+    });
+
+    it('errors that start at 40%: the weight never goes past the step where checks started failing', async (t) => {
+      await cli(['fault', 'clear', SERVICE, '--env', 'production', '--version', 'v3']);
+      // 3 s between checks, so the fault lands while the canary is at 40%
+      writeFileSync(join(dir, 'runway.yaml'), pipelineYaml('v4', '3s'));
+      const running = cli(['run']);
+      const deadline = Date.now() + 60_000;
+      while (!timeline((await state().catch(() => ({ history: [] }))).history).includes('40%')) {
+        assert.ok(Date.now() < deadline, `never at 40%:\n${serveLog}`);
+        await sleep(200);
+      }
+      const fault = ['--version', 'v4', '--error-ratio', '0.05'];
+      const set = await cli(['fault', 'set', SERVICE, '--env', 'production', ...fault]);
+      assert.equal(set.code, 0, set.stdout + set.stderr);
+      const res = await running;
+      assert.equal(res.code, 1, res.stdout + res.stderr);
+      const s = await state();
+      const steps = timeline(s.history);
+      t.diagnostic(`weights and failed checks: ${steps.join(' ')}`);
+      assert.equal(s.phase, 'rolled-back');
+      const first = steps.indexOf('✗');
+      assert.ok(steps.slice(0, first).includes('40%'), steps.join(' '));
+      assert.ok(!steps.includes('100%'), steps.join(' '));
       assert.deepEqual(steps.slice(first), ['✗', '✗', '✗', '✗', '0%']);
     });
   },
