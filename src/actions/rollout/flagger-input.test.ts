@@ -68,6 +68,19 @@ describe('Flagger analysis block under uses: rollout', () => {
       prometheus: { query: DAWSOS.metrics[2]?.query },
     });
     assert.equal(metricOf('request-success-rate').count, 1);
+    const custom = flaggerTemplates({
+      interval: '30s',
+      metrics: [
+        { name: 'q', query: 'sum(rate(x[{{ interval }}]))', thresholdRange: { max: 0 }, interval: '5m' },
+        { name: 'r', query: 'sum(rate(y[{{interval}}]))', thresholdRange: { max: 0 } },
+      ],
+    });
+    assert.deepEqual(parseAnalysisTemplates(custom).issues, []);
+    const queries = Object.values(custom).map(
+      (t) =>
+        (t['metrics'] as { provider: { prometheus: { query: string } } }[])[0]?.provider.prometheus.query,
+    );
+    assert.deepEqual(queries, ['sum(rate(x[5m]))', 'sum(rate(y[30s]))']);
   });
 
   it('thresholdRange min 99.5 on the success rate: passes below 0.5% errors, fails above', () => {

@@ -9,7 +9,8 @@
  *   error-rate over the metric's `interval`, judged as `(1 - result) * 100` against the range;
  * - `request-duration` (Flagger's builtin, p99 in milliseconds): builtin latency-p99 × 1000;
  * - `request-duration-p95` (not a Flagger builtin; the DawsOS seed's name): builtin latency-p95 × 1000;
- * - any metric with `query:`: that Prometheus query, its result against the range.
+ * - any metric with `query:`: that Prometheus query, its result against the range; `{{ interval }}`
+ *   in it becomes the metric's interval, as in Flagger's metric templates.
  */
 import { parseDuration } from '../../engine/duration.ts';
 
@@ -106,7 +107,7 @@ export function flaggerTemplates(analysis: Raw): Record<string, Raw> {
     const window = m.interval ?? analysis['interval'];
     const provider = builtin
       ? { builtin: { metric: builtin.metric, window } }
-      : { prometheus: { query: m.query } };
+      : { prometheus: { query: withInterval(m.query ?? '', window) } };
     out[flaggerTemplateName(m.name)] = {
       metrics: [
         {
@@ -119,6 +120,12 @@ export function flaggerTemplates(analysis: Raw): Record<string, Raw> {
     };
   }
   return out;
+}
+
+/** Flagger's `{{ interval }}` in a query: the metric's interval as written (`5m`). */
+function withInterval(query: string, interval: unknown): string {
+  const text = typeof interval === 'number' ? `${Math.round(interval / 1000)}s` : String(interval);
+  return query.replace(/\{\{\s*interval\s*\}\}/g, text);
 }
 
 /** `value >= min && value <= max`, with CEL double literals. */
