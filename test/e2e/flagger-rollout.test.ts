@@ -214,6 +214,8 @@ describe(
       const first = steps.indexOf('✗');
       assert.ok(steps.slice(0, first).includes('40%'), steps.join(' '));
       assert.ok(!steps.includes('100%'), steps.join(' '));
+      const text = await cli(['rollout', 'status', SERVICE, '--env', 'production']);
+      assert.match(text.stdout, /failed checks: 5 of 5 \(the last rolls back\)/, text.stdout);
       assert.deepEqual(steps.slice(first), ['✗', '✗', '✗', '✗', '0%']);
     });
   },
