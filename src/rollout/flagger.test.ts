@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { flaggerWeights } from './flagger.ts';
 import { fromFlagger } from './presets.ts';
 import { resolveStrategy } from './resolve-strategy.ts';
@@ -113,6 +114,44 @@ describe('Flagger analysis as canary steps', () => {
     assert.equal(d.state.failedChecks, 5);
     assert.ok(d.state.history.some((h) => h.event === 'weight-set' && h.detail.startsWith('60%')));
     assert.ok(!d.state.history.some((h) => h.event === 'weight-set' && h.detail.startsWith('80%')));
+  });
+
+  it('property: only a passing check raises the weight; the threshold-th failed check rolls back', () => {
+    const verdict = fc.constantFrom('successful', 'failed', 'error') as fc.Arbitrary<
+      'successful' | 'failed' | 'error'
+    >;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(verdict, { maxLength: 16 }),
+        (threshold, verdicts) => {
+          const d = new Driver(rolloutOf(fromFlagger({ ...DAWSOS, threshold })));
+          d.step(T0);
+          let t = 0;
+          let failures = 0;
+          let passes = 0;
+          for (const v of verdicts) {
+            if (d.state.phase === 'rolled-back' || d.state.phase === 'completed') break;
+            t += MIN;
+            d.step(at(t));
+            t += SEC;
+            const before = d.state.weight;
+            d.verdict(at(t), v);
+            if (v === 'successful') {
+              passes += 1;
+              if (passes < 5) assert.equal(d.state.weight, before + 200);
+            } else {
+              failures += 1;
+              if (failures < threshold)
+                assert.equal(d.state.weight, before, 'a failed check holds the weight');
+            }
+          }
+          const expected = failures >= threshold ? 'rolled-back' : passes >= 5 ? 'completed' : 'paused';
+          assert.equal(d.state.phase, expected);
+          assert.equal(d.state.weight, expected === 'rolled-back' ? 0 : Math.min(200 * (passes + 1), 1000));
+        },
+      ),
+    );
   });
 
   it('retry starts a new attempt with no failed checks', () => {
