@@ -41,19 +41,22 @@ export const rollout: Action = {
     // a preset from an expression (the release gate's strategy) is checked when the step runs
     if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);
-    if (typeof strategy === 'string') return [...problems, { input: 'strategy', message: strategy }];
+    if (typeof strategy === 'string') {
+      const input = inputs['analysis'] === undefined ? 'strategy' : 'analysis';
+      return [...problems, { input, message: strategy }];
+    }
     const resolved = resolveStrategy(strategy);
     if (!resolved.ok) {
       problems.push(...resolved.issues.map((i) => ({ input: i.path, message: i.message })));
     }
     const templates = flaggerTemplates((inputs['analysis'] as Record<string, unknown>) ?? {});
     for (const issue of parseAnalysisTemplates(templates).issues) {
-      problems.push({ input: 'analysis.metrics', message: formatAnalysisIssue(issue) });
+      problems.push({ input: 'analysis', message: formatAnalysisIssue(issue) });
     }
     const generated = Object.keys(templates);
     for (const t of generated.filter((name) => pipeline.analysis.includes(name))) {
       problems.push({
-        input: 'analysis.metrics',
+        input: 'analysis',
         message: `generates analysis template "${t}", which \`analysis:\` already defines; rename one of them`,
       });
     }
