@@ -6,7 +6,7 @@
 import { formatDuration } from '../engine/duration.ts';
 import type { Draft } from './draft.ts';
 import type { PlanStep } from './plan.ts';
-import { FULL_WEIGHT } from './strategy.ts';
+import { FULL_WEIGHT, percent } from './strategy.ts';
 import { abort, complete } from './transitions.ts';
 
 /** Advances the rollout through every step that is already done. */
@@ -87,10 +87,36 @@ function runStep(d: Draft, step: PlanStep): boolean {
         d.setPhase(phase);
         return false;
       }
+      if (step.stage === 'step' && s.strategy.kind === 'canary' && s.strategy.failedCheckThreshold) {
+        return holdAfterFailedCheck(d, run.runId, run.status, s.strategy.failedCheckThreshold);
+      }
       abort(d, `analysis ${run.runId} ${run.status}`);
       return false;
     }
   }
+}
+
+/**
+ * Flagger's failed check: the weight stays, the rollout goes back to the pause before the check
+ * (one interval) and checks again; the `threshold`-th failed check of the attempt rolls back.
+ */
+function holdAfterFailedCheck(d: Draft, runId: string, status: string, threshold: number): boolean {
+  const s = d.s;
+  const failed = (s.failedChecks ?? 0) + 1;
+  s.failedChecks = failed;
+  if (failed >= threshold) {
+    abort(d, `${failed} of ${threshold} checks failed (last: analysis ${runId} ${status})`);
+    return false;
+  }
+  const back = d.plan[s.stepIndex - 1]?.kind === 'pause' ? 1 : 0;
+  s.stepIndex -= back;
+  s.stepStartedAt = d.at;
+  delete s.stepRunId;
+  d.record(
+    'analysis-finished',
+    `check ${runId} ${status}: ${failed} of ${threshold} failed checks; weight stays at ${percent(s.weight)}`,
+  );
+  return true;
 }
 
 /** Starts the background analysis once the rollout reaches its starting step. */

@@ -11,15 +11,18 @@
  *   step and caps only at 100, so stepWeight 20 with maxWeight 50 runs 20/40/60 there and
  *   20/40/50 here: maxWeight is a promise about exposure, and Runway keeps it. When maxWeight is a
  *   multiple of stepWeight (the seed: 20 and 100 → 20/40/60/80/100) both agree.
- * - each weight is a `setWeight` followed by a pause of `interval`; after the last pause the
- *   rollout completes, so the seed's canary reaches 100% at +4m and completes at +5m.
- * - `threshold` becomes background analysis over `templates` with failureLimit threshold−1 (an
- *   analysis run fails when failures exceed its limit, so the threshold-th failure fails it).
+ * - each weight is a `setWeight`, a pause of `interval`, then (with `templates`) a check: one
+ *   analysis step over the templates. A passing check moves to the next weight; after the last
+ *   weight's check passes the rollout completes (promotion). Without templates the pauses alone
+ *   pace it, so the seed's canary reaches 100% at +4m and completes at +5m.
+ * - a failed (or errored) check holds the weight: the rollout goes back to that weight's pause and
+ *   checks again one interval later. `threshold` is `failedCheckThreshold`: the threshold-th failed
+ *   check of the attempt rolls back, counted over the whole analysis as Flagger counts them.
  * - stepWeight and stepWeights together, or maxWeight with stepWeights, are errors: Flagger
  *   silently prefers stepWeight and ignores maxWeight there.
  */
 import type { FieldReader } from './fields.ts';
-import type { BackgroundAnalysis, CanaryStep } from './strategy.ts';
+import type { CanaryStep } from './strategy.ts';
 
 /** Keys of the `flagger:` form besides the shared ones (scaleDownDelayMs, progressDeadlineMs, abortOn). */
 export const FLAGGER_KEYS = [
@@ -57,7 +60,7 @@ export function readFlagger(
   reader: FieldReader,
   input: Record<string, unknown>,
   path: string,
-): { steps: CanaryStep[]; backgroundAnalysis?: BackgroundAnalysis } | undefined {
+): { steps: CanaryStep[]; failedCheckThreshold?: number } | undefined {
   const before = reader.issues.length;
   const stepWeight = percentField(reader, input.stepWeight, `${path}.stepWeight`);
   const maxWeight = percentField(reader, input.maxWeight, `${path}.maxWeight`);
@@ -82,15 +85,13 @@ export function readFlagger(
 
   // expand into steps
   const weights = flaggerWeights({ stepWeight, stepWeights, maxWeight });
+  const check: CanaryStep[] = templates && templates.length > 0 ? [{ analysis: { templates } }] : [];
   const steps = weights.flatMap((w): CanaryStep[] => [
     { setWeight: w },
     { pause: { durationMs: intervalMs } },
+    ...check,
   ]);
-  if (!templates || templates.length === 0) return { steps };
-  return {
-    steps,
-    backgroundAnalysis: { templates, startingStep: 0, failureLimit: threshold - 1, intervalMs },
-  };
+  return check.length > 0 ? { steps, failedCheckThreshold: threshold } : { steps };
 }
 
 function perMille(percent: number): number {

@@ -4,7 +4,7 @@
  */
 import type { Draft } from './draft.ts';
 import { ANALYSIS_PHASES } from './state.ts';
-import type { AnalysisPhase } from './state.ts';
+import type { AnalysisKind, AnalysisPhase, RolloutState } from './state.ts';
 import { abort, readyCount } from './transitions.ts';
 
 /** Records readiness, analysis verdicts and (when `fresh`) the health probe. */
@@ -46,7 +46,10 @@ export function applyAbortRules(d: Draft): boolean {
   const s = d.s;
   const rules = s.strategy.abortOn;
   const failed = Object.values(s.analysisRuns).find(
-    (run) => run.attempt === s.attempt && (run.status === 'failed' || run.status === 'error'),
+    (run) =>
+      run.attempt === s.attempt &&
+      (run.status === 'failed' || run.status === 'error') &&
+      !countsAsCheck(s, run.kind),
   );
   if (failed) {
     abort(d, `analysis ${failed.runId} (${failed.analysis.templates.join(', ')}) ${failed.status}`);
@@ -56,6 +59,11 @@ export function applyAbortRules(d: Draft): boolean {
     abort(d, `${s.canary.version} is crash-looping`);
   } else return false;
   return true;
+}
+
+/** Whether a failed run is a check counted against the threshold (Flagger) rather than an abort. */
+export function countsAsCheck(s: RolloutState, kind: AnalysisKind): boolean {
+  return kind === 'step' && s.strategy.kind === 'canary' && s.strategy.failedCheckThreshold !== undefined;
 }
 
 /** A verdict as reported, or `error` for anything unknown (fail closed). */

@@ -114,6 +114,8 @@ export interface RolloutState {
   finishedAt?: string;
   history: HistoryEntry[];
   consecutiveHealthFailures: number;
+  /** Failed checks this attempt, counted against the strategy's `failedCheckThreshold`. */
+  failedChecks?: number;
   /** Ready instances of the new version at the last look. */
   canaryReadyInstances: number;
   analysisRuns: Record<string, AnalysisRunRecord>;

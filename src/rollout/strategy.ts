@@ -58,6 +58,12 @@ export interface CanaryStrategy extends StrategyBase {
   readonly kind: 'canary';
   readonly steps: readonly CanaryStep[];
   readonly backgroundAnalysis?: BackgroundAnalysis;
+  /**
+   * Flagger's `threshold`: a failed analysis step holds the weight and goes back to the pause
+   * before it (checked again one interval later) instead of aborting; the rollout rolls back when
+   * this many checks have failed in the attempt. Unset: a failed analysis step aborts at once.
+   */
+  readonly failedCheckThreshold?: number;
 }
 
 /** The new version runs beside the old one (preview), then takes all traffic at once. */

@@ -84,6 +84,7 @@ export function retry(d: Draft): void {
   }
   delete s.canaryStartedAt;
   s.consecutiveHealthFailures = 0;
+  delete s.failedChecks;
   s.stepStartedAt = d.at;
   s.lastProgressAt = d.at;
   s.canaryReadyInstances = readyCount(d.obs.canaryReadyInstances);

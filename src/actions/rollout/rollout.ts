@@ -8,11 +8,14 @@ import {
   RELEASE_INPUTS,
   runRollout,
 } from '../deploy/release.ts';
+import { formatAnalysisIssue } from '../../analysis/fields.ts';
+import { parseAnalysisTemplates } from '../../analysis/template.ts';
+import { flaggerTemplates } from './flagger-input.ts';
 import { STRATEGY_INPUTS, strategyFromInputs, templatesOf } from './strategy-input.ts';
 
 /**
  * `uses: rollout` — moves an environment to the new release by a strategy (a seed preset, canary
- * steps, or blue-green), judged by the pipeline's analysis templates; rolls back on its own when a
+ * steps, blue-green, or Flagger's `analysis:` block), judged by the pipeline's analysis templates; rolls back on its own when a
  * check fails, the health probe fails 3 times in a row, the new version crash-loops, or it makes no
  * progress before the deadline.
  */
@@ -38,13 +41,27 @@ export const rollout: Action = {
     // a preset from an expression (the release gate's strategy) is checked when the step runs
     if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);
-    if (typeof strategy === 'string') return [...problems, { input: 'strategy', message: strategy }];
+    if (typeof strategy === 'string') {
+      const input = inputs['analysis'] === undefined ? 'strategy' : 'analysis';
+      return [...problems, { input, message: strategy }];
+    }
     const resolved = resolveStrategy(strategy);
     if (!resolved.ok) {
       problems.push(...resolved.issues.map((i) => ({ input: i.path, message: i.message })));
     }
+    const templates = flaggerTemplates((inputs['analysis'] as Record<string, unknown>) ?? {});
+    for (const issue of parseAnalysisTemplates(templates).issues) {
+      problems.push({ input: 'analysis', message: formatAnalysisIssue(issue) });
+    }
+    const generated = Object.keys(templates);
+    for (const t of generated.filter((name) => pipeline.analysis.includes(name))) {
+      problems.push({
+        input: 'analysis',
+        message: `generates analysis template "${t}", which \`analysis:\` already defines; rename one of them`,
+      });
+    }
     for (const t of templatesOf(strategy)) {
-      if (!pipeline.analysis.includes(t)) {
+      if (!pipeline.analysis.includes(t) && !generated.includes(t)) {
         problems.push({
           input: 'strategy',
           message: `analysis template "${t}" is not defined under \`analysis:\`${pipeline.analysis.length > 0 ? ` (defined: ${pipeline.analysis.join(', ')})` : ''}`,
@@ -58,7 +75,11 @@ export const rollout: Action = {
     if (typeof env === 'string') return { ok: false, reason: env };
     const strategy = strategyFromInputs(ctx.inputs);
     if (typeof strategy === 'string') return { ok: false, reason: strategy };
-    const defined = Object.keys(ctx.run.pipeline.analysis);
+    const analysis = {
+      ...ctx.run.pipeline.analysis,
+      ...flaggerTemplates((ctx.inputs['analysis'] as Record<string, unknown>) ?? {}),
+    };
+    const defined = Object.keys(analysis);
     const missing = templatesOf(strategy).filter((t) => !defined.includes(t));
     if (missing.length > 0) {
       return {
@@ -69,7 +90,7 @@ export const rollout: Action = {
     if (ctx.inputs['preset'] !== undefined) ctx.log(`strategy: preset ${String(ctx.inputs['preset'])}`);
     const req = releaseRequest(ctx, env, {
       strategy,
-      analysis: ctx.run.pipeline.analysis,
+      analysis,
       ...(ctx.inputs['args'] ? { args: ctx.inputs['args'] as Record<string, string> } : {}),
     });
     if (typeof req === 'string') return { ok: false, reason: req };

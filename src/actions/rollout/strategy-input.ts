@@ -5,6 +5,7 @@
 import { parseDuration } from '../../engine/duration.ts';
 import { preset, PRESETS } from '../../rollout/presets.ts';
 import type { CanaryStep } from '../../rollout/strategy.ts';
+import { FLAGGER_INPUT, flaggerStrategy } from './flagger-input.ts';
 
 const DURATION = { type: ['string', 'number'], description: 'a duration such as 30s or 5m' } as const;
 const TEMPLATES = { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } as const;
@@ -63,6 +64,7 @@ export const STRATEGY_INPUTS = {
     ...ANALYSIS,
     properties: { ...ANALYSIS.properties, 'starting-step': { type: 'integer', minimum: 0 } },
   },
+  analysis: FLAGGER_INPUT,
   'scale-down-delay': DURATION,
   'progress-deadline': DURATION,
   'consecutive-health-failures': { type: 'integer', minimum: 1, maximum: 100 },
@@ -72,9 +74,9 @@ type Raw = Record<string, unknown>;
 
 /** The strategy input for `resolveStrategy`, or a message naming the input that is wrong. */
 export function strategyFromInputs(inputs: Raw): Raw | string {
-  const kinds = ['preset', 'steps', 'blue-green'].filter((k) => inputs[k] !== undefined);
+  const kinds = ['preset', 'steps', 'blue-green', 'analysis'].filter((k) => inputs[k] !== undefined);
   if (kinds.length !== 1) {
-    return `give exactly one of preset, steps or blue-green (found ${kinds.length === 0 ? 'none' : kinds.join(' and ')})`;
+    return `give exactly one of preset, steps, blue-green or analysis (found ${kinds.length === 0 ? 'none' : kinds.join(' and ')})`;
   }
   try {
     const shared: Raw = {
@@ -88,6 +90,11 @@ export function strategyFromInputs(inputs: Raw): Raw | string {
         ? {}
         : { abortOn: { consecutiveHealthFailures: inputs['consecutive-health-failures'] } }),
     };
+    if (inputs['analysis'] !== undefined) {
+      const extra = ['background-analysis', 'pauses', 'pause-scale'].filter((k) => inputs[k] !== undefined);
+      if (extra.length > 0) return `${extra.join(' and ')} cannot be used with analysis (Flagger's block)`;
+      return flaggerStrategy(inputs['analysis'] as Raw, shared);
+    }
     if (inputs['blue-green'] !== undefined) {
       const bg = inputs['blue-green'] as Raw;
       return {

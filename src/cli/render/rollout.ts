@@ -25,6 +25,9 @@ export function renderStatus(io: Io, s: EnvironmentStatus): string {
         `canary weight ${percent(st.weight)}`,
     );
     if (st.abortReason) lines.push(`  reason: ${st.abortReason}`);
+    const threshold = st.strategy.kind === 'canary' ? st.strategy.failedCheckThreshold : undefined;
+    if (threshold)
+      lines.push(`  failed checks: ${st.failedChecks ?? 0} of ${threshold} (the last rolls back)`);
     for (const [id, run] of Object.entries(st.analysisRuns)) {
       lines.push(`  analysis ${id} (${run.analysis.templates.join(', ')}): ${run.status}`);
     }
