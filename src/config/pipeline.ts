@@ -33,6 +33,8 @@ export interface Step {
   timeoutMs?: number;
   retry: { count: number; delayMs: number };
   continueOnError: boolean;
+  /** Exit codes of a `run:` step that end it as `warning`, not `failed`. */
+  warnOnExit?: number[];
   workingDirectory: string;
 }
 

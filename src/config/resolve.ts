@@ -27,6 +27,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         ...optionalMs('timeoutMs', s.timeout ?? defaults.timeout),
         retry: resolveRetry(s.retry ?? stage.retry ?? defaults.retry),
         continueOnError: s['continue-on-error'] ?? false,
+        ...(s['warn-on-exit'] ? { warnOnExit: s['warn-on-exit'] } : {}),
         workingDirectory: s['working-directory'] ?? stageDir,
       };
     });

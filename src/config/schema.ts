@@ -61,6 +61,13 @@ const step = {
     run: { type: 'string', minLength: 1, description: 'a shell command (bash -eo pipefail)' },
     uses: { type: 'string', minLength: 1, description: 'a built-in action' },
     with: { type: 'object', description: 'typed inputs of the action' },
+    'warn-on-exit': {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 1, maximum: 255 },
+      description: 'exit codes of a run: step that end it as a warning instead of a failure',
+    },
     ...common,
   },
 } as const;
@@ -275,6 +282,7 @@ export interface StepConfig extends Common {
   run?: string;
   uses?: string;
   with?: Record<string, unknown>;
+  'warn-on-exit'?: number[];
 }
 
 export interface ReadinessConfig {

@@ -114,7 +114,7 @@ async function runStep(
       attempts,
       startedAt,
     });
-    if (last.ok || signal.aborted) break;
+    if (last.ok || signal.aborted || warns(step, last.exitCode)) break;
     failedOnce = true;
     if (attempts < maxAttempts) {
       await ctx.kit.apply(ctx.run.id, {
@@ -126,8 +126,16 @@ async function runStep(
       if (step.retry.delayMs > 0) await ctx.kit.deps.clock.sleep(step.retry.delayMs, signal);
     }
   }
-  const status: NodeStatus = signal.aborted && !last.ok ? 'cancelled' : last.ok ? 'succeeded' : 'failed';
-  const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : last.reason, {
+  const status: NodeStatus =
+    signal.aborted && !last.ok
+      ? 'cancelled'
+      : last.ok
+        ? 'succeeded'
+        : warns(step, last.exitCode)
+          ? 'warning'
+          : 'failed';
+  const reason = status === 'warning' ? `${last.reason ?? ''} (warn-on-exit)` : last.reason;
+  const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : reason, {
     startedAt,
     logPath,
     flaky: last.ok && failedOnce,
@@ -136,6 +144,11 @@ async function runStep(
   });
   await finishStep(ctx, step, rec, last.outputs, last.evidence);
   return { status, ...(rec.reason ? { reason: rec.reason } : {}) };
+}
+
+/** Whether a `run:` step's exit code is one of its `warn-on-exit` codes. */
+function warns(step: Step, exitCode: number | undefined): boolean {
+  return exitCode !== undefined && exitCode !== 0 && (step.warnOnExit?.includes(exitCode) ?? false);
 }
 
 /** What a `uses:` step's timer resolves to when it fires first. */
