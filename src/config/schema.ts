@@ -61,6 +61,12 @@ const step = {
     run: { type: 'string', minLength: 1, description: 'a shell command (bash -eo pipefail)' },
     uses: { type: 'string', minLength: 1, description: 'a built-in action' },
     with: { type: 'object', description: 'typed inputs of the action' },
+    rerun: {
+      type: 'integer',
+      minimum: 2,
+      maximum: 20,
+      description: 'runs the step this many times; it passes only when every run passes (flaky verification)',
+    },
     'warn-on-exit': {
       type: 'array',
       minItems: 1,
@@ -283,6 +289,7 @@ export interface StepConfig extends Common {
   uses?: string;
   with?: Record<string, unknown>;
   'warn-on-exit'?: number[];
+  rerun?: number;
 }
 
 export interface ReadinessConfig {

@@ -126,19 +126,46 @@ async function runStep(
       if (step.retry.delayMs > 0) await ctx.kit.deps.clock.sleep(step.retry.delayMs, signal);
     }
   }
+  // rerun: every run must pass; the first failing one fails the step as flaky
+  let unstable = false;
+  for (let run = 2; last.ok && !signal.aborted && run <= (step.rerun ?? 1); run++) {
+    attempts++;
+    appendFileSync(logPath, `\n── rerun ${run} of ${step.rerun} ──\n`);
+    rmSync(outputFile, { force: true });
+    rmSync(evidenceFile, { force: true });
+    const running = ctx.kit.stepRecord(step, 'running', attempts, undefined, { startedAt, logPath });
+    ctx.stepStates.set(step.key, { record: running, outputs: {} });
+    await ctx.kit.apply(ctx.run.id, {
+      step: running,
+      event: { type: 'step.started', data: { step: step.key, name: step.name, attempt: attempts } },
+    });
+    const next = await attempt(ctx, stage, step, {
+      logPath,
+      outputFile,
+      evidenceFile,
+      signal,
+      attempts,
+      startedAt,
+    });
+    if (!next.ok && !signal.aborted) {
+      unstable = true;
+      next.reason = `flaky: run ${run} of ${step.rerun} failed after ${run - 1} passed (${next.reason ?? 'failed'})`;
+    }
+    last = next;
+  }
   const status: NodeStatus =
     signal.aborted && !last.ok
       ? 'cancelled'
       : last.ok
         ? 'succeeded'
-        : warns(step, last.exitCode)
+        : !unstable && warns(step, last.exitCode)
           ? 'warning'
           : 'failed';
   const reason = status === 'warning' ? `${last.reason ?? ''} (warn-on-exit)` : last.reason;
   const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : reason, {
     startedAt,
     logPath,
-    flaky: last.ok && failedOnce,
+    flaky: (last.ok && failedOnce) || unstable,
     failedButContinued: status === 'failed' && step.continueOnError,
     ...(last.exitCode !== undefined ? { exitCode: last.exitCode } : {}),
   });
