@@ -39,6 +39,12 @@ describe('rerun', () => {
     assert.equal(step?.reason, 'flaky: run 3 of 3 failed after 2 passed (exit code 1)');
   });
 
+  it('runway validate lists the rerun count', async () => {
+    const res = await runway(['validate'], { cwd: project(pipeline(3)) });
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /tests \(run; rerun 3\)/);
+  });
+
   it('rerun: 1 is a config error naming the field', async () => {
     const dir = project(pipeline(3).replace('rerun: 3', 'rerun: 1'));
     const res = await runway(['validate'], { cwd: dir });

@@ -35,6 +35,12 @@ describe('warn-on-exit', () => {
     assert.match(list.stdout, /warnings: post-deployment\/error-rate/);
   });
 
+  it('runway validate lists the warning exit codes', async () => {
+    const res = await runway(['validate'], { cwd: project(pipeline(3)) });
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /error-rate \(run; warn-on-exit 3\)/);
+  });
+
   it('an exit code not listed still fails the step and the run', async () => {
     const dir = project(pipeline(1));
     const res = await runway(['run'], { cwd: dir });
