@@ -35,6 +35,16 @@ describe('conditions on vectors, scalars and strings', () => {
     assert.equal(evaluateCondition('result == 200', 503), false);
   });
 
+  it('a numeric string output reads as a number where the condition compares with a number', () => {
+    const job = judge({ value: '0.001' }, { successCondition: 'result < 0.02' });
+    assert.equal(job.phase, 'successful', job.message);
+    assert.equal(judge({ value: '0.5' }, { successCondition: 'result < 0.02' }).phase, 'failed');
+    assert.equal(evaluateCondition('result == 1', ' 1 '), true);
+    assert.equal(evaluateCondition('result == "1"', '1'), true);
+    assert.equal(evaluateCondition('result.startsWith("0.")', '0.001'), true);
+    assert.equal(judge({ value: 'pass' }, { successCondition: 'result < 0.02' }).phase, 'error');
+  });
+
   it('strings compare as strings: result == "pass"', () => {
     assert.equal(evaluateCondition('result == "pass"', 'pass'), true);
     assert.equal(evaluateCondition('result == "pass"', 'fail'), false);

@@ -14,17 +14,24 @@ export interface Judgement {
   readonly message: string;
 }
 
-const env = new Environment({ homogeneousAggregateLiterals: false })
-  .registerVariable('result', 'dyn')
-  .registerFunction('isNaN(dyn): bool', (x: unknown) => typeof x === 'number' && Number.isNaN(x))
-  .registerFunction('isInf(dyn): bool', (x: unknown) => x === Infinity || x === -Infinity)
-  .registerFunction('isNil(dyn): bool', (x: unknown) => x === null || x === undefined)
-  .registerFunction('default(dyn, dyn): dyn', (x: unknown, d: unknown) =>
-    x === null || x === undefined ? d : x,
-  )
-  .registerFunction('asFloat(dyn): double', (x: unknown) => toNumber(x, 'asFloat'))
-  .registerFunction('asInt(dyn): int', (x: unknown) => BigInt(Math.trunc(toNumber(x, 'asInt'))))
-  .registerFunction('len(dyn): int', (x: unknown) => BigInt(sizeOf(x)));
+const env = withFunctions('dyn');
+/** The same functions with `result` typed as a string: a condition that checks here reads text. */
+const stringEnv = withFunctions('string');
+const readsText = new Map<string, boolean>();
+
+function withFunctions(resultType: 'dyn' | 'string'): Environment {
+  return new Environment({ homogeneousAggregateLiterals: false })
+    .registerVariable('result', resultType)
+    .registerFunction('isNaN(dyn): bool', (x: unknown) => typeof x === 'number' && Number.isNaN(x))
+    .registerFunction('isInf(dyn): bool', (x: unknown) => x === Infinity || x === -Infinity)
+    .registerFunction('isNil(dyn): bool', (x: unknown) => x === null || x === undefined)
+    .registerFunction('default(dyn, dyn): dyn', (x: unknown, d: unknown) =>
+      x === null || x === undefined ? d : x,
+    )
+    .registerFunction('asFloat(dyn): double', (x: unknown) => toNumber(x, 'asFloat'))
+    .registerFunction('asInt(dyn): int', (x: unknown) => BigInt(Math.trunc(toNumber(x, 'asInt'))))
+    .registerFunction('len(dyn): int', (x: unknown) => BigInt(sizeOf(x)));
+}
 
 type Compiled = (ctx: { result: unknown }) => unknown;
 const cache = new Map<string, Compiled>();
@@ -48,10 +55,12 @@ export function checkCondition(source: string): string | undefined {
  * Evaluates a condition with `result` bound to `value`. A one-sample vector reads both ways: a list
  * of one number is tried as that number, then as the list; a number is tried as itself, then as a
  * list of one. So `result < 0.02` and Argo's `result[0] < 0.02` both work whichever way a provider
- * reports a single sample.
+ * reports a single sample. A numeric string (a job's stdout line, a JSON string) reads as its number
+ * when the condition does not read `result` as text, so `result < 0.02` holds on `"0.001"`.
  * @example evaluateCondition('result < 0.02', [0.01]) // true
  */
-export function evaluateCondition(source: string, value: unknown): boolean {
+export function evaluateCondition(source: string, measured: unknown): boolean {
+  const value = asNumberIfCompared(source, measured);
   const single = Array.isArray(value) && value.length === 1 && typeof value[0] === 'number';
   if (!single && typeof value !== 'number') return run(source, value);
   try {
@@ -135,6 +144,22 @@ export function jsonSafe(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
   }
   return value;
+}
+
+function asNumberIfCompared(source: string, value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '') return value;
+  const n = Number(value.trim());
+  if (Number.isNaN(n)) return value;
+  let text = readsText.get(source);
+  if (text === undefined) {
+    try {
+      text = stringEnv.check(source).valid;
+    } catch {
+      text = false;
+    }
+    readsText.set(source, text);
+  }
+  return text ? value : n;
 }
 
 function run(source: string, value: unknown): boolean {

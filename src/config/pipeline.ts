@@ -34,6 +34,10 @@ export interface Step {
   timeoutMs?: number;
   retry: { count: number; delayMs: number };
   continueOnError: boolean;
+  /** Exit codes of a `run:` step that end it as `warning`, not `failed`. */
+  warnOnExit?: number[];
+  /** Runs the step this many times in all; a failing run after a pass fails it as flaky. */
+  rerun?: number;
   workingDirectory: string;
 }
 

@@ -28,6 +28,8 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         ...optionalMs('timeoutMs', s.timeout ?? defaults.timeout),
         retry: resolveRetry(s.retry ?? stage.retry ?? defaults.retry),
         continueOnError: s['continue-on-error'] ?? false,
+        ...(s['warn-on-exit'] ? { warnOnExit: s['warn-on-exit'] } : {}),
+        ...(s.rerun ? { rerun: s.rerun } : {}),
         workingDirectory: s['working-directory'] ?? stageDir,
       };
     });

@@ -62,6 +62,19 @@ const step = {
     run: { type: 'string', minLength: 1, description: 'a shell command (bash -eo pipefail)' },
     uses: { type: 'string', minLength: 1, description: 'a built-in action' },
     with: { type: 'object', description: 'typed inputs of the action' },
+    rerun: {
+      type: 'integer',
+      minimum: 2,
+      maximum: 20,
+      description: 'runs the step this many times; it passes only when every run passes (flaky verification)',
+    },
+    'warn-on-exit': {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 1, maximum: 255 },
+      description: 'exit codes of a run: step that end it as a warning instead of a failure',
+    },
     ...common,
   },
 } as const;
@@ -277,6 +290,8 @@ export interface StepConfig extends Common {
   run?: string;
   uses?: string;
   with?: Record<string, unknown>;
+  'warn-on-exit'?: number[];
+  rerun?: number;
 }
 
 export interface ReadinessConfig {

@@ -130,6 +130,13 @@ function checkSteps(
       }
       return;
     }
+    if (step['warn-on-exit'] !== undefined) {
+      issue(
+        [...path, 'warn-on-exit'],
+        'warn-on-exit: is only for run: steps (an action has no exit code)',
+        true,
+      );
+    }
     const action = actions.get(step.uses ?? '');
     if (!action) {
       issue(

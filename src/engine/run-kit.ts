@@ -8,7 +8,13 @@ import type { EngineDeps } from './engine-deps.ts';
 import type { ExpressionContext } from './expressions.ts';
 
 /** Statuses after which a stage or step never runs again. */
-export const TERMINAL: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+export const TERMINAL: ReadonlySet<NodeStatus> = new Set([
+  'succeeded',
+  'warning',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
 
 /** A step's record and the outputs it produced. */
 export interface StepState {

@@ -192,12 +192,17 @@ export class Engine {
     const failedStages = [...ctx.stageRecords.values()]
       .filter((s) => s.status === 'failed')
       .map((s) => s.name);
+    const warned = [...ctx.stepStates.values()]
+      .filter((s) => s.record.status === 'warning')
+      .map((s) => s.record.key);
     const reason =
       status === 'cancelled'
         ? 'cancelled'
         : status === 'failed'
           ? `failed stages: ${failedStages.join(', ')}`
-          : undefined;
+          : warned.length > 0
+            ? `warnings: ${warned.join(', ')}`
+            : undefined;
     await this.#kit.apply(run.id, {
       run: { status, finishedAt: this.#kit.now(), ...(reason ? { reason } : {}) },
       event: { type: 'run.finished', data: { status, ...(reason ? { reason } : {}) } },

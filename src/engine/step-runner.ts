@@ -115,7 +115,7 @@ async function runStep(
       attempts,
       startedAt,
     });
-    if (last.ok || signal.aborted) break;
+    if (last.ok || signal.aborted || warns(step, last.exitCode)) break;
     failedOnce = true;
     if (attempts < maxAttempts) {
       await ctx.kit.apply(ctx.run.id, {
@@ -127,16 +127,56 @@ async function runStep(
       if (step.retry.delayMs > 0) await ctx.kit.deps.clock.sleep(step.retry.delayMs, signal);
     }
   }
-  const status: NodeStatus = signal.aborted && !last.ok ? 'cancelled' : last.ok ? 'succeeded' : 'failed';
-  const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : last.reason, {
+  // rerun: every run must pass; the first failing one fails the step as flaky
+  let unstable = false;
+  for (let run = 2; last.ok && !signal.aborted && run <= (step.rerun ?? 1); run++) {
+    attempts++;
+    appendPrivate(logPath, `\n── rerun ${run} of ${step.rerun} ──\n`);
+    rmSync(outputFile, { force: true });
+    rmSync(evidenceFile, { force: true });
+    const running = ctx.kit.stepRecord(step, 'running', attempts, undefined, { startedAt, logPath });
+    ctx.stepStates.set(step.key, { record: running, outputs: {} });
+    await ctx.kit.apply(ctx.run.id, {
+      step: running,
+      event: { type: 'step.started', data: { step: step.key, name: step.name, attempt: attempts } },
+    });
+    const next = await attempt(ctx, stage, step, {
+      logPath,
+      outputFile,
+      evidenceFile,
+      signal,
+      attempts,
+      startedAt,
+    });
+    if (!next.ok && !signal.aborted) {
+      unstable = true;
+      next.reason = `flaky: run ${run} of ${step.rerun} failed after ${run - 1} passed (${next.reason ?? 'failed'})`;
+    }
+    last = next;
+  }
+  const status: NodeStatus =
+    signal.aborted && !last.ok
+      ? 'cancelled'
+      : last.ok
+        ? 'succeeded'
+        : !unstable && warns(step, last.exitCode)
+          ? 'warning'
+          : 'failed';
+  const reason = status === 'warning' ? `${last.reason ?? ''} (warn-on-exit)` : last.reason;
+  const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : reason, {
     startedAt,
     logPath,
-    flaky: last.ok && failedOnce,
+    flaky: (last.ok && failedOnce) || unstable,
     failedButContinued: status === 'failed' && step.continueOnError,
     ...(last.exitCode !== undefined ? { exitCode: last.exitCode } : {}),
   });
   await finishStep(ctx, step, rec, last.outputs, last.evidence);
   return { status, ...(rec.reason ? { reason: rec.reason } : {}) };
+}
+
+/** Whether a `run:` step's exit code is one of its `warn-on-exit` codes. */
+function warns(step: Step, exitCode: number | undefined): boolean {
+  return exitCode !== undefined && exitCode !== 0 && (step.warnOnExit?.includes(exitCode) ?? false);
 }
 
 /** What a `uses:` step's timer resolves to when it fires first. */

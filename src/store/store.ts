@@ -8,7 +8,16 @@ import type { DeploymentRecord, DeploymentStats } from '../records/deployment-re
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const NODE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+/** `warning`: a step ended with one of its `warn-on-exit` codes; it does not fail the stage or the run. */
+export const NODE_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'warning',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
 /** State of a stage or step. */
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 

@@ -213,11 +213,11 @@ function storeRelease(
 /** A client of the control plane, or the reason there is none. */
 export async function controlPlane(ctx: ActionContext): Promise<ServerClient | string> {
   const found = locateServer(ctx.dataDir, ctx.hostEnv);
+  const file = relative(process.cwd(), ctx.run.pipeline.file) || ctx.run.pipeline.file;
+  // this step fails the run, and an ended run cannot be resumed: the way on is a new run
   const hint =
-    `start it in another terminal with \`runway serve -f ${relative(process.cwd(), ctx.run.pipeline.file) || ctx.run.pipeline.file}\`` +
-    ' (or set RUNWAY_SERVER and RUNWAY_TOKEN), then `runway resume ' +
-    ctx.run.id +
-    '`';
+    `start it in another terminal with \`runway serve -f ${file}\`` +
+    ` (or set RUNWAY_SERVER and RUNWAY_TOKEN), then run the pipeline again: \`runway run -f ${file}\``;
   if (!found)
     return `the control plane is not running: deploy and rollout steps are carried out by it; ${hint}`;
   const client = new ServerClient(found);

@@ -1,12 +1,7 @@
 import { globSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import {
-  readSarif,
-  SarifError,
-  SEVERITIES,
-  type Finding,
-  type Severity,
-} from '../../gates/security/sarif.ts';
+import { readFindings } from '../../gates/security/python-reports.ts';
+import { SarifError, SEVERITIES, type Finding, type Severity } from '../../gates/security/sarif.ts';
 import {
   counted,
   counts,
@@ -24,7 +19,8 @@ const TOP_FINDINGS = 10;
 const COUNT = { type: 'integer', minimum: 0 };
 
 /**
- * `uses: gate/sarif` — the seed's security gate: reads SARIF 2.1.0 logs (Trivy, Gitleaks, any tool),
+ * `uses: gate/sarif` — the seed's security gate: reads SARIF 2.1.0 logs (Trivy, Gitleaks, any tool)
+ * and Bandit and Safety JSON reports,
  * counts unsuppressed findings by severity and secrets apart, and fails above the environment's limits.
  */
 export const gateSarif: Action = {
@@ -36,7 +32,7 @@ export const gateSarif: Action = {
     required: ['files'],
     properties: {
       files: {
-        description: 'SARIF files, globs relative to the working directory',
+        description: 'SARIF files, Bandit or Safety JSON reports; globs relative to the working directory',
         oneOf: [
           { type: 'string', minLength: 1 },
           { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
@@ -86,7 +82,7 @@ export const gateSarif: Action = {
     const findings: Finding[] = [];
     try {
       for (const file of files) {
-        const read = readSarif(file, {
+        const read = readFindings(file, {
           ...(ctx.inputs['secret-tools'] ? { secretTools: ctx.inputs['secret-tools'] as string[] } : {}),
           ...(ctx.inputs['tool-severity']
             ? { toolSeverity: ctx.inputs['tool-severity'] as Record<string, Severity> }

@@ -95,4 +95,32 @@ describe('gate/tests', () => {
       /cut\.xml: malformed XML: truncated or unclosed elements: testsuites, testsuite, testcase/,
     );
   });
+
+  it('max-failure-rate: 4 of 100 run tests failing passes at 0.05, 6 fail; skipped tests do not count', async () => {
+    const suite = (failed: number) =>
+      '<testsuite name="uat">' +
+      Array.from({ length: 102 }, (_, i) =>
+        i >= 100
+          ? `<testcase classname="U" name="skip${i}"><skipped/></testcase>`
+          : i < failed
+            ? `<testcase classname="U" name="t${i}"><failure message="boom"/></testcase>`
+            : `<testcase classname="U" name="t${i}"/>`,
+      ).join('') +
+      '</testsuite>';
+    writeFileSync(join(dir, 'reports', 'uat-4.xml'), suite(4));
+    writeFileSync(join(dir, 'reports', 'uat-6.xml'), suite(6));
+    const four = await gateTests.run(ctx({ files: 'reports/uat-4.xml', 'max-failure-rate': 0.05 }));
+    assert.equal(four.ok, true, four.reason);
+    assert.equal(four.evidence?.['tests.failure-rate'], 0.04);
+    const six = await gateTests.run(ctx({ files: 'reports/uat-6.xml', 'max-failure-rate': 0.05 }));
+    assert.equal(six.ok, false);
+    assert.equal(
+      six.reason,
+      'tests gate failed: 6 of 100 run tests failed or errored (6%), at most 5% allowed',
+    );
+    const both = await gateTests.run(
+      ctx({ files: 'reports/uat-4.xml', 'max-failure-rate': 0.05, 'allow-failures': 3 }),
+    );
+    assert.equal(both.ok, false, 'an explicit allow-failures still holds beside the rate');
+  });
 });

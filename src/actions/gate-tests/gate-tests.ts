@@ -7,7 +7,7 @@ const SHOWN_SLOWEST = 5;
 
 /**
  * `uses: gate/tests` — reads JUnit XML reports, records the counts as evidence and fails the step on
- * more failures than `allow-failures`, on flaky tests (unless `fail-on-flaky: false`), on a report
+ * more failures than `allow-failures` or a larger share than `max-failure-rate`, on flaky tests (unless `fail-on-flaky: false`), on a report
  * that cannot be read, or when no report or no test case was found.
  */
 export const gateTests: Action = {
@@ -26,12 +26,21 @@ export const gateTests: Action = {
         ],
       },
       'allow-failures': { type: 'integer', minimum: 0, description: 'failed or errored tests tolerated (0)' },
+      'max-failure-rate': {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        description:
+          'share of run (not skipped) tests that may fail or error, e.g. 0.05; allow-failures then applies only when given',
+      },
       'fail-on-flaky': { type: 'boolean', description: 'fail when a test passed only on a rerun (true)' },
     },
   },
   async run(ctx) {
     const patterns = ([] as string[]).concat(ctx.inputs['files'] as string | string[]);
-    const allowFailures = (ctx.inputs['allow-failures'] as number | undefined) ?? 0;
+    const maxRate = ctx.inputs['max-failure-rate'] as number | undefined;
+    const allowFailures =
+      (ctx.inputs['allow-failures'] as number | undefined) ?? (maxRate === undefined ? 0 : Infinity);
     const failOnFlaky = (ctx.inputs['fail-on-flaky'] as boolean | undefined) ?? true;
 
     // find the reports
@@ -68,6 +77,12 @@ export const gateTests: Action = {
       reasons.push(
         `${failures} failed or errored test(s), ${allowFailures === 0 ? 'none allowed' : `at most ${allowFailures} allowed`}`,
       );
+    const ran = summary.tests - summary.skipped;
+    const rate = ran === 0 ? 0 : failures / ran;
+    if (maxRate !== undefined && rate > maxRate)
+      reasons.push(
+        `${failures} of ${ran} run tests failed or errored (${percent(rate)}), at most ${percent(maxRate)} allowed`,
+      );
     if (failOnFlaky && summary.flaky.length > 0)
       reasons.push(`${summary.flaky.length} flaky test(s): ${summary.flaky.slice(0, 3).join('; ')}`);
     const result: ActionResult = {
@@ -81,7 +96,12 @@ export const gateTests: Action = {
         'tests.flaky': summary.flaky.length,
       },
     };
+    if (maxRate !== undefined) result.evidence = { ...result.evidence, 'tests.failure-rate': rate };
     if (reasons.length > 0) result.reason = `tests gate failed: ${reasons.join('; ')}`;
     return result;
   },
 };
+
+function percent(share: number): string {
+  return `${Number((share * 100).toPrecision(3))}%`;
+}

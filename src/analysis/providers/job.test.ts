@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { JobQuery, MetricQuery } from '../provider.ts';
+import { judge } from '../conditions.ts';
 import { argsToEnv } from './job-env.ts';
 import { JobProvider } from './job.ts';
 import { providerContract, testContext } from './provider.contract.ts';
@@ -29,6 +30,13 @@ describe('JobProvider with real commands', () => {
       value: 'pass',
       exitCode: 0,
     });
+  });
+
+  it('a job printing a ratio is judged as a number: result < 0.02 holds on "0.001"', async () => {
+    const raw = await measure('echo "error ratio:"; echo 0.001');
+    assert.equal(judge(raw, { successCondition: 'result < 0.02' }).phase, 'successful');
+    const high = await measure('echo 0.5');
+    assert.equal(judge(high, { successCondition: 'result < 0.02' }).phase, 'failed');
   });
 
   it('measures "" when a successful job prints nothing', async () => {

@@ -26,6 +26,21 @@ describe('parseSampleValue', () => {
 });
 
 describe('readQueryAnswer', () => {
+  it('on an empty vector suggests `or vector(0)` only when the query does not filter by comparison', () => {
+    const plain = readQueryAnswer(200, vector(), 'sum(rate(http_requests_total{code=~"5.."}[1m]))');
+    assert.ok('error' in plain && plain.error.includes('or vector(0)'), JSON.stringify(plain));
+    const seed = 'sum(rate(pricing_pack_build_failures_total[1m])) == 0';
+    const filtered = readQueryAnswer(200, vector(), seed);
+    assert.ok('error' in filtered, JSON.stringify(filtered));
+    assert.ok(!filtered.error.includes('append `or vector(0)` to the query'), filtered.error);
+    assert.match(filtered.error, /`== 0` drops every series where it is false/);
+    assert.match(filtered.error, /`== bool 0`/);
+    const labelsOnly = readQueryAnswer(200, vector(), 'up{job!="x",env=~"a|b"}');
+    assert.ok('error' in labelsOnly && labelsOnly.error.includes('or vector(0)'));
+    const asBool = readQueryAnswer(200, vector(), 'x > bool 1');
+    assert.ok('error' in asBool && asBool.error.includes('or vector(0)'));
+  });
+
   it('keeps warnings beside the value', () => {
     const body = JSON.stringify({ ...JSON.parse(vector('1')), warnings: ['partial response'] });
     assert.deepEqual(readQueryAnswer(200, body), { value: 1, labels: [{}], warnings: ['partial response'] });

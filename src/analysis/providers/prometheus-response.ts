@@ -25,7 +25,7 @@ export type PrometheusMeasurement = PrometheusValue | ErrorMeasurement;
  * Reads a `/api/v1/query` answer. An `error` envelope, a non-2xx status, a body that is not JSON, an
  * empty vector, a range vector (matrix) and a native histogram sample are error measurements.
  */
-export function readQueryAnswer(status: number, body: string): PrometheusMeasurement {
+export function readQueryAnswer(status: number, body: string, query = ''): PrometheusMeasurement {
   let envelope: unknown;
   try {
     envelope = JSON.parse(body);
@@ -47,15 +47,15 @@ export function readQueryAnswer(status: number, body: string): PrometheusMeasure
   const data = envelope['data'];
   if (!isRecord(data)) return malformed('it has no data object');
   const warnings = stringList(envelope['warnings']);
-  const measured = readResult(data['resultType'], data['result']);
+  const measured = readResult(data['resultType'], data['result'], query);
   if ('error' in measured || warnings.length === 0) return measured;
   return Object.freeze({ ...measured, warnings: Object.freeze(warnings) });
 }
 
-function readResult(resultType: unknown, result: unknown): PrometheusMeasurement {
+function readResult(resultType: unknown, result: unknown, query: string): PrometheusMeasurement {
   switch (resultType) {
     case 'vector':
-      return readVector(result);
+      return readVector(result, query);
     case 'scalar': {
       const sample = readSample(result, 'scalar');
       return typeof sample === 'number' ? Object.freeze({ value: sample }) : sample;
@@ -77,14 +77,9 @@ function readResult(resultType: unknown, result: unknown): PrometheusMeasurement
   }
 }
 
-function readVector(result: unknown): PrometheusMeasurement {
+function readVector(result: unknown, query: string): PrometheusMeasurement {
   if (!Array.isArray(result)) return malformed('a vector result must be a list');
-  if (result.length === 0) {
-    return errorMeasurement(
-      'query returned no data (empty vector): no series matched, so there is nothing to judge; ' +
-        'append `or vector(0)` to the query if no data means zero',
-    );
-  }
+  if (result.length === 0) return errorMeasurement(emptyVectorReason(query));
   const values: number[] = [];
   const labels: Labels[] = [];
   for (const [i, item] of result.entries()) {
@@ -104,6 +99,39 @@ function readVector(result: unknown): PrometheusMeasurement {
     value: values.length === 1 ? (values[0] as number) : Object.freeze(values),
     labels: Object.freeze(labels),
   });
+}
+
+/**
+ * Why an empty vector cannot be judged, and what to change. `or vector(0)` is only suggested when
+ * the query does not filter by comparison: on `x == 0` it would turn "the check failed" into 0.
+ */
+function emptyVectorReason(query: string): string {
+  const filter = comparisonFilter(query);
+  if (filter === undefined) {
+    return (
+      'query returned no data (empty vector): no series matched, so there is nothing to judge; ' +
+      'append `or vector(0)` to the query if no data means zero'
+    );
+  }
+  const bool = `${filter.op} bool ${filter.operand}`.trim();
+  return (
+    `query returned no data (empty vector): its comparison \`${filter.text}\` drops every series where it is false, ` +
+    'so no data here means it held for no series (or none matched); do not append `or vector(0)`, which would ' +
+    `pass the check: write \`${bool}\` to get 1 or 0, or move the comparison into successCondition`
+  );
+}
+
+const COMPARISON = /(==|!=|>=|<=|>|<)(?!\s*bool\b)\s*([^\s()]*)/;
+
+function comparisonFilter(query: string): { text: string; op: string; operand: string } | undefined {
+  const outsideMatchers = query
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
+    .replace(/\{[^}]*\}/g, '');
+  const found = COMPARISON.exec(outsideMatchers);
+  if (!found) return undefined;
+  const op = found[1] ?? '';
+  const operand = found[2] ?? '';
+  return { text: `${op} ${operand}`.trim(), op, operand };
 }
 
 function readSample(pair: unknown, what: string): number | ErrorMeasurement {

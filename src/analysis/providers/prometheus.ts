@@ -97,7 +97,7 @@ export class PrometheusProvider implements Provider {
       signal: ctx.signal,
     };
     const answer = await exchange(this.#fetch, url, init, limits);
-    const measured = isError(answer) ? answer : readQueryAnswer(answer.status, answer.body);
+    const measured = isError(answer) ? answer : readQueryAnswer(answer.status, answer.body, query);
     return isError(measured) ? errorMeasurement(this.#redact(measured.error)) : measured;
   }
 

@@ -27,6 +27,8 @@ export async function run(args: string[], io: Io): Promise<number> {
         step.timeoutMs !== undefined ? `timeout ${formatDuration(step.timeoutMs)}` : '',
         step.retry.count ? `retry ${step.retry.count}` : '',
         step.continueOnError ? 'continue-on-error' : '',
+        step.rerun ? `rerun ${step.rerun}` : '',
+        step.warnOnExit?.length ? `warn-on-exit ${step.warnOnExit.join(',')}` : '',
         step.if ? `if ${step.if}` : '',
       ].filter(Boolean);
       io.out(

@@ -39,7 +39,8 @@ export function liveView(io: Io, pipeline: Pipeline): { sink: EventSink; stop():
       for (const step of stage.steps) {
         const n = steps.get(step.key) as Node;
         const tail = n.status === 'running' && n.tail ? paint(io, 'dim', `  › ${n.tail}`) : '';
-        const note = n.note ? paint(io, n.status === 'failed' ? 'red' : 'dim', `  ${n.note}`) : '';
+        const tone = n.status === 'failed' ? 'red' : n.status === 'warning' ? 'yellow' : 'dim';
+        const note = n.note ? paint(io, tone, `  ${n.note}`) : '';
         out.push(
           line(
             `   ${statusMark(io, n.status)} ${step.id.padEnd(22)} ${paint(io, 'dim', took(n).padEnd(7))}${tail}${note}`,

@@ -76,6 +76,8 @@ export function statusMark(io: Io, status: string): string {
   switch (status) {
     case 'succeeded':
       return paint(io, 'green', '✔');
+    case 'warning':
+      return paint(io, 'yellow', '⚠');
     case 'failed':
       return paint(io, 'red', '✖');
     case 'running':

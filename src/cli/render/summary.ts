@@ -19,6 +19,10 @@ export async function printSummary(io: Io, store: Store, run: RunRecord): Promis
     );
     io.out(paint(io, 'dim', `    runway logs ${run.id} ${s.key}\n`));
   }
+  for (const s of steps.filter((x) => x.status === 'warning')) {
+    io.out(`  ${paint(io, 'yellow', s.key)}: warning, ${s.reason ?? 'warn-on-exit'}\n`);
+    io.out(paint(io, 'dim', `    runway logs ${run.id} ${s.key}\n`));
+  }
   if (flaky.length) io.out(`  ${paint(io, 'yellow', 'flaky')} (passed only on retry): ${flaky.join(', ')}\n`);
   if (run.status === 'cancelled')
     io.out(paint(io, 'dim', '  cancelled; finished steps are kept in the store\n'));
