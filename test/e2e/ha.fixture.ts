@@ -37,7 +37,7 @@ export interface Instance {
 
 /** A project directory whose control planes share `storeUrl`. */
 export function haProject(): string {
-  return project('version: 1\n', { 'server.js': HA_APP });
+  return project('version: 1\nstages: { noop: { steps: [ { run: "true" } ] } }\n', { 'server.js': HA_APP });
 }
 
 /** Starts `runway serve` on the shared store; resolves once it listens. */

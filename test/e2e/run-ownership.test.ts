@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { project, runDetail, runway, spawnRunway } from './helpers.ts';
 
 const STEPS = 31;
@@ -42,9 +42,27 @@ function giveTo(dir: string, pid: number): void {
   db.close();
 }
 
+/**
+ * Stops the runner with SIGSTOP at a moment it holds no write lock on the store (a stop in the middle
+ * of a transaction would keep the database locked for as long as it lasts), then ages its lease.
+ */
+async function stopAndAge(child: ChildProcess, dir: string, host?: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    child.kill('SIGSTOP');
+    try {
+      ageLease(dir, host);
+      return;
+    } catch (err) {
+      if (tries >= 50 || !/database is locked/.test((err as Error).message)) throw err;
+      child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
 /** Makes run 1's heartbeat look 16 s old (what a 16 s SIGSTOP leaves behind), optionally from another host. */
 function ageLease(dir: string, host?: string): void {
-  const db = new DatabaseSync(join(dir, '.runway', 'runway.db'), { timeout: 10_000 });
+  const db = new DatabaseSync(join(dir, '.runway', 'runway.db'), { timeout: 250 });
   const old = new Date(Date.now() - 16_000).toISOString();
   if (host) db.prepare('UPDATE runs SET heartbeat_at = ?, owner_host = ? WHERE id = 1').run(old, host);
   else db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = 1').run(old);
@@ -61,8 +79,8 @@ const counts = (dir: string): Map<string, number> => {
 test('a runner stopped with SIGSTOP past the stale time keeps its run: resume refuses, every step runs once', async () => {
   const dir = project(PIPELINE);
   const { child, done } = await runUntilFinished(dir, 5);
-  child.kill('SIGSTOP');
-  ageLease(dir);
+  after(() => child.kill('SIGCONT'));
+  await stopAndAge(child, dir);
 
   const resume = await runway(['resume', '1'], { cwd: dir });
   assert.equal(resume.code, 2, resume.stdout + resume.stderr);
@@ -82,9 +100,9 @@ test('a runner stopped with SIGSTOP past the stale time keeps its run: resume re
 test('a runner whose run was taken over stops before its next step and exits 1 naming the new owner', async () => {
   const dir = project(PIPELINE);
   const { child, done } = await runUntilFinished(dir, 5);
-  child.kill('SIGSTOP');
+  after(() => child.kill('SIGCONT'));
   // the lease was held from another host and went stale: a resume here may take it
-  ageLease(dir, 'gone-host');
+  await stopAndAge(child, dir, 'gone-host');
   const resume = spawnRunway(['resume', '1'], { cwd: dir });
   const resumed = new Promise<number>((resolve) => resume.on('close', (code) => resolve(code ?? -1)));
   await new Promise((r) => setTimeout(r, 300));

@@ -76,6 +76,8 @@ describe("Gitleaks' default rules in scan/secrets", () => {
       'src/engine/masker.test.ts',
       'src/gates/supply-chain/verify-release.test.ts',
       'test/e2e/secrets.test.ts',
+      'test/e2e/github-actions.test.ts',
+      'test/e2e/private-files.test.ts',
     ];
     const scan = scanDirectory(REPO);
     assert.ok(scan.scanned > 300, `${scan.scanned} files`);

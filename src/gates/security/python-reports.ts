@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readReport, ReportTooLargeError } from '../report-file.ts';
 import { parseSarif, SarifError, type Finding, type SarifOptions, type Severity } from './sarif.ts';
 
 type Json = Record<string, unknown>;
@@ -25,8 +25,9 @@ const SAFETY_DEFAULT: Severity = 'high';
 export function readFindings(path: string, options: SarifOptions = {}): Finding[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readReport(path).toString('utf8');
   } catch (err) {
+    if (err instanceof ReportTooLargeError) throw new SarifError(err.message);
     throw new SarifError(`${path}: cannot read (${(err as Error).message})`);
   }
   let doc: unknown;
