@@ -5,12 +5,14 @@
  */
 import type { RolloutRecord } from '../../records/deployments.ts';
 import { DORA_ENVIRONMENT } from '../../records/deployment-record.ts';
-import type {
-  DeploymentKind,
-  DeploymentOutcome,
-  DeploymentRecord,
-  DeploymentStats,
-} from '../../records/deployment-record.ts';
+import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
+import {
+  changeTypeOf,
+  deploymentFromRow,
+  FIX_WINDOW_MS,
+  kindOf,
+  outcomeOf,
+} from '../../records/deployment-projection.ts';
 
 /** The one method of a pg client or pool that these functions call. */
 export interface Queryable {
@@ -20,21 +22,12 @@ export interface Queryable {
   ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
-type Row = Record<string, unknown>;
 const DAY_MS = 86_400_000;
 
 /** Upserts the deployment record of a rollout (called inside the rollout's transaction). */
 export async function projectRollout(c: Queryable, r: RolloutRecord): Promise<void> {
   const [existing] = (await c.query('SELECT previous_sha FROM deployments WHERE id = $1', [r.id])).rows;
-  const phase = r.state.phase;
-  const outcome: DeploymentOutcome =
-    phase === 'completed'
-      ? 'succeeded'
-      : phase === 'rolled-back'
-        ? 'rolled-back'
-        : phase === 'aborted'
-          ? 'aborted'
-          : 'in-progress';
+  const outcome = outcomeOf(r);
   const [run] =
     r.runId === undefined
       ? []
@@ -52,9 +45,7 @@ export async function projectRollout(c: Queryable, r: RolloutRecord): Promise<vo
   const previous = existing?.['previous_sha'] ?? last?.['sha'] ?? null;
   const finishedAt = r.state.finishedAt ? Date.parse(r.state.finishedAt) : null;
   const committedAt = context.committedAt ? Date.parse(context.committedAt) : NaN;
-  const changeType = context.message
-    ? /^(\w+)(\([^)]*\))?!?:/.exec(context.message)?.[1]?.toLowerCase()
-    : undefined;
+  const changeType = changeTypeOf(context.message);
   await c.query(
     `INSERT INTO deployments (id, service, environment, version, digest, run_id, sha, previous_sha, change_type,
        committed_at_ms, started_at_ms, finished_at_ms, outcome, kind, reason)
@@ -87,7 +78,7 @@ export async function projectRollout(c: Queryable, r: RolloutRecord): Promise<vo
          SELECT id FROM deployments WHERE service = $2 AND environment = $3 AND id <> $1 AND outcome = 'succeeded'
            AND finished_at_ms <= $4 AND finished_at_ms >= $4 - $5 AND kind <> 'rehearsal'
          ORDER BY finished_at_ms DESC LIMIT 1) AND fixed_by IS NULL`,
-      [r.id, r.service, r.environment, startedAt, DAY_MS],
+      [r.id, r.service, r.environment, startedAt, FIX_WINDOW_MS],
     );
   }
 }
@@ -120,7 +111,7 @@ export async function listDeployments(
      ORDER BY started_at_ms DESC, id DESC LIMIT $3`,
     [filter.service ?? null, filter.environment ?? null, filter.limit ?? 100],
   );
-  return rows.map(toRecord);
+  return rows.map(deploymentFromRow);
 }
 
 /** DORA's aggregates over deployments to `environment` finished in [from, to), with exact medians. */
@@ -160,38 +151,4 @@ export async function deploymentStats(
       ? {}
       : { recoveryMedianMs: Number(r['recovery']) }),
   };
-}
-
-function kindOf(r: RolloutRecord): DeploymentKind {
-  if (r.rehearsal) return 'rehearsal';
-  if (!r.stable) return 'first';
-  const s = r.state.strategy;
-  if (s.kind === 'canary' && s.steps.every((step) => !('setWeight' in step) || step.setWeight >= 1000))
-    return 'replace';
-  return 'progressive';
-}
-
-function toRecord(r: Row): DeploymentRecord {
-  const opt = <K extends string>(key: K, column: string, f: (v: unknown) => unknown = String) =>
-    r[column] === null || r[column] === undefined ? {} : { [key]: f(r[column]) };
-  const iso = (v: unknown) => new Date(Number(v)).toISOString();
-  return {
-    id: String(r['id']),
-    service: String(r['service']),
-    environment: String(r['environment']),
-    version: String(r['version']),
-    ...opt('digest', 'digest'),
-    ...opt('runId', 'run_id', Number),
-    ...opt('sha', 'sha'),
-    ...opt('previousSha', 'previous_sha'),
-    ...opt('changeType', 'change_type'),
-    ...opt('committedAt', 'committed_at_ms', iso),
-    startedAt: iso(r['started_at_ms']),
-    ...opt('finishedAt', 'finished_at_ms', iso),
-    outcome: String(r['outcome']) as DeploymentOutcome,
-    kind: String(r['kind']) as DeploymentKind,
-    ...opt('reason', 'reason'),
-    ...opt('incidentId', 'incident_id'),
-    ...opt('fixedBy', 'fixed_by'),
-  } as DeploymentRecord;
 }

@@ -6,12 +6,14 @@
 import type { StatementSync } from 'node:sqlite';
 import type { RolloutRecord } from '../../records/deployments.ts';
 import { DORA_ENVIRONMENT } from '../../records/deployment-record.ts';
-import type {
-  DeploymentKind,
-  DeploymentOutcome,
-  DeploymentRecord,
-  DeploymentStats,
-} from '../../records/deployment-record.ts';
+import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
+import {
+  changeTypeOf,
+  deploymentFromRow,
+  FIX_WINDOW_MS,
+  kindOf,
+  outcomeOf,
+} from '../../records/deployment-projection.ts';
 
 type Sql = (text: string) => StatementSync;
 type Row = Record<string, unknown>;
@@ -22,15 +24,7 @@ const WEEK_MS = 7 * DAY_MS;
 /** Upserts the deployment record of a rollout (called inside the rollout's transaction). */
 export function projectRollout(sql: Sql, r: RolloutRecord): void {
   const existing = sql('SELECT previous_sha FROM deployments WHERE id = ?').get(r.id) as Row | undefined;
-  const phase = r.state.phase;
-  const outcome: DeploymentOutcome =
-    phase === 'completed'
-      ? 'succeeded'
-      : phase === 'rolled-back'
-        ? 'rolled-back'
-        : phase === 'aborted'
-          ? 'aborted'
-          : 'in-progress';
+  const outcome = outcomeOf(r);
   const run =
     r.runId === undefined
       ? undefined
@@ -49,9 +43,7 @@ export function projectRollout(sql: Sql, r: RolloutRecord): void {
     null;
   const finishedAt = r.state.finishedAt ? Date.parse(r.state.finishedAt) : null;
   const committedAt = context.committedAt ? Date.parse(context.committedAt) : NaN;
-  const changeType = context.message
-    ? /^(\w+)(\([^)]*\))?!?:/.exec(context.message)?.[1]?.toLowerCase()
-    : undefined;
+  const changeType = changeTypeOf(context.message);
   sql(
     `INSERT INTO deployments (id, service, environment, version, digest, run_id, sha, previous_sha, change_type,
        committed_at_ms, started_at_ms, finished_at_ms, outcome, kind, reason)
@@ -87,7 +79,7 @@ export function projectRollout(sql: Sql, r: RolloutRecord): void {
       r.service,
       r.environment,
       Number(r.state.startedAt ? Date.parse(r.state.startedAt) : finishedAt),
-      DAY_MS,
+      FIX_WINDOW_MS,
     );
   }
 }
@@ -115,7 +107,7 @@ export function listDeployments(
     `SELECT * FROM deployments WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR environment = ?2)
      ORDER BY started_at_ms DESC, id DESC LIMIT ?3`,
   ).all(filter.service ?? null, filter.environment ?? null, filter.limit ?? 100) as Row[];
-  return rows.map(toRecord);
+  return rows.map(deploymentFromRow);
 }
 
 /**
@@ -204,38 +196,4 @@ export function deploymentStats(
     ...(lead === undefined ? {} : { leadTimeMedianMs: lead }),
     ...(recovery === undefined ? {} : { recoveryMedianMs: recovery }),
   };
-}
-
-function kindOf(r: RolloutRecord): DeploymentKind {
-  if (r.rehearsal) return 'rehearsal';
-  if (!r.stable) return 'first';
-  const s = r.state.strategy;
-  if (s.kind === 'canary' && s.steps.every((step) => !('setWeight' in step) || step.setWeight >= 1000))
-    return 'replace';
-  return 'progressive';
-}
-
-function toRecord(r: Row): DeploymentRecord {
-  const opt = <K extends string>(key: K, column: string, f: (v: unknown) => unknown = String) =>
-    r[column] === null || r[column] === undefined ? {} : { [key]: f(r[column]) };
-  const iso = (v: unknown) => new Date(Number(v)).toISOString();
-  return {
-    id: String(r['id']),
-    service: String(r['service']),
-    environment: String(r['environment']),
-    version: String(r['version']),
-    ...opt('digest', 'digest'),
-    ...opt('runId', 'run_id', Number),
-    ...opt('sha', 'sha'),
-    ...opt('previousSha', 'previous_sha'),
-    ...opt('changeType', 'change_type'),
-    ...opt('committedAt', 'committed_at_ms', iso),
-    startedAt: iso(r['started_at_ms']),
-    ...opt('finishedAt', 'finished_at_ms', iso),
-    outcome: String(r['outcome']) as DeploymentOutcome,
-    kind: String(r['kind']) as DeploymentKind,
-    ...opt('reason', 'reason'),
-    ...opt('incidentId', 'incident_id'),
-    ...opt('fixedBy', 'fixed_by'),
-  } as DeploymentRecord;
 }
