@@ -1,21 +1,29 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { StreamMasker } from '../../engine/masker.ts';
 import type { Executor, ProcessResult, ProcessSpec, RunningProcess } from '../executor.ts';
 import { signalGroup } from './process-group.ts';
+import { directArgv, resolveProgram, shellLikeEnv } from './simple-command.ts';
 
 /** How long a timed-out or cancelled step gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 3000;
 
 /**
  * Runs each script with bash (`-eo pipefail`) in its own process group, with exactly the given
- * environment. Timeouts and cancellation kill the whole group; output is masked before anyone sees it.
+ * environment. A script that is one simple command is exec'd directly, as GNU make does (see
+ * `simple-command.ts`). Timeouts and cancellation kill the whole group; output is masked before
+ * anyone sees it.
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   readonly #shell: string;
 
-  constructor(shell = 'bash') {
+  readonly #direct: boolean;
+
+  /** `direct: false` always goes through the shell (to compare the two paths). */
+  constructor(shell = 'bash', options: { direct?: boolean } = {}) {
     this.#shell = shell;
+    this.#direct = options.direct ?? process.env['RUNWAY_NO_DIRECT_EXEC'] !== '1';
   }
 
   run(spec: ProcessSpec): Promise<ProcessResult> {
@@ -24,9 +32,14 @@ export class LocalExecutor implements Executor {
 
   start(spec: ProcessSpec): RunningProcess {
     const started = performance.now();
-    const child = spawn(this.#shell, ['--noprofile', '--norc', '-eo', 'pipefail', '-c', spec.script], {
+    const argv = this.#direct ? directArgv(spec.script) : null;
+    const program = argv ? (argv[0] as string) : this.#shell;
+    const file = argv ? resolveProgram(program, spec.env['PATH'], spec.cwd) : program;
+    const args = argv ? argv.slice(1) : ['--noprofile', '--norc', '-eo', 'pipefail', '-c', spec.script];
+    const child = spawn(file, args, {
+      argv0: program,
       cwd: spec.cwd,
-      env: spec.env,
+      env: argv ? shellLikeEnv(spec.env, spec.cwd, file) : spec.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,9 +97,9 @@ export class LocalExecutor implements Executor {
         if (killTimer) clearTimeout(killTimer);
         spec.signal?.removeEventListener('abort', onAbort);
         if (spawnError)
-          spec.onOutput(`runway: cannot start ${this.#shell}: ${spawnError.message}\n`, 'stderr');
+          spec.onOutput(`${startFailure(program, spec.cwd, spawnError, argv !== null)}\n`, 'stderr');
         const result: ProcessResult = {
-          exitCode: spawnError ? 127 : code,
+          exitCode: spawnError ? exitCodeOf(spawnError) : code,
           ...(signal ? { signal } : {}),
           timedOut,
           cancelled,
@@ -109,4 +122,19 @@ export class LocalExecutor implements Executor {
       },
     };
   }
+}
+
+/** What bash says when it cannot run a command, so a direct exec fails the same way. */
+function startFailure(program: string, cwd: string, err: Error, direct: boolean): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' && !existsSync(cwd)) return `runway: cannot start in ${cwd}: no such directory`;
+  if (!direct) return `runway: cannot start ${program}: ${err.message}`;
+  if (code === 'ENOENT') return `runway: line 1: ${program}: command not found`;
+  if (code === 'EACCES') return `runway: line 1: ${program}: Permission denied`;
+  return `runway: line 1: ${program}: ${err.message}`;
+}
+
+/** 127 for a command that is not there, 126 for one that cannot run: bash's codes. */
+function exitCodeOf(err: Error): number {
+  return (err as NodeJS.ErrnoException).code === 'EACCES' ? 126 : 127;
 }
