@@ -13,11 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { closedPort } from '../../src/agent/router/backends.fixture.ts';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
-// fixed ports below the ephemeral range, used by this file only
-const STAGING = 24380;
-const PRODUCTION = 24381;
+const STAGING = await freePort();
+const PRODUCTION = await freePort();
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
 

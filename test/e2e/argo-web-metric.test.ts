@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { closedPort } from '../../src/agent/router/backends.fixture.ts';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
-// fixed ports below the ephemeral range, used by this file only
-const PRODUCTION = 24415;
+const PRODUCTION = await freePort();
 
 const APP = `const http = require('node:http');
 http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : process.env.RELEASE_VERSION))

@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
-const PORT = 24330;
+const PORT = await freePort();
 
 const APP = `const http = require('node:http');
 http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : process.env.RELEASE_VERSION))

@@ -16,11 +16,10 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
 const SERVICE = 'checkout-api';
-/** A fixed port below the ephemeral range, used by this file only (24380-24389). */
-const PRODUCTION = 24380;
+const PRODUCTION = await freePort();
 /** Requests per second on the production port: 20 a second reach a 20% canary. */
 const LOAD = 100;
 

@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
 const SERVICE = 'checkout-api';
-/** A fixed port below the ephemeral range, used by this file only (24370-24379). */
-const PRODUCTION = 24370;
+const PRODUCTION = await freePort();
 /** Requests per second on the production port. */
 const LOAD = 60;
 /** The analysis window: this many scrapes of both versions, one a second. */

@@ -13,11 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startReceiver, type Received } from '../../src/notify/receiver.fixture.ts';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
-// fixed ports below the ephemeral range, used by this file only
-const STAGING = 24390;
-const PRODUCTION = 24391;
+const STAGING = await freePort();
+const PRODUCTION = await freePort();
 const HOOK_KEY = 'a shared secret';
 
 // v2 passes its readiness check, then its health endpoint starts failing: the canary rolls back

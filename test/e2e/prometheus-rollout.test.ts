@@ -15,12 +15,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { closedPort } from '../../src/agent/router/backends.fixture.ts';
-import { alive, project, REPO, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, REPO, project, runway, spawnRunway } from './helpers.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const SERVICE = 'checkout-api';
-/** A fixed port below the ephemeral range, used by this file only (24340-24349). */
-const PRODUCTION = 24340;
+const PRODUCTION = await freePort();
 /** Requests per second on the production port from the first release on. */
 const LOAD = 50;
 

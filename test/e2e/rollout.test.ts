@@ -10,13 +10,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
+import { alive, type CliResult, freePort, project, runway, spawnRunway } from './helpers.ts';
 
-// fixed ports below the ephemeral range, used by this file only
-const STAGING = 24320;
-const PRODUCTION = 24321;
-const TAKEN = 24322;
-const PREVIEW = 24323;
+const STAGING = await freePort();
+const PRODUCTION = await freePort();
+const TAKEN = await freePort();
+const PREVIEW = await freePort();
 
 const APP = `const http = require('node:http');
 const version = process.env.RELEASE_VERSION;

@@ -16,10 +16,9 @@ import { serverFiles } from '../../src/server/discovery.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { DecisionRecord, MetricSampleRecord } from '../../src/store/store.ts';
 import { VERIFIED_SLSA_3_STEP } from './verified-provenance.ts';
-import { project, runway, type CliResult } from './helpers.ts';
+import { type CliResult, freePort, project, runway } from './helpers.ts';
 
-// a fixed port below the ephemeral range, used by this file only (24360-24369)
-const PRODUCTION = 24360;
+const PRODUCTION = await freePort();
 const SERIES = { service: 'web', environment: 'production' };
 const MINUTE = 60_000;
 
