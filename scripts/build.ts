@@ -1,23 +1,43 @@
 /**
  * Builds the package's JavaScript into dist/: esbuild bundles the CLI (dist/cli/main.js) and the
  * data-plane agent (dist/agent/main.js), with every lazily loaded command in a chunk of its own and
- * the npm dependencies left as imports; then Ajv compiles the JSON Schema validators of runway.yaml
+ * the npm dependencies left as imports (but for the two every command needs, see BUNDLED); then Ajv compiles the JSON Schema validators of runway.yaml
  * and of every built-in action's `with:` inputs ahead of time (dist/schema-validators.cjs), so no
  * command pays for compiling them at start-up. `npm pack` runs this (prepack); bin/runway.js runs
  * dist/ in a package. Type errors are `npm run typecheck`'s job, not this script's.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { ACTIONS } from '../src/actions/registry.ts';
 import { PIPELINE_SCHEMA } from '../src/config/schema.ts';
 import { AJV_OPTIONS, schemaKey } from '../src/config/validate-schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
+
+/**
+ * npm dependencies built into the bundle rather than left as imports: the two that every command
+ * loads. `yaml` alone is 70 CommonJS files that Node would find, read and compile one by one at each
+ * start; bundled, they are one chunk the compile cache keeps. Their licences go to dist/ beside them.
+ */
+const BUNDLED = ['yaml', '@marcbachmann/cel-js'];
+
+/** Leaves every bare import (an npm package or a builtin) external, except the `bundled` packages. */
+function externalExcept(bundled: readonly string[]): Plugin {
+  const inside = (path: string) => bundled.some((name) => path === name || path.startsWith(`${name}/`));
+  return {
+    name: 'external-except',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) =>
+        inside(args.path) ? undefined : { path: args.path, external: true },
+      );
+    },
+  };
+}
 
 rmSync(DIST, { recursive: true, force: true });
 await build({
@@ -30,7 +50,11 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22.18',
-  packages: 'external',
+  plugins: [externalExcept(BUNDLED)],
+  // the bundled CommonJS (yaml) requires builtins; ESM has no `require` of its own
+  banner: {
+    js: "import { createRequire as __runwayRequire } from 'node:module'; const require = __runwayRequire(import.meta.url);",
+  },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
@@ -42,6 +66,16 @@ for (const [key, schema] of Object.entries(schemas)) ajv.addSchema(schema, key);
 const standaloneCode = standalone as unknown as (a: Ajv, refs: Record<string, string>) => string;
 const refs = Object.fromEntries(Object.keys(schemas).map((k) => [k, k]));
 writeFileSync(join(DIST, 'schema-validators.cjs'), standaloneCode(ajv, refs));
+writeFileSync(
+  join(DIST, 'THIRD-PARTY-LICENSES.txt'),
+  BUNDLED.map((name) => {
+    const meta = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const licence = readFileSync(join(ROOT, 'node_modules', name, 'LICENSE'), 'utf8').trim();
+    return `${name}@${meta.version}, bundled into dist/:\n\n${licence}\n`;
+  }).join('\n---\n\n'),
+);
 process.stdout.write(
   `built dist/ (CLI, agent, ${Object.keys(schemas).length} precompiled schema validators)\n`,
 );
