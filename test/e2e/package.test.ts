@@ -66,6 +66,12 @@ describe('the packed CLI', () => {
     assert.ok(listing.includes('package/dist/agent/main.js'), 'dist/agent/main.js is packed');
     assert.ok(listing.includes('package/dist/schema-validators.cjs'), 'precompiled validators are packed');
     assert.ok(listing.includes('package/templates/init/runway.yaml'), 'init templates are packed');
+    // yaml and cel-js are bundled into dist/: their licences travel with them
+    const notices = execFileSync('tar', ['-xzOf', tarball, 'package/dist/THIRD-PARTY-LICENSES.txt'], {
+      encoding: 'utf8',
+    });
+    assert.match(notices, /^yaml@\d+\.\d+\.\d+, bundled/m);
+    assert.match(notices, /^@marcbachmann\/cel-js@\d+\.\d+\.\d+, bundled/m);
     // data files read at run time (Gitleaks' rules with their licence, Sigstore's public-good root), no code
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/src/') && !f.endsWith('/README.md')).sort(),
