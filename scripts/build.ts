@@ -42,7 +42,7 @@ function externalExcept(bundled: readonly string[]): Plugin {
 rmSync(DIST, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['src/cli/main.ts', 'src/agent/main.ts'],
+  entryPoints: ['src/cli/main.ts', 'src/agent/main.ts', 'src/executors/local/spawn-server.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,
