@@ -56,13 +56,12 @@ export function resolveProgram(program: string, pathVar: string | undefined, cwd
   if (program.includes('/')) return program;
   for (const dir of (pathVar ?? '').split(':')) {
     const candidate = resolve(cwd, dir === '' ? '.' : dir, program);
+    if (!statSync(candidate, { throwIfNoEntry: false })?.isFile()) continue; // most PATH entries miss: no exception for them
     try {
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      }
+      accessSync(candidate, constants.X_OK);
+      return candidate;
     } catch {
-      // not here, or not executable: keep looking, as execvp does
+      // not executable: keep looking, as execvp does
     }
   }
   return program;
