@@ -68,6 +68,8 @@ export class Deployments {
     await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
     env.port = req.port;
     if (req.previewPort !== undefined) env.previewPort = req.previewPort;
+    if (req.router && req.router.kind !== 'local') env.router = req.router;
+    else delete env.router;
     if (env.rolloutId) {
       const active = await this.#store.getRollout(env.rolloutId);
       if (active && !isTerminal(active.state.phase)) {

@@ -4,6 +4,7 @@
  */
 import type { Target } from '../targets/target.ts';
 import type { RouterSpec } from './kinds.ts';
+import { createHaproxyRouter } from './haproxy/haproxy-router.ts';
 import { createLocalRouter } from './local/local-router.ts';
 import { NopRouter, RouterError } from './router.ts';
 import type { TrafficRouter } from './router.ts';
@@ -23,6 +24,7 @@ export type RouterFactory = (
 const FACTORIES = new Map<string, RouterFactory>([
   ['none', () => new NopRouter()],
   ['local', createLocalRouter],
+  ['haproxy', createHaproxyRouter],
 ]);
 
 /** Adds (or replaces) the factory of a kind. */
