@@ -33,6 +33,8 @@ export interface RolloutChaosResult {
   readonly resumes: number;
   /** Runs started again because the step found the control plane down and said to run again. */
   readonly advisedReruns: number;
+  /** What went wrong, one line per rollout that did not end well. */
+  readonly failures: readonly string[];
   /** A second rollout of one version, or an instance of the new version started again. */
   readonly duplicates: number;
   /** Rollouts after which production did not serve the new version. */
@@ -196,6 +198,7 @@ export async function rolloutChaos(options: {
   let duplicates = 0;
   let wrongVersion = 0;
   let advisedReruns = 0;
+  const failures: string[] = [];
   const advisedToRunAgain = (runId: number): boolean => {
     const d = db();
     const row = d
@@ -269,7 +272,17 @@ export async function rolloutChaos(options: {
       }
 
       // check: the run succeeded, one rollout of this version, each of its instances started once
-      if (finished !== 0) notSucceeded++;
+      if (finished !== 0) {
+        notSucceeded++;
+        const d = db();
+        const row = d
+          .prepare(`SELECT step_id, reason FROM steps WHERE run_id = ? AND status = 'failed'`)
+          .get(runId) as { step_id: string; reason: string } | undefined;
+        d.close();
+        failures.push(
+          `${version}: run ${runId} exited ${finished}: ${row ? `${row.step_id}: ${row.reason}` : 'no failed step recorded'}`,
+        );
+      }
       const d = db();
       const rows = d
         .prepare(`SELECT record_json FROM rollouts WHERE service = 'web' AND environment = 'production'`)
@@ -284,8 +297,16 @@ export async function rolloutChaos(options: {
           : 0;
         duplicates += Math.max(0, starts - 1);
       }
-      const served = await get(port);
-      if (served !== version) wrongVersion++;
+      // an agent started again just now may take a moment to listen: wait for an answer, then judge
+      let served = await get(port);
+      for (let i = 0; i < 200 && !/^v\d+$/.test(served); i++) {
+        await sleep(25);
+        served = await get(port);
+      }
+      if (served !== version) {
+        wrongVersion++;
+        failures.push(`${version}: production serves ${served}`);
+      }
     }
   } finally {
     // stop everything, then look for instance processes left behind
@@ -306,6 +327,7 @@ export async function rolloutChaos(options: {
     kills,
     resumes,
     advisedReruns,
+    failures,
     duplicates,
     wrongVersion,
     orphans: orphans.length,

@@ -195,6 +195,7 @@ if (rolloutKills > 0) {
     );
   }
   console.log(`wall time        ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  for (const f of r.failures) console.log(`  ${f}`);
   rolloutsOk = r.notSucceeded === 0 && r.duplicates === 0 && r.wrongVersion === 0 && r.orphans === 0;
 }
 process.exit(lost === 0 && duplicates === 0 && failedRuns === 0 && rolloutsOk ? 0 : 1);
