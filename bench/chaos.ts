@@ -1,8 +1,10 @@
 /**
  * Kills `runway run` / `runway resume` with SIGKILL at random moments and resumes until the run ends,
- * then checks that nothing was lost and nothing ran twice.
+ * then checks that nothing was lost and nothing ran twice. Then does the same to rollouts (see
+ * `chaos-rollouts.ts`): canaries through `runway serve` and the agent, killing the runner, the control
+ * plane or the agent at random moments.
  *
- *   node bench/chaos.ts [--kills 100] [--steps 30] [--seed 7] [--keep]
+ *   node bench/chaos.ts [--kills 100] [--rollout-kills 100] [--steps 30] [--seed 7] [--keep]
  *
  * Each step appends `done <id>` to a ledger as its last act. After the run succeeds the script counts:
  * kills, resumes, lost steps (a step recorded succeeded without its ledger line, or not succeeded),
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import { rolloutChaos } from './chaos-rollouts.ts';
 import { intFlag } from './flags.ts';
 
 const RUNWAY_BIN = resolve(import.meta.dirname, '..', 'bin', 'runway.js');
@@ -24,12 +27,14 @@ const RUNWAY_BIN = resolve(import.meta.dirname, '..', 'bin', 'runway.js');
 const { values } = parseArgs({
   options: {
     kills: { type: 'string', default: '100' },
+    'rollout-kills': { type: 'string', default: '100' },
     steps: { type: 'string', default: '30' },
     seed: { type: 'string', default: '7' },
     keep: { type: 'boolean', default: false },
   },
 });
-const kills = intFlag('kills', values.kills, 1, 10_000);
+const kills = intFlag('kills', values.kills, 0, 10_000);
+const rolloutKills = intFlag('rollout-kills', values['rollout-kills'], 0, 10_000);
 const steps = intFlag('steps', values.steps, 2, 1000);
 let seed = intFlag('seed', values.seed, 0, 2 ** 31 - 1);
 const random = (): number => {
@@ -145,8 +150,11 @@ async function chaosRun(): Promise<void> {
 const startedAt = performance.now();
 while (done < kills) await chaosRun();
 const sorted = [...takeover].sort((a, b) => a - b);
-const pct = (p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0;
+const pct = (xs: readonly number[], p: number) => {
+  const ys = [...xs].sort((a, b) => a - b);
+  return ys.length ? ys[Math.min(ys.length - 1, Math.floor(p * ys.length))]! : 0;
+};
+console.log(`RUNS`);
 console.log(`runs             ${runs} of ${steps} steps each, ${failedRuns} not succeeded`);
 console.log(`kills            ${done}`);
 console.log(`resumes          ${resumes}`);
@@ -154,7 +162,40 @@ console.log(`lost             ${lost}`);
 console.log(`duplicates       ${duplicates}   (aim 0: a finished step ran again)`);
 console.log(`in-flight reruns ${reruns}   (the step running at a kill runs again: at-least-once)`);
 console.log(
-  `time to resume   median ${pct(0.5).toFixed(0)} ms, p95 ${pct(0.95).toFixed(0)} ms (starting runway resume to its run.resumed event; Node start-up included)`,
+  `time to resume   median ${pct(sorted, 0.5).toFixed(0)} ms, p95 ${pct(sorted, 0.95).toFixed(0)} ms (starting runway resume to its run.resumed event; Node start-up included)`,
 );
 console.log(`wall time        ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
-process.exit(lost === 0 && duplicates === 0 && failedRuns === 0 ? 0 : 1);
+
+let rolloutsOk = true;
+if (rolloutKills > 0) {
+  const t = performance.now();
+  const r = await rolloutChaos({ kills: rolloutKills, random, keep: values.keep });
+  const total = r.kills.runner + r.kills['control plane'] + r.kills.agent;
+  console.log(`ROLLOUTS`);
+  console.log(
+    `rollouts         ${r.rollouts} canaries (25% → 50% → 100%, 2 replicas), ${r.notSucceeded} not succeeded`,
+  );
+  console.log(
+    `kills            ${total} (runner ${r.kills.runner}, control plane ${r.kills['control plane']}, agent ${r.kills.agent})`,
+  );
+  console.log(`resumes          ${r.resumes} (runway resume after a runner was killed)`);
+  console.log(
+    `runs again       ${r.advisedReruns} (the step found the control plane down, failed and said to run the pipeline again)`,
+  );
+  console.log(
+    `duplicates       ${r.duplicates}   (aim 0: a second rollout of a version, or an instance started twice)`,
+  );
+  console.log(`wrong version    ${r.wrongVersion}   (production not serving the new version afterwards)`);
+  console.log(
+    `orphans          ${r.orphans}   (instance processes left after serve stop and the agent's exit)`,
+  );
+  for (const [victim, xs] of Object.entries(r.resumeMs)) {
+    console.log(
+      `time to resume   ${victim.padEnd(13)} median ${pct(xs, 0.5).toFixed(0)} ms, p95 ${pct(xs, 0.95).toFixed(0)} ms (${xs.length} kills)`,
+    );
+  }
+  console.log(`wall time        ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  for (const f of r.failures) console.log(`  ${f}`);
+  rolloutsOk = r.notSucceeded === 0 && r.duplicates === 0 && r.wrongVersion === 0 && r.orphans === 0;
+}
+process.exit(lost === 0 && duplicates === 0 && failedRuns === 0 && rolloutsOk ? 0 : 1);

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { Clock } from '../engine/clock.ts';
+import { systemClock, type Clock } from '../engine/clock.ts';
+import { signalGroup } from '../executors/local/process-group.ts';
 import { agentDirFiles, type AgentDirFiles } from './agent-dir.ts';
 import {
   DesiredError,
@@ -11,13 +12,19 @@ import {
   type SiteDesired,
 } from './desired.ts';
 import { PortInUseError, StaleFenceError, UnknownSiteError } from './errors.ts';
-import { GroupLedger, killLeftovers, type GroupRecord } from './leftovers.ts';
+import { findLeftovers, GroupLedger, killLeftovers, type GroupRecord } from './leftovers.ts';
 import { RequestMetrics } from './metrics/request-metrics.ts';
 import type { VersionSnapshot } from './metrics/version-snapshot.ts';
 import { allocatePort, portFree } from './ports.ts';
 import { instanceSpecs, Site, type SiteStatus } from './site.ts';
 import { readState, writeJsonAtomic, type PersistedSite, type PersistedState } from './state-file.ts';
-import { InstanceSpecError, resolveInstanceSpec } from './supervisor/instance-spec.ts';
+import {
+  instanceKey,
+  InstanceSpecError,
+  resolveInstanceSpec,
+  specFingerprint,
+} from './supervisor/instance-spec.ts';
+import { waitGroupGone } from './supervisor/process-table.ts';
 import type { InstanceEvent } from './supervisor/instance-status.ts';
 import type { WeightedProxy } from './router/proxy.ts';
 
@@ -220,17 +227,28 @@ export class Agent {
   async #recover(): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const state = readState(this.#files.desired);
-    for (const group of await killLeftovers(this.#files.pgids, this.#clockOption())) {
-      this.#emit({ type: 'leftover-killed', group });
-    }
+    const adoptable = adoptableGroups(state, findLeftovers(this.#files.pgids), this.#files.logs);
+    const keep = [...adoptable.values()];
+    const killed = await killLeftovers(this.#files.pgids, { ...this.#clockOption(), keep });
+    for (const group of killed) this.#emit({ type: 'leftover-killed', group });
+    this.#ledger.adopted(keep);
     this.#state = state;
     const converging: Promise<void>[] = [];
     for (const [id, saved] of Object.entries(state.sites)) {
-      const ports = await this.#allocate(saved.desired, undefined, saved.ports);
+      // the ports of adoptable instances are taken by them, and still theirs
+      const mine = keep.filter((g) => g.site === id);
+      const held = new Set(mine.map((g) => g.port ?? 0));
+      const ports = await this.#allocate(saved.desired, undefined, saved.ports, held);
       if (JSON.stringify(ports) !== JSON.stringify(saved.ports)) {
         this.#persist(
           withSite(this.#state, id, { desired: saved.desired, ports, ...this.#admit(id, undefined) }),
         );
+      }
+      const adopt = new Map<string, number>();
+      for (const g of mine) {
+        const version = g.key.slice(g.key.indexOf('/') + 1);
+        if (ports[version] === g.port) adopt.set(g.key, g.pgid);
+        else await this.#endGroup(g);
       }
       const site = this.#newSite(saved.desired, ports);
       this.#sites.set(id, site);
@@ -242,9 +260,17 @@ export class Agent {
         site.fail((err as Error).message);
         this.#emit({ type: 'site-error', site: id, message: (err as Error).message });
       }
-      converging.push(site.converge());
+      converging.push(site.converge(adopt));
     }
     await Promise.all(converging);
+  }
+
+  /** Ends a kept group that could not be adopted after all (its port moved). */
+  async #endGroup(group: GroupRecord): Promise<void> {
+    signalGroup(group.pgid, 'SIGKILL');
+    await waitGroupGone(group.pgid, this.#options.clock ?? systemClock, 5000);
+    this.#ledger.exited(group.site, group.key);
+    this.#emit({ type: 'leftover-killed', group });
   }
 
   #newSite(desired: SiteDesired, ports: Readonly<Record<string, number>>): Site {
@@ -277,6 +303,7 @@ export class Agent {
     desired: SiteDesired,
     site: Site | undefined,
     saved: Readonly<Record<string, number>> = site?.ports ?? {},
+    held: ReadonlySet<number> = new Set(),
   ): Promise<Record<string, number>> {
     const id = siteId(desired.service, desired.environment);
     const avoid = new Set<number>();
@@ -287,7 +314,7 @@ export class Agent {
     }
     avoid.add(desired.port);
     if (desired.previewPort !== undefined) avoid.add(desired.previewPort);
-    const running = new Set(site?.status().instances.map((i) => i.port));
+    const running = new Set([...held, ...(site?.status().instances.map((i) => i.port) ?? [])]);
     const ports: Record<string, number> = {};
     for (const r of desired.releases) {
       for (let index = 0; index < r.replicas; index++) {
@@ -316,7 +343,15 @@ export class Agent {
   }
 
   readonly #onInstanceEvent = (site: string, event: InstanceEvent): void => {
-    if (event.type === 'starting' && event.pgid !== null) this.#ledger.started(site, event.key, event.pgid);
+    if (event.type === 'starting' && event.pgid !== null) {
+      const fingerprint = this.#sites.get(site)?.fingerprintOf(event.key) ?? null;
+      const port =
+        this.#sites
+          .get(site)
+          ?.status()
+          .instances.find((i) => i.key === event.key)?.port ?? null;
+      this.#ledger.started(site, event.key, { pgid: event.pgid, port, fingerprint });
+    }
     if (event.type === 'exited') this.#ledger.exited(site, event.key);
     this.#emit({ type: 'instance', site, event });
   };
@@ -356,6 +391,36 @@ function checkSpecs(desired: SiteDesired, ports: Readonly<Record<string, number>
     }
   }
   if (issues.length > 0) throw new DesiredError(issues);
+}
+
+/**
+ * The leftover groups a restarted agent can adopt, by instance key: recorded for the same site and
+ * key, on the port the saved state gives it, started with a spec equal to the one it would start now.
+ */
+function adoptableGroups(
+  state: PersistedState,
+  leftovers: readonly GroupRecord[],
+  logDir: string,
+): Map<string, GroupRecord> {
+  const adoptable = new Map<string, GroupRecord>();
+  for (const [id, saved] of Object.entries(state.sites)) {
+    for (const input of instanceSpecs(saved.desired, saved.ports, logDir)) {
+      let spec;
+      try {
+        spec = resolveInstanceSpec(input);
+      } catch {
+        continue;
+      }
+      if (spec.secrets.length > 0) continue;
+      const key = instanceKey(spec);
+      const fingerprint = specFingerprint(spec);
+      const group = leftovers.find(
+        (g) => g.site === id && g.key === key && g.port === spec.port && g.fingerprint === fingerprint,
+      );
+      if (group) adoptable.set(`${id}#${key}`, group);
+    }
+  }
+  return adoptable;
 }
 
 function freeze(desired: SiteDesired): SiteDesired {

@@ -64,25 +64,27 @@ describe('the agent as a detached process', () => {
     remember(await again.client.site('web', 'prod'));
   });
 
-  test('after kill -9, ensureAgent starts a new agent that ends the leftovers and serves the same weights', async () => {
+  test('after kill -9, ensureAgent starts a new agent that adopts the running instances and serves the same weights', async () => {
     const { client, pid } = await ensureAgent(dir);
     await client.setWeights('web', 'prod', { v1: 800, v2: 200 });
     const before = remember(await client.site('web', 'prod'));
     process.kill(pid, 'SIGKILL');
     await waitFor('the agent to die', () => !processRunning(pid));
-    const leftovers = before.instances.map((i) => i.pid as number);
-    assert.ok(leftovers.every(processRunning), 'instances outlive a killed agent');
+    const pids = before.instances.map((i) => i.pid as number);
+    assert.ok(pids.every(processRunning), 'instances outlive a killed agent');
 
     const restarted = await ensureAgent(dir);
     assert.equal(restarted.started, true);
     assert.notEqual(restarted.pid, pid);
-    assert.ok(
-      leftovers.every((p) => !processRunning(p)),
-      'leftover groups were killed',
-    );
     const after = await waitFor('ready again', async () =>
       allReady(remember(await restarted.client.site('web', 'prod'))),
     );
+    // the same processes on the same ports: adopted, neither killed nor started again
+    assert.deepEqual(
+      after.instances.map((i) => [i.key, i.pid, i.port, i.restarts]),
+      before.instances.map((i) => [i.key, i.pid, i.port, 0]),
+    );
+    assert.ok(pids.every(processRunning));
     assert.deepEqual(after.desired.weights, { v1: 800, v2: 200 });
     assert.deepEqual(
       after.routes?.backends.map((b) => [b.version, b.weight]),
@@ -91,9 +93,37 @@ describe('the agent as a detached process', () => {
         ['v2', 200],
       ],
     );
-    // instance ports are reused when still free; an ephemeral port may have been taken meanwhile
-    // (by any outgoing connection), and then the agent picks another: what counts is serving again
-    assert.equal(after.instances.length, before.instances.length);
+    assert.deepEqual((await traffic(port, 20)).codes, { 200: 20 });
+    const log = readFileSync(agentDirFiles(dir).log, 'utf8');
+    assert.match(log, /instance web\/prod web\/v1\/0 adopted pid=\d+/);
+    assert.match(log, /instance web\/prod web\/v2\/0 adopted pid=\d+/);
+    assert.doesNotMatch(log, /leftover .* killed/);
+    for (const version of ['v1', 'v2']) {
+      const out = readFileSync(join(dir, 'logs', 'web', 'prod', `${version}-0.log`), 'utf8');
+      assert.equal(out.match(/\[runway\] starting/g)?.length, 1, `${version} started once`);
+    }
+  });
+
+  test('after kill -9, groups recorded without a spec fingerprint (an older agent) are ended and replaced', async () => {
+    const { client, pid } = await ensureAgent(dir);
+    const before = remember(await client.site('web', 'prod'));
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the agent to die', () => !processRunning(pid));
+    const ledgerPath = agentDirFiles(dir).pgids;
+    const ledger = JSON.parse(readFileSync(ledgerPath, 'utf8')) as { groups: Record<string, unknown>[] };
+    for (const g of ledger.groups) delete g.fingerprint;
+    writeFileSync(ledgerPath, JSON.stringify(ledger));
+    const pids = before.instances.map((i) => i.pid as number);
+
+    const restarted = await ensureAgent(dir);
+    assert.ok(
+      pids.every((p) => !processRunning(p)),
+      'leftover groups were killed',
+    );
+    const after = await waitFor('ready again', async () =>
+      allReady(remember(await restarted.client.site('web', 'prod'))),
+    );
+    assert.ok(after.instances.every((i) => !pids.includes(i.pid as number)));
     assert.deepEqual((await traffic(port, 20)).codes, { 200: 20 });
     assert.match(
       readFileSync(agentDirFiles(dir).log, 'utf8'),

@@ -15,6 +15,17 @@ export interface GroupRecord {
   readonly startTime: string | null;
   /** `/proc/sys/kernel/random/boot_id` when it started, if known. */
   readonly bootId: string | null;
+  /** The instance's port (null in ledgers written before adoption existed). */
+  readonly port?: number | null;
+  /** specFingerprint of the spec it was started with: a group is adopted only by an equal spec. */
+  readonly fingerprint?: string | null;
+}
+
+/** What the ledger learns about a group that just started. */
+export interface StartedGroup {
+  readonly pgid: number;
+  readonly port: number | null;
+  readonly fingerprint: string | null;
 }
 
 /** The groups the agent runs now, persisted in `<dir>/pgids.json` on every change. */
@@ -27,8 +38,23 @@ export class GroupLedger {
   }
 
   /** Records the group of an instance that just started. */
-  started(site: string, key: string, pgid: number): void {
-    this.#groups.set(`${site}#${key}`, { site, key, pgid, startTime: startTimeOf(pgid), bootId: bootId() });
+  started(site: string, key: string, group: StartedGroup): void {
+    const { pgid, port, fingerprint } = group;
+    this.#groups.set(`${site}#${key}`, {
+      site,
+      key,
+      pgid,
+      startTime: startTimeOf(pgid),
+      bootId: bootId(),
+      port,
+      fingerprint,
+    });
+    this.#save();
+  }
+
+  /** Keeps the records of groups a previous agent started and this one adopts, as they were. */
+  adopted(groups: readonly GroupRecord[]): void {
+    for (const g of groups) this.#groups.set(`${g.site}#${g.key}`, g);
     this.#save();
   }
 
@@ -43,21 +69,30 @@ export class GroupLedger {
 }
 
 /**
- * Ends the groups a previous agent recorded and left running: SIGTERM, SIGKILL after `graceMs`, then
- * waits until they are gone. A group is only signalled when it is provably the one recorded: same
- * boot, and its leader has the recorded start time (or is gone while the group lives on).
+ * The groups a previous agent recorded that still run and are provably the ones recorded: same boot,
+ * and their leader has the recorded start time (or is gone while the group lives on).
+ */
+export function findLeftovers(path: string): GroupRecord[] {
+  return readLedger(path).filter(isOurs);
+}
+
+/**
+ * Ends the groups a previous agent recorded and left running, except those in `keep` (adopted):
+ * SIGTERM, SIGKILL after `graceMs`, then waits until they are gone. A group is only signalled when
+ * findLeftovers would return it. The ledger is left holding `keep` alone. Returns the groups ended.
  */
 export async function killLeftovers(
   path: string,
-  options: { graceMs?: number; clock?: Clock } = {},
+  options: { graceMs?: number; clock?: Clock; keep?: readonly GroupRecord[] } = {},
 ): Promise<GroupRecord[]> {
   const clock = options.clock ?? systemClock;
-  const groups = readLedger(path).filter(isOurs);
+  const keep = new Set((options.keep ?? []).map((g) => g.pgid));
+  const groups = findLeftovers(path).filter((g) => !keep.has(g.pgid));
   for (const g of groups) signalGroup(g.pgid, 'SIGTERM');
   await Promise.all(groups.map((g) => waitGroupGone(g.pgid, clock, options.graceMs ?? 1000)));
   for (const g of groups) if (groupAlive(g.pgid)) signalGroup(g.pgid, 'SIGKILL');
   await Promise.all(groups.map((g) => waitGroupGone(g.pgid, clock, 5000)));
-  writeJsonAtomic(path, { groups: [] });
+  writeJsonAtomic(path, { groups: options.keep ?? [] });
   return groups;
 }
 

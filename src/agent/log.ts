@@ -34,6 +34,8 @@ function instance(e: Extract<AgentEvent, { type: 'instance' }>['event']): string
   switch (e.type) {
     case 'starting':
       return `started pid=${e.pid ?? '-'} restarts=${e.restarts}`;
+    case 'adopted':
+      return `adopted pid=${e.pid ?? '-'} (left running by the previous agent)`;
     case 'ready':
       return 'ready';
     case 'unhealthy':

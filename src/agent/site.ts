@@ -9,7 +9,7 @@ import { WeightedProxy } from './router/proxy.ts';
 import type { Routes } from './router/routes.ts';
 import { previewRoutes, siteRoutes, type RoutableInstance } from './routing.ts';
 import { probeHealth, type ProbeResult } from './supervisor/health-probe.ts';
-import { releaseVariables, type InstanceSpecInput } from './supervisor/instance-spec.ts';
+import { releaseVariables, specFingerprint, type InstanceSpecInput } from './supervisor/instance-spec.ts';
 import type { InstanceEvent, InstanceState, LastExit } from './supervisor/instance-status.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 
@@ -178,11 +178,20 @@ export class Site {
     this.refresh();
   }
 
-  /** Converges the site's instances to its desired state (resolves once they are started or stopped). */
-  async converge(): Promise<void> {
+  /**
+   * Converges the site's instances to its desired state (resolves once they are started or stopped).
+   * `adopt` maps instance keys to process groups a previous agent left running for them.
+   */
+  async converge(adopt?: ReadonlyMap<string, number>): Promise<void> {
     if (this.#closed) return;
-    await this.#supervisor.ensure(this.specs());
+    await this.#supervisor.ensure(this.specs(), adopt);
     this.refresh();
+  }
+
+  /** The fingerprint of the spec an instance runs with now (see specFingerprint), by key. */
+  fingerprintOf(key: string): string | null {
+    const spec = this.#supervisor.specOf(key);
+    return spec ? specFingerprint(spec) : null;
   }
 
   /** The instance specs of the desired state: every release × replica, on the allocated ports. */
@@ -282,7 +291,8 @@ export class Site {
     const port = this.#portOf(event.key);
     if (event.type === 'ready') this.#ready.add(event.key);
     else this.#ready.delete(event.key);
-    if (event.type === 'starting' && port !== undefined) this.#probes.delete(port);
+    if ((event.type === 'starting' || event.type === 'adopted') && port !== undefined)
+      this.#probes.delete(port);
     this.refresh();
     this.#options.onInstanceEvent(this.id, event);
   };

@@ -62,7 +62,7 @@ export interface Pipeline {
   concurrency: number;
   inheritEnv: string[];
   env: EnvMap;
-  secrets: Record<string, { env?: string; file?: string }>;
+  secrets: Record<string, { env?: string; file?: string; optional?: boolean }>;
   service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;

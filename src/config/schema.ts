@@ -132,7 +132,15 @@ const secretSource = {
   type: 'object',
   additionalProperties: false,
   description: 'where the secret comes from: env (a variable of the runway process) or file',
-  properties: { env: { type: 'string', minLength: 1 }, file: { type: 'string', minLength: 1 } },
+  properties: {
+    env: { type: 'string', minLength: 1 },
+    file: { type: 'string', minLength: 1 },
+    optional: {
+      type: 'boolean',
+      description:
+        'may be unset (default false): then it is absent, and a notification whose url-secret it is sends nothing',
+    },
+  },
 } as const;
 
 export const PIPELINE_SCHEMA = {
@@ -376,7 +384,7 @@ export interface PipelineConfig {
   concurrency?: number;
   'inherit-env'?: string[];
   env?: EnvMap;
-  secrets?: Record<string, { env?: string; file?: string }>;
+  secrets?: Record<string, { env?: string; file?: string; optional?: boolean }>;
   defaults?: { timeout?: Duration; retry?: RetryConfig; 'working-directory'?: string };
   /** Deployment-window calendars by name, checked by parseWindows. */
   windows?: Record<string, unknown>;

@@ -6,21 +6,23 @@ import { MissingSecretError } from './errors.ts';
 
 export { MissingSecretError };
 
-/** Reads every declared secret from the runway process environment or a file. */
+/**
+ * Reads every declared secret from the runway process environment or a file; a missing one throws
+ * MissingSecretError unless it is `optional`, which leaves it out.
+ */
 export function resolveSecrets(pipeline: Pipeline, hostEnv: NodeJS.ProcessEnv): Record<string, string> {
   const values: Record<string, string> = {};
   const missing: string[] = [];
   for (const [name, source] of Object.entries(pipeline.secrets)) {
     if (source.env !== undefined) {
       const v = hostEnv[source.env];
-      if (v === undefined || v === '')
-        missing.push(`${name} (environment variable ${source.env} is not set)`);
-      else values[name] = v;
+      if (v !== undefined && v !== '') values[name] = v;
+      else if (!source.optional) missing.push(`${name} (environment variable ${source.env} is not set)`);
     } else if (source.file !== undefined) {
       try {
         values[name] = readFileSync(resolve(pipeline.root, source.file), 'utf8').replace(/\r?\n$/, '');
       } catch {
-        missing.push(`${name} (cannot read file ${source.file})`);
+        if (!source.optional) missing.push(`${name} (cannot read file ${source.file})`);
       }
     }
   }

@@ -11,6 +11,7 @@ import type { DeliveryRecord } from './delivery-record.ts';
 import type { DeliveryLog } from './delivery.ts';
 import { formatDuration, type NotifyEventName } from './notification.ts';
 import { Notifications } from './notifications.ts';
+import { configuredSubscriptions } from './subscription.ts';
 
 const EVENTS: Record<NotifyEvent, NotifyEventName> = {
   started: 'rollout.started',
@@ -109,13 +110,17 @@ export class RolloutNotifications {
     if (!found) {
       found = this.#store.getRun(runId).then((run) => {
         if (run?.context.sha) this.#shas.set(runId, run.context.sha);
-        const subscriptions = run?.pipeline.notifications ?? {};
-        if (Object.keys(subscriptions).length === 0) return undefined;
         const secrets: Record<string, string> = {};
-        for (const [name, source] of Object.entries(run!.pipeline.secrets)) {
+        for (const [name, source] of Object.entries(run?.pipeline.secrets ?? {})) {
           const value = source.env === undefined ? undefined : this.#env[source.env];
           if (value) secrets[name] = value;
         }
+        const subscriptions = configuredSubscriptions(
+          run?.pipeline.notifications ?? {},
+          run?.pipeline.secrets ?? {},
+          secrets,
+        );
+        if (Object.keys(subscriptions).length === 0) return undefined;
         return new Notifications({ subscriptions, secrets, log: this.#store, clock: this.#clock });
       });
       this.#byRun.set(runId, found);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../config/errors.ts';
 import { parsePipeline } from '../config/load.ts';
+import { resolveSecrets } from '../engine/secrets.ts';
+import { configuredSubscriptions } from './subscription.ts';
 
 const load = (notifications: string, extra = '') =>
   parsePipeline(
@@ -83,6 +85,36 @@ stages:
     assert.match(
       messages(() => parsePipeline(text, 'runway.yaml', '/tmp'))[0]!,
       /notification "teem" is not declared under notifications: \(declared: team\)/,
+    );
+  });
+});
+
+describe('a subscription whose URL secret is optional', () => {
+  const pipeline = () =>
+    load(
+      '  team:\n    slack: { url-secret: DEMO_HOOK }\n  ops:\n    slack: { url-secret: SLACK_WEBHOOK }',
+      '  DEMO_HOOK: { env: DEMO_HOOK, optional: true }\n',
+    );
+
+  it('is off while the secret is unset: the run starts, and nothing is sent to it', () => {
+    const p = pipeline();
+    const secrets = resolveSecrets(p, { SLACK_WEBHOOK: 'https://hooks.example/x' });
+    assert.deepEqual(secrets, { SLACK_WEBHOOK: 'https://hooks.example/x' });
+    const on = configuredSubscriptions(p.notifications ?? {}, p.secrets, secrets);
+    assert.deepEqual(Object.keys(on), ['ops']);
+  });
+
+  it('is on once the secret is set', () => {
+    const p = pipeline();
+    const secrets = resolveSecrets(p, { SLACK_WEBHOOK: 'https://a/x', DEMO_HOOK: 'https://b/y' });
+    const on = configuredSubscriptions(p.notifications ?? {}, p.secrets, secrets);
+    assert.deepEqual(Object.keys(on).sort(), ['ops', 'team']);
+  });
+
+  it('a secret that is not optional still stops the run when unset', () => {
+    assert.throws(
+      () => resolveSecrets(pipeline(), {}),
+      /missing secrets: SLACK_WEBHOOK \(environment variable SLACK_WEBHOOK is not set\)$/,
     );
   });
 });

@@ -218,3 +218,21 @@ export function resolveSubscriptions(config: NotificationsConfig | undefined): R
   }
   return out;
 }
+
+/**
+ * The subscriptions that are on: one whose URL comes from an `optional` secret that is not set is off
+ * (sends nothing, logs nothing), so a pipeline can ship a subscription its users turn on by setting it.
+ */
+export function configuredSubscriptions(
+  subscriptions: Readonly<Record<string, Subscription>>,
+  declared: Readonly<Record<string, { optional?: boolean }>>,
+  secrets: Readonly<Record<string, string>>,
+): Record<string, Subscription> {
+  const on: Record<string, Subscription> = {};
+  for (const [name, sub] of Object.entries(subscriptions)) {
+    const from = sub.urlSecret;
+    if (from !== undefined && declared[from]?.optional === true && secrets[from] === undefined) continue;
+    on[name] = sub;
+  }
+  return on;
+}

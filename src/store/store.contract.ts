@@ -1070,6 +1070,41 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     );
 
     it(
+      'DORA over whole weeks (the rollups) gives the hand count of the records, and follows a later change',
+      withStore(async (store) => {
+        const DAY = 86_400;
+        const phases = ['completed', 'rolled-back', 'completed', 'completed', 'rolled-back', 'completed'];
+        for (const [i, phase] of phases.entries()) {
+          const base = contractRollout(`w${i}`, 'progressing');
+          const finishedAt = t(i * 6 * DAY + 600);
+          const rollout = {
+            ...base,
+            createdAt: t(i * 6 * DAY),
+            state: { ...base.state, phase: phase as RolloutState['phase'], finishedAt },
+          };
+          await store.saveDeployment({ rollout, at: finishedAt });
+        }
+        const window = { environment: 'production', from: t(-DAY), to: t(40 * DAY) };
+        const before = await store.deploymentStats(window);
+        assert.deepEqual([before.deployments, before.succeeded, before.failed], [6, 4, 2]);
+        // one day of it alone: only the rows at the edge
+        const one = await store.deploymentStats({ ...window, from: t(12 * DAY), to: t(13 * DAY) });
+        assert.deepEqual([one.deployments, one.succeeded], [1, 1]);
+        // an incident right after the last deployment makes it a failed change
+        await store.openIncident({
+          id: 'inc-w',
+          service: 'checkout-api',
+          severity: 'P2',
+          title: 'errors',
+          source: 'cli',
+          openedAt: t(5 * 6 * DAY + 700),
+        });
+        const after = await store.deploymentStats(window);
+        assert.deepEqual([after.deployments, after.succeeded, after.failed], [6, 4, 3]);
+      }),
+    );
+
+    it(
       'a rollout is a deployment record; an incident links to it and DORA counts it once finished',
       withStore(async (store) => {
         const rollout = contractRollout('r1', 'progressing');

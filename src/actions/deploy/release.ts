@@ -238,7 +238,23 @@ export async function runRollout(
 ): Promise<ActionResult> {
   let rollout: RolloutRecord;
   try {
-    const res = await client.createRollout(req);
+    // the request carries the step's idempotency key: sending it again after a lost answer is safe
+    let res: Awaited<ReturnType<ServerClient['createRollout']>> | undefined;
+    const lostSince = Date.now();
+    let told = false;
+    while (!res) {
+      try {
+        res = await client.createRollout(req);
+      } catch (err) {
+        if (!(err instanceof ServerError && err.status === 0)) throw err;
+        if (ctx.signal.aborted || Date.now() - lostSince > LOST_CONTROL_PLANE_MS) throw err;
+        if (!told) ctx.log(`${err.message}; waiting for it`);
+        told = true;
+        await sleep(500);
+        const found = locateServer(ctx.dataDir, ctx.hostEnv);
+        if (found) client = new ServerClient(found);
+      }
+    }
     rollout = res.rollout;
     ctx.log(
       `${res.created ? 'started' : 'following'} ${rollout.id}: ${req.service} ${rollout.stable?.version ?? '(nothing)'} → ${rollout.canary.version} in ${req.environment}`,

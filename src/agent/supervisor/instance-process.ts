@@ -8,7 +8,7 @@ import { secretPatterns, StreamMasker } from '../../engine/masker.ts';
 import { signalGroup } from '../../executors/local/process-group.ts';
 import { processEnv } from './instance-spec.ts';
 import type { InstanceSpec } from './instance-spec.ts';
-import { waitGroupGone } from './process-table.ts';
+import { procStat, waitGroupGone } from './process-table.ts';
 
 /** How a process of an instance ended. */
 export interface ProcessExit {
@@ -82,6 +82,31 @@ export function startProcess(
     });
   });
   return { pid: child.pid ?? null, pgid, ended: ended.signal, exited };
+}
+
+/** How often an adopted group's leader is looked for: it is not our child, so no exit event comes. */
+const ADOPTED_POLL_MS = 100;
+
+/**
+ * Takes over a process group a previous agent started and left running (its leader is `pgid`): the
+ * same handle as startProcess gives, so it is probed, restarted and stopped like any other. The
+ * leader's exit is found by polling `/proc` (a zombie counts as gone); its exit code is unknown.
+ */
+export function adoptProcess(pgid: number, clock: Clock): InstanceProcess {
+  const ended = new AbortController();
+  const exited = (async (): Promise<ProcessExit> => {
+    while (leaderRunning(pgid)) await clock.sleep(ADOPTED_POLL_MS);
+    ended.abort();
+    signalGroup(pgid, 'SIGKILL');
+    await waitGroupGone(pgid, clock, LEFTOVER_WAIT_MS);
+    return { code: null, signal: null };
+  })();
+  return { pid: pgid, pgid, ended: ended.signal, exited };
+}
+
+function leaderRunning(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z' && stat.pgid === pid;
 }
 
 /**

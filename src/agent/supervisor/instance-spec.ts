@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { DEFAULT_RESTART_POLICY, restartPolicyProblems } from './policy.ts';
 import type { RestartPolicy } from './policy.ts';
@@ -196,6 +197,11 @@ export function instanceKey(spec: Pick<InstanceSpec, 'service' | 'release' | 'in
 /** Whether two resolved specs describe the same instance run the same way (env order ignored). */
 export function sameSpec(a: InstanceSpec, b: InstanceSpec): boolean {
   return canonical(a) === canonical(b);
+}
+
+/** A digest of everything that decides how an instance runs: equal for specs `sameSpec` calls equal. */
+export function specFingerprint(spec: InstanceSpec): string {
+  return createHash('sha256').update(canonical(spec)).digest('hex');
 }
 
 /** The environment the process gets: exactly the spec's env plus `PORT`. */

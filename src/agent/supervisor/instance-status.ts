@@ -49,6 +49,7 @@ export type InstanceEvent = { readonly key: string; readonly at: string } & (
       readonly pid: number | null;
       readonly pgid: number | null;
     }
+  | { readonly type: 'adopted'; readonly pid: number | null; readonly pgid: number }
   | { readonly type: 'ready' }
   | { readonly type: 'unhealthy'; readonly reason: string }
   | {

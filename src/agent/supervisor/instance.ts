@@ -2,7 +2,7 @@ import { systemClock } from '../../engine/clock.ts';
 import type { Clock } from '../../engine/clock.ts';
 import { healthUrl, probeHealth } from './health-probe.ts';
 import type { ProbeResult } from './health-probe.ts';
-import { startProcess, terminateProcess } from './instance-process.ts';
+import { adoptProcess, startProcess, terminateProcess } from './instance-process.ts';
 import type { InstanceProcess } from './instance-process.ts';
 import { instanceKey } from './instance-spec.ts';
 import type { InstanceSpec } from './instance-spec.ts';
@@ -34,6 +34,11 @@ export interface InstanceOptions {
   readonly shell?: string;
   /** Probes the health URL; the real HTTP probe unless a test injects another. */
   readonly probe?: (url: string, timeoutMs: number) => Promise<ProbeResult>;
+  /**
+   * The process group of this instance that a previous agent started and left running: supervised
+   * from its readiness probe on instead of starting a new process. Replaced as usual when it fails.
+   */
+  readonly adopt?: number;
 }
 
 type EventBody<E = InstanceEvent> = E extends unknown ? Omit<E, 'key' | 'at'> : never;
@@ -63,6 +68,7 @@ export class Instance {
   #readySince: Date | null = null;
   #lastExit: LastExit | null = null;
   #livenessFailures = 0;
+  #adopt: number | undefined;
 
   constructor(spec: InstanceSpec, options: InstanceOptions = {}) {
     this.spec = spec;
@@ -72,6 +78,7 @@ export class Instance {
     this.#drain = options.drain;
     this.#shell = options.shell ?? 'bash';
     this.#probe = options.probe ?? probeHealth;
+    this.#adopt = options.adopt;
   }
 
   /** Starts supervising; calling it again does nothing. */
@@ -115,15 +122,20 @@ export class Instance {
 
   async #supervise(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      // start the process group
+      // start the process group, or take over the one a previous agent left running
       this.#startedAt = this.#clock.now();
-      const banner = `[runway] starting ${this.key} (restarts: ${this.#restart.restarts}) at ${this.#iso()}\n`;
-      const proc = startProcess(this.spec, { shell: this.#shell, clock: this.#clock, banner });
+      const adopted = this.#adopt;
+      this.#adopt = undefined;
+      const proc = adopted === undefined ? this.#startProcess() : adoptProcess(adopted, this.#clock);
       this.#proc = proc;
       this.#livenessFailures = 0;
-      this.#restart = recordStart(this.#restart, this.#startedAt.getTime());
       this.#state = 'starting';
-      this.#emit({ type: 'starting', restarts: this.#restart.restarts, pid: proc.pid, pgid: proc.pgid });
+      if (adopted === undefined) {
+        this.#restart = recordStart(this.#restart, this.#startedAt.getTime());
+        this.#emit({ type: 'starting', restarts: this.#restart.restarts, pid: proc.pid, pgid: proc.pgid });
+      } else {
+        this.#emit({ type: 'adopted', pid: proc.pid, pgid: adopted });
+      }
 
       // watch it until it exits, fails its probes or is stopped
       const outcome = await this.#watch(proc);
@@ -147,6 +159,11 @@ export class Instance {
       this.#emit({ type: 'restarting', attempt: decision.attempt, delayMs: decision.delayMs });
       await this.#clock.sleep(decision.delayMs, this.#stop.signal);
     }
+  }
+
+  #startProcess(): InstanceProcess {
+    const banner = `[runway] starting ${this.key} (restarts: ${this.#restart.restarts}) at ${this.#iso()}\n`;
+    return startProcess(this.spec, { shell: this.#shell, clock: this.#clock, banner });
   }
 
   async #watch(proc: InstanceProcess): Promise<Outcome> {

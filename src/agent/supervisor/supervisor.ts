@@ -39,9 +39,13 @@ export class Supervisor {
   /**
    * Converges to exactly the given instances: stops those not wanted (or wanted with another spec),
    * then starts the missing ones, and leaves matching ones alone. Calls run one after another.
-   * Invalid specs or duplicate keys throw before anything changes.
+   * Invalid specs or duplicate keys throw before anything changes. `adopt` maps the key of an
+   * instance to start to the process group a previous agent left running for it.
    */
-  async ensure(specs: readonly InstanceSpecInput[]): Promise<EnsureResult> {
+  async ensure(
+    specs: readonly InstanceSpecInput[],
+    adopt: ReadonlyMap<string, number> = new Map(),
+  ): Promise<EnsureResult> {
     const desired = new Map<string, InstanceSpec>();
     for (const input of specs) {
       const spec = resolveInstanceSpec(input);
@@ -65,7 +69,9 @@ export class Supervisor {
           unchanged.push(key);
           continue;
         }
-        const instance = new Instance(spec, this.#instanceOptions(spec));
+        const pgid = adopt.get(key);
+        const options = this.#instanceOptions(spec);
+        const instance = new Instance(spec, pgid === undefined ? options : { ...options, adopt: pgid });
         this.#instances.set(key, instance);
         instance.start();
         started.push(key);
@@ -77,6 +83,11 @@ export class Supervisor {
   /** A snapshot of every instance, sorted by key. */
   status(): InstanceStatus[] {
     return [...this.#instances.values()].map((i) => i.status()).sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  /** The resolved spec of an instance, by key. */
+  specOf(key: string): InstanceSpec | undefined {
+    return this.#instances.get(key)?.spec;
   }
 
   /** Stops every instance gracefully; resolves when all their process groups are gone. */

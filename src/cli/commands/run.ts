@@ -10,6 +10,7 @@ import { configAnnotations, maskCommands, reportRun } from '../../interop/github
 import { annotation } from '../../interop/github/workflow-commands.ts';
 import { Notifications } from '../../notify/notifications.ts';
 import { runNotificationSink } from '../../notify/run-events.ts';
+import { configuredSubscriptions } from '../../notify/subscription.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../io.ts';
@@ -102,9 +103,10 @@ export async function execute(
   const events = new EventFunnel();
   const live = !json && io.tty ? liveView(io, pipeline) : undefined;
   events.add(json ? ndjsonSink(io) : live ? live.sink : plainSink(io));
+  const secrets = resolveSecrets(pipeline, io.env);
   const notifications = new Notifications({
-    subscriptions: pipeline.notifications ?? {},
-    secrets: resolveSecrets(pipeline, io.env),
+    subscriptions: configuredSubscriptions(pipeline.notifications ?? {}, pipeline.secrets, secrets),
+    secrets,
     log: store,
     clock: systemClock,
   });

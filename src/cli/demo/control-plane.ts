@@ -31,6 +31,8 @@ export async function demoControlPlane(
     const info = readServerInfo(dataDir);
     const found = info?.pid === child.pid ? locateServer(dataDir, {}) : undefined;
     if (found) {
+      // it outlives the demo with --keep-running: the demo must not wait for it to exit
+      child.unref();
       return {
         ...found,
         started: true,

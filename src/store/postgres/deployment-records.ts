@@ -1,7 +1,7 @@
 /*
  * Deployment records in PostgreSQL: the same projection of rollouts as SQLite's, written in the
- * rollout's transaction, with incidents and fix deploys linked as they happen. DORA's aggregates are
- * computed from the rows with PostgreSQL's own aggregates (no weekly rollups, as SQLite keeps).
+ * rollout's transaction, with incidents and fix deploys linked as they happen. DORA's aggregates
+ * read the weekly rollups a trigger keeps (migration 5), as SQLite's triggers keep theirs.
  */
 import type { RolloutRecord } from '../../records/deployments.ts';
 import { DORA_ENVIRONMENT } from '../../records/deployment-record.ts';
@@ -23,6 +23,7 @@ export interface Queryable {
 }
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** Upserts the deployment record of a rollout (called inside the rollout's transaction). */
 export async function projectRollout(c: Queryable, r: RolloutRecord): Promise<void> {
@@ -114,41 +115,87 @@ export async function listDeployments(
   return rows.map(deploymentFromRow);
 }
 
-/** DORA's aggregates over deployments to `environment` finished in [from, to), with exact medians. */
+/**
+ * DORA's aggregates over deployments to `environment` finished in [from, to): whole weeks from the
+ * rollups the trigger keeps, the partial weeks at the edges from the rows, and each median found in
+ * its histogram bucket, then read exactly from that bucket's rows (as the SQLite store does).
+ */
 export async function deploymentStats(
   c: Queryable,
   q: { environment: string; service?: string; from: string; to: string },
 ): Promise<DeploymentStats> {
-  const { rows } = await c.query(
-    `WITH d AS (
-       SELECT outcome, change_type, incident_id, fixed_by,
-         CASE WHEN outcome = 'succeeded' AND committed_at_ms IS NOT NULL
-           THEN greatest(finished_at_ms - committed_at_ms, 0) END AS lead_ms,
-         CASE WHEN outcome <> 'succeeded' THEN greatest(finished_at_ms - started_at_ms, 0) END AS recovery_ms
-       FROM deployments
-       WHERE environment = $1 AND finished_at_ms >= $2 AND finished_at_ms < $3
-         AND ($4::text IS NULL OR service = $4) AND kind <> 'rehearsal' AND outcome <> 'in-progress')
-     SELECT count(*) AS n,
-       count(*) FILTER (WHERE outcome = 'succeeded') AS ok,
-       count(*) FILTER (WHERE outcome <> 'succeeded' OR incident_id IS NOT NULL OR fixed_by IS NOT NULL) AS failed,
-       count(*) FILTER (WHERE change_type IN ('fix', 'revert')) AS rework,
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY lead_ms) AS lead,
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY recovery_ms) AS recovery
-     FROM d`,
-    [q.environment, Date.parse(q.from), Date.parse(q.to), q.service ?? null],
-  );
-  const r = rows[0] ?? {};
-  const n = Number(r['n'] ?? 0);
-  const ok = Number(r['ok'] ?? 0);
+  const from = Date.parse(q.from);
+  const to = Date.parse(q.to);
+  const service = q.service ?? null;
+  const counts = new Map<string, number>();
+  const add = (metric: string, bucket: number, n: number) =>
+    counts.set(`${metric} ${bucket}`, (counts.get(`${metric} ${bucket}`) ?? 0) + n);
+
+  // whole weeks from the rollups
+  const firstWeek = Math.ceil(from / WEEK_MS);
+  const lastWeek = Math.floor(to / WEEK_MS);
+  const edges: [number, number][] = [];
+  if (firstWeek < lastWeek) {
+    const { rows } = await c.query(
+      `SELECT metric, bucket, sum(n) AS n FROM deployment_rollup
+       WHERE environment = $1 AND service = $2 AND week >= $3 AND week < $4 GROUP BY metric, bucket`,
+      [q.environment, service ?? '*', firstWeek, lastWeek],
+    );
+    for (const r of rows) add(String(r['metric']), Number(r['bucket']), Number(r['n']));
+    edges.push([from, firstWeek * WEEK_MS], [lastWeek * WEEK_MS, to]);
+  } else {
+    edges.push([from, to]);
+  }
+
+  // the partial weeks from the rows
+  for (const [a, b] of edges) {
+    if (a >= b) continue;
+    const { rows } = await c.query(
+      `SELECT k.metric, k.bucket, count(*) AS n
+       FROM deployments d, deployment_rollup_keys(d) k
+       WHERE d.environment = $1 AND d.finished_at_ms >= $2 AND d.finished_at_ms < $3
+         AND ($4::text IS NULL OR d.service = $4) AND k.service = coalesce($4::text, '*')
+       GROUP BY k.metric, k.bucket`,
+      [q.environment, a, b, service],
+    );
+    for (const r of rows) add(String(r['metric']), Number(r['bucket']), Number(r['n']));
+  }
+
+  // each median: its bucket from the counts, then the exact value among that bucket's rows
+  const median = async (metric: 'lead' | 'recovery'): Promise<number | undefined> => {
+    const buckets = [...counts]
+      .filter(([key, n]) => key.startsWith(`${metric} `) && n > 0)
+      .map(([key, n]) => [Number(key.slice(metric.length + 1)), n] as const)
+      .sort((x, y) => x[0] - y[0]);
+    const total = buckets.reduce((sum, [, n]) => sum + n, 0);
+    if (total === 0) return undefined;
+    let rank = Math.ceil(total / 2);
+    for (const [bucket, n] of buckets) {
+      if (rank <= n) {
+        const { rows } = await c.query(
+          `SELECT ${metric}_ms AS v FROM deployments WHERE environment = $1 AND ${metric}_bucket = $2
+             AND finished_at_ms >= $3 AND finished_at_ms < $4 AND ($5::text IS NULL OR service = $5)
+             AND kind <> 'rehearsal' AND ${metric}_ms IS NOT NULL
+           ORDER BY ${metric}_ms LIMIT 1 OFFSET $6`,
+          [q.environment, bucket, from, to, service, rank - 1],
+        );
+        return rows[0] === undefined ? undefined : Number(rows[0]['v']);
+      }
+      rank -= n;
+    }
+    return undefined;
+  };
+  const count = (metric: string) => counts.get(`${metric} -1`) ?? 0;
+  const lead = await median('lead');
+  const recovery = await median('recovery');
+  const n = count('n');
   return {
     deployments: n,
-    succeeded: ok,
-    rolledBack: n - ok,
-    failed: Number(r['failed'] ?? 0),
-    rework: Number(r['rework'] ?? 0),
-    ...(r['lead'] === null || r['lead'] === undefined ? {} : { leadTimeMedianMs: Number(r['lead']) }),
-    ...(r['recovery'] === null || r['recovery'] === undefined
-      ? {}
-      : { recoveryMedianMs: Number(r['recovery']) }),
+    succeeded: count('ok'),
+    rolledBack: n - count('ok'),
+    failed: count('failed'),
+    rework: count('rework'),
+    ...(lead === undefined ? {} : { leadTimeMedianMs: lead }),
+    ...(recovery === undefined ? {} : { recoveryMedianMs: recovery }),
   };
 }

@@ -259,4 +259,78 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX deployments_service ON deployments(service, environment, started_at_ms);
     `,
   },
+  {
+    version: 5,
+    name: 'weekly rollups of deployment records for DORA, kept by a trigger',
+    sql: `
+      ALTER TABLE deployments
+        ADD COLUMN counted BOOLEAN GENERATED ALWAYS AS (
+          kind <> 'rehearsal' AND outcome <> 'in-progress' AND finished_at_ms IS NOT NULL) STORED,
+        ADD COLUMN week BIGINT GENERATED ALWAYS AS (finished_at_ms / 604800000) STORED,
+        ADD COLUMN lead_ms BIGINT GENERATED ALWAYS AS (CASE WHEN outcome = 'succeeded' AND committed_at_ms IS NOT NULL
+          THEN greatest(finished_at_ms - committed_at_ms, 0) END) STORED,
+        ADD COLUMN recovery_ms BIGINT GENERATED ALWAYS AS (CASE WHEN outcome <> 'succeeded' AND outcome <> 'in-progress'
+          THEN greatest(finished_at_ms - started_at_ms, 0) END) STORED,
+        ADD COLUMN lead_bucket INTEGER GENERATED ALWAYS AS (CASE WHEN outcome = 'succeeded' AND committed_at_ms IS NOT NULL
+          THEN floor(ln(greatest(finished_at_ms - committed_at_ms, 0)::float8 + 1) / ln(2) * 8)::integer END) STORED,
+        ADD COLUMN recovery_bucket INTEGER GENERATED ALWAYS AS (CASE WHEN outcome <> 'succeeded' AND outcome <> 'in-progress'
+          THEN floor(ln(greatest(finished_at_ms - started_at_ms, 0)::float8 + 1) / ln(2) * 8)::integer END) STORED;
+      CREATE INDEX deployments_lead ON deployments(environment, lead_bucket, lead_ms, finished_at_ms, service, kind)
+        WHERE lead_ms IS NOT NULL;
+      CREATE INDEX deployments_recovery ON deployments(environment, recovery_bucket, recovery_ms, finished_at_ms, service, kind)
+        WHERE recovery_ms IS NOT NULL;
+      CREATE TABLE deployment_rollup (
+        environment TEXT NOT NULL,
+        service TEXT NOT NULL,
+        week BIGINT NOT NULL,
+        metric TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (environment, service, week, metric, bucket)
+      );
+      -- the (metric, bucket) pairs one deployment counts in, for its service and for all ('*')
+      CREATE FUNCTION deployment_rollup_keys(d deployments)
+        RETURNS TABLE (service TEXT, metric TEXT, bucket INTEGER) LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT s.service, m.metric, m.bucket
+        FROM (VALUES (d.service), ('*')) AS s(service),
+             (SELECT 'n'::text AS metric, -1 AS bucket
+              UNION ALL SELECT 'ok', -1 WHERE d.outcome = 'succeeded'
+              UNION ALL SELECT 'failed', -1
+                WHERE d.outcome <> 'succeeded' OR d.incident_id IS NOT NULL OR d.fixed_by IS NOT NULL
+              UNION ALL SELECT 'rework', -1 WHERE d.change_type IN ('fix', 'revert')
+              UNION ALL SELECT 'lead', d.lead_bucket WHERE d.lead_ms IS NOT NULL
+              UNION ALL SELECT 'recovery', d.recovery_bucket WHERE d.recovery_ms IS NOT NULL) AS m
+        WHERE d.counted
+      $fn$;
+      CREATE FUNCTION deployments_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+          UPDATE deployment_rollup r SET n = r.n - 1
+            FROM deployment_rollup_keys(OLD) k
+            WHERE r.environment = OLD.environment AND r.week = OLD.week
+              AND r.service = k.service AND r.metric = k.metric AND r.bucket = k.bucket;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          INSERT INTO deployment_rollup (environment, service, week, metric, bucket, n)
+            SELECT NEW.environment, k.service, NEW.week, k.metric, k.bucket, 1
+            FROM deployment_rollup_keys(NEW) k
+          ON CONFLICT (environment, service, week, metric, bucket)
+            DO UPDATE SET n = deployment_rollup.n + 1;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      -- recounts every rollup from the rows (here for the rows already stored; also after a bulk load)
+      CREATE FUNCTION deployment_rollup_rebuild() RETURNS void LANGUAGE sql AS $fn$
+        DELETE FROM deployment_rollup;
+        INSERT INTO deployment_rollup (environment, service, week, metric, bucket, n)
+          SELECT d.environment, k.service, d.week, k.metric, k.bucket, count(*)
+          FROM deployments d, deployment_rollup_keys(d) k
+          GROUP BY d.environment, k.service, d.week, k.metric, k.bucket;
+      $fn$;
+      SELECT deployment_rollup_rebuild();
+      CREATE TRIGGER deployments_rollup AFTER INSERT OR UPDATE OR DELETE ON deployments
+        FOR EACH ROW EXECUTE FUNCTION deployments_rollup();
+    `,
+  },
 ];
