@@ -246,6 +246,7 @@ describe('the DawsOS example, staging to a production canary and back', { timeou
     assert.equal(evidence['tests.failed'], 0);
     assert.ok(Number(evidence['image.size_bytes']) > 0 && Number(evidence['image.size_bytes']) < 500e6);
     assert.equal(evidence['sarif.high'], 0);
+    assert.equal(evidence['secrets.found'], 0);
     // no flaky tests: the unit suite ran 3 times and passed every time
     const unit = run.steps.find((s) => s.key === 'unit/pytest-unit');
     assert.deepEqual([unit?.attempts, unit?.flaky], [3, false]);
