@@ -40,6 +40,73 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     neededBy:
       'src/routers/haproxy/*.test.ts and test/e2e/haproxy-rollout.test.ts (the router contract and rollouts on a real HAProxy)',
   },
+  {
+    package: 'redis-server',
+    provides: ['/usr/bin/redis-server'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: Redis, a service of its integration stage)',
+  },
+  {
+    package: 'python3-pytest',
+    provides: ['/usr/lib/python3/dist-packages/pytest'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: pytest, its test stages)',
+  },
+  {
+    package: 'python3-pytest-cov',
+    provides: ['/usr/lib/python3/dist-packages/pytest_cov'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: pytest --cov, its coverage gate)',
+  },
+  {
+    package: 'python3-hypothesis',
+    provides: ['/usr/lib/python3/dist-packages/hypothesis'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: Hypothesis, its property stage)',
+  },
+  {
+    package: 'python3-psycopg2',
+    provides: ['/usr/lib/python3/dist-packages/psycopg2'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: its integration tests against PostgreSQL)',
+  },
+  {
+    package: 'python3-redis',
+    provides: ['/usr/lib/python3/dist-packages/redis'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: its integration tests against Redis)',
+  },
+  {
+    package: 'mypy',
+    provides: ['/usr/bin/mypy'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: mypy --strict, its lint stage)',
+  },
+  {
+    package: 'flake8',
+    provides: ['/usr/bin/flake8'],
+    neededBy:
+      'test/e2e/example-dawsos.test.ts (examples/dawsos: flake8, its lint stage (ruff is not in Debian 12))',
+  },
+  {
+    package: 'black',
+    provides: ['/usr/bin/black'],
+    neededBy:
+      'test/e2e/example-dawsos.test.ts (examples/dawsos: black --check, its format check (ruff format is not in Debian 12))',
+  },
+  {
+    package: 'sqlfluff',
+    provides: ['/usr/bin/sqlfluff'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: sqlfluff, its SQL lint)',
+  },
+  {
+    package: 'bandit',
+    provides: ['/usr/bin/bandit'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: Bandit, its security stage)',
+  },
+  {
+    package: 'jq',
+    provides: ['/usr/bin/jq'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: its health checks (curl … | jq -e))',
+  },
+  {
+    package: 'curl',
+    provides: ['/usr/bin/curl'],
+    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: its health checks)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

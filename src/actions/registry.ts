@@ -5,6 +5,7 @@ import { commitlint } from './commitlint/commitlint.ts';
 import { deploy } from './deploy/deploy.ts';
 import { evidence } from './evidence/evidence.ts';
 import { gateCoverage } from './gate-coverage/gate-coverage.ts';
+import { gateImageSize } from './gate-image-size/gate-image-size.ts';
 import { gateLicenses } from './gate-licenses/gate-licenses.ts';
 import { gateRelease } from './gate-release/gate-release.ts';
 import { gateSarif } from './gate-sarif/gate-sarif.ts';
@@ -24,6 +25,7 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map(
     deploy,
     evidence,
     gateCoverage,
+    gateImageSize,
     gateLicenses,
     gateRelease,
     gateSarif,

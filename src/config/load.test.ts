@@ -232,6 +232,31 @@ stages:
     );
   });
 
+  it('a ${{ }} in single quotes of a run: script, which bash would leave as literal text', () => {
+    rejects(
+      `version: 1
+stages:
+  build:
+    steps:
+      - id: image
+        run: echo "version=1" >> "$RUNWAY_OUTPUT"
+      - run: curl -fsS localhost/health | jq -e --arg v '\${{ steps.image.outputs.version }}' '.version == $v'
+`,
+      7,
+      14,
+      /^a \$\{\{ \}\} inside single quotes stays literal text in bash .* put it in double quotes/,
+    );
+    assert.equal(
+      parse(`version: 1
+stages:
+  build:
+    steps:
+      - run: echo "\${{ sha }}" 'it''s' \\'\${{ sha }} # '\${{ sha }}'
+`).stages[0]?.steps[0]?.run?.startsWith('echo'),
+      true,
+    );
+  });
+
   it('bad YAML indentation, at the misplaced line', () => {
     rejects(
       `version: 1
@@ -385,7 +410,7 @@ stages:
 `,
       5,
       15,
-      /unknown action "comitlint".* — expected one of: approval, attest, commitlint, deploy, evidence, gate\/coverage, gate\/licenses, gate\/release, gate\/sarif, gate\/tests, notify, rollout, sbom, scan\/secrets, verify-attestation/,
+      /unknown action "comitlint".* — expected one of: approval, attest, commitlint, deploy, evidence, gate\/coverage, gate\/image-size, gate\/licenses, gate\/release, gate\/sarif, gate\/tests, notify, rollout, sbom, scan\/secrets, verify-attestation/,
     );
   });
 

@@ -1,12 +1,16 @@
 import type { Action, InputCheckContext } from '../actions/action.ts';
 import type { ExpressionError } from '../engine/expressions.ts';
 import { compile, compileCondition, findTemplates } from '../engine/expressions.ts';
+import { singleQuotedTemplates } from './shell-quotes.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { Path, PositionIndex } from './positions.ts';
 import type { PipelineConfig, StageConfig, StepConfig } from './schema.ts';
 import { assignStepIds } from './step-ids.ts';
 import { didYouMean } from './suggest.ts';
 import { schemaIssues } from './validate-schema.ts';
+
+const SINGLE_QUOTED =
+  'a ${{ }} inside single quotes stays literal text in bash (the command would see ${RUNWAY_EXPR_0}, not the value) — put it in double quotes: "${{ … }}"';
 
 /** Checks what a schema cannot: references, cycles, expressions, action names and inputs. */
 export function checkSemantics(
@@ -74,6 +78,7 @@ export function checkSemantics(
       for (const part of findTemplates(svc.run)) {
         checkExpression(part.expr, [...svcPath, 'run'], new Set(), reachable, issues, positions);
       }
+      if (singleQuotedTemplates(svc.run).length > 0) issue([...svcPath, 'run'], SINGLE_QUOTED);
       if (findTemplates(ready.run ?? '').length > 0) {
         issue(
           [...svcPath, 'ready', 'run'],
@@ -128,6 +133,7 @@ function checkSteps(
       for (const part of findTemplates(step.run)) {
         checkExpression(part.expr, [...path, 'run'], earlier, reachable, issues, positions);
       }
+      if (singleQuotedTemplates(step.run).length > 0) issue([...path, 'run'], SINGLE_QUOTED);
       return;
     }
     if (step['warn-on-exit'] !== undefined) {

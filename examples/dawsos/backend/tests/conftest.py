@@ -1,0 +1,27 @@
+"""Options the seed's commands pass: --hypothesis-profile=ci, --golden-update, --base-url."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=1000, deadline=None, database=None)
+settings.register_profile("dev", max_examples=50, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--golden-update", default="never", choices=["never", "always"])
+    parser.addoption("--base-url", default=os.environ.get("DAWSOS_BASE_URL", "http://127.0.0.1:25200"))
+
+
+@pytest.fixture
+def golden_update(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--golden-update"))
+
+
+@pytest.fixture
+def base_url(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--base-url")).rstrip("/")

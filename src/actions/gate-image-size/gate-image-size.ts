@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import {
+  artifactSize,
+  dockerInspectSize,
+  formatSize,
+  ImageSizeError,
+  ociLayoutSize,
+  parseSize,
+  SIZE_PATTERN,
+  type Measured,
+} from '../../gates/artifact/image-size.ts';
+import type { Action } from '../action.ts';
+
+const SOURCES = ['oci-layout', 'docker-inspect', 'path'] as const;
+const SIZE = {
+  oneOf: [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: SIZE_PATTERN },
+  ],
+};
+
+/**
+ * `uses: gate/image-size` — the seed's "< 500MB uncompressed": measures a built image (an OCI image
+ * layout, `docker image inspect` JSON) or artifact (a directory, a file, a gzipped tarball), records
+ * `image.size_bytes` and fails the step when the size is not under `limit`.
+ */
+export const gateImageSize: Action = {
+  name: 'gate/image-size',
+  description: 'fail when a built image or artifact is not under a size limit (uncompressed)',
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['limit'],
+    oneOf: SOURCES.map((source) => ({ required: [source] })),
+    properties: {
+      'oci-layout': {
+        type: 'string',
+        minLength: 1,
+        description: 'OCI image layout directory (docker buildx --output type=oci, skopeo, umoci)',
+      },
+      'docker-inspect': {
+        type: 'string',
+        minLength: 1,
+        description: 'JSON written by docker image inspect',
+      },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description: 'a directory, a file, or a .tar.gz/.tgz counted uncompressed',
+      },
+      ref: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'the image to measure: a ref name in the OCI layout, or a RepoTag in docker inspect JSON',
+      },
+      limit: { ...SIZE, description: 'the size must be under this: bytes, or 500MB, 1.5GB, 512MiB' },
+    },
+  },
+  check(inputs) {
+    try {
+      parseSize(inputs['limit'] as string | number);
+      return [];
+    } catch (err) {
+      return [{ input: 'limit', message: (err as Error).message }];
+    }
+  },
+  async run(ctx) {
+    const source = SOURCES.find((s) => ctx.inputs[s] !== undefined);
+    if (source === undefined) return { ok: false, reason: `give one of ${SOURCES.join(', ')}` };
+    const path = resolve(ctx.workingDirectory, String(ctx.inputs[source]));
+    const ref = ctx.inputs['ref'] as string | undefined;
+
+    // measure
+    let measured: Measured;
+    try {
+      measured =
+        source === 'oci-layout'
+          ? await ociLayoutSize(path, ref)
+          : source === 'docker-inspect'
+            ? dockerInspectSize(path, ref)
+            : await artifactSize(path);
+    } catch (err) {
+      if (err instanceof ImageSizeError) return { ok: false, reason: err.message };
+      throw err;
+    }
+
+    // judge
+    const limit = parseSize(ctx.inputs['limit'] as string | number);
+    const line = `${measured.what}: ${formatSize(measured.bytes)} (${measured.bytes} bytes), limit ${formatSize(limit)}`;
+    ctx.log(line);
+    const evidence = { 'image.size_bytes': measured.bytes };
+    if (measured.bytes < limit) return { ok: true, evidence, outputs: { bytes: String(measured.bytes) } };
+    return {
+      ok: false,
+      reason: `image too large: ${formatSize(measured.bytes)} (${measured.bytes} bytes) is not under the limit of ${formatSize(limit)} — ${measured.what}`,
+      evidence,
+      outputs: { bytes: String(measured.bytes) },
+    };
+  },
+};
