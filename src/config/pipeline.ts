@@ -1,5 +1,5 @@
 import type { Subscription } from '../notify/subscription.ts';
-import type { EnvMap } from './schema.ts';
+import type { EnvMap, ServiceSloConfig } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 
 /** How to tell that a background service is ready. */
@@ -62,7 +62,7 @@ export interface Pipeline {
   inheritEnv: string[];
   env: EnvMap;
   secrets: Record<string, { env?: string; file?: string }>;
-  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
+  service?: { name: string; tier?: number; health?: string; slo?: ServiceSloConfig };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
   /** Role name → identities allowed to act in that role (approvals). */

@@ -154,9 +154,8 @@ export const PIPELINE_SCHEMA = {
         slo: {
           type: 'object',
           additionalProperties: false,
-          required: ['objective'],
           description:
-            'the availability SLO gate/release reads live from runway serve (5xx responses are errors)',
+            'the availability SLO gate/release reads: measured live by runway serve (objective), or from Prometheus recording rules (source)',
           properties: {
             objective: {
               type: 'number',
@@ -170,6 +169,45 @@ export const PIPELINE_SCHEMA = {
               pattern: '^(([1-9]|[12][0-9]|3[0-5])d|([1-9][0-9]?|[1-7][0-9]{2}|8[0-3][0-9]|840)h)$',
               description:
                 'the window the error budget is spent over: 1d to 35d, or in hours (default 30d; runway serve keeps 35 days of samples)',
+            },
+            source: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['prometheus'],
+              description:
+                'read the SLO from Prometheus instead of measuring it (no objective or window then)',
+              properties: {
+                prometheus: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['address', 'budget-remaining', 'burn-fast', 'burn-slow'],
+                  properties: {
+                    address: {
+                      type: 'string',
+                      pattern: '^https?://',
+                      description: 'e.g. http://prometheus:9090',
+                    },
+                    'budget-remaining': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the error budget left as a ratio 0-1, e.g. slo:error_budget_remaining:ratio (the gate input gets it x100, as percent)',
+                    },
+                    'burn-fast': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the fast burn rate, e.g. slo:error_budget_burn_rate:fast',
+                    },
+                    'burn-slow': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the slow burn rate, e.g. slo:error_budget_burn_rate:slow',
+                    },
+                  },
+                },
+              },
             },
           },
         },
@@ -329,10 +367,25 @@ export interface EnvironmentConfig {
   };
 }
 
+/** PromQL queries of an SLO kept by Prometheus recording rules. */
+export interface PrometheusSloSource {
+  address: string;
+  'budget-remaining': string;
+  'burn-fast': string;
+  'burn-slow': string;
+}
+
+/** `service.slo`: an objective runway serve measures, or a Prometheus source (exactly one). */
+export interface ServiceSloConfig {
+  objective?: number;
+  window?: string;
+  source?: { prometheus: PrometheusSloSource };
+}
+
 export interface PipelineConfig {
   version: 1;
   name?: string;
-  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
+  service?: { name: string; tier?: number; health?: string; slo?: ServiceSloConfig };
   concurrency?: number;
   'inherit-env'?: string[];
   env?: EnvMap;

@@ -53,6 +53,30 @@ export function checkSemantics(
     );
   }
 
+  // service.slo: measured by runway serve (objective) or read from Prometheus (source), not both
+  const slo = config.service?.slo;
+  if (slo) {
+    const path = ['service', 'slo'];
+    if (slo.source && slo.objective !== undefined) {
+      issue(
+        [...path, 'objective'],
+        'service.slo has both objective and source — the objective is in your recording rules; keep one of them',
+        true,
+      );
+    } else if (slo.source && slo.window !== undefined) {
+      issue(
+        [...path, 'window'],
+        'service.slo.window is for an objective runway serve measures — your recording rules set the window of source',
+        true,
+      );
+    } else if (!slo.source && slo.objective === undefined) {
+      issue(
+        path,
+        'service.slo needs objective (e.g. 99.9, measured by runway serve) or source: { prometheus: … }',
+      );
+    }
+  }
+
   // secrets: exactly one source
   for (const [name, source] of Object.entries(config.secrets ?? {})) {
     if (Boolean(source.env) === Boolean(source.file)) {
