@@ -36,6 +36,8 @@ export interface Step {
   continueOnError: boolean;
   /** Exit codes of a `run:` step that end it as `warning`, not `failed`. */
   warnOnExit?: number[];
+  /** A `uses: gate/*` step whose failure ends it as `warning`, not `failed`. */
+  warnOnFail?: boolean;
   /** Runs the step this many times in all; a failing run after a pass fails it as flaky. */
   rerun?: number;
   workingDirectory: string;

@@ -75,6 +75,10 @@ const step = {
       items: { type: 'integer', minimum: 1, maximum: 255 },
       description: 'exit codes of a run: step that end it as a warning instead of a failure',
     },
+    'warn-on-fail': {
+      type: 'boolean',
+      description: 'a uses: gate/* step that fails ends as a warning; the run goes on and succeeds',
+    },
     ...common,
   },
 } as const;
@@ -329,6 +333,7 @@ export interface StepConfig extends Common {
   uses?: string;
   with?: Record<string, unknown>;
   'warn-on-exit'?: number[];
+  'warn-on-fail'?: boolean;
   rerun?: number;
 }
 

@@ -147,6 +147,15 @@ function checkSteps(
     }
     checkExpression(step.if, [...path, 'if'], earlier, reachable, issues, positions, 'condition');
     checkEnv(step.env, [...path, 'env'], earlier, reachable, issues, positions);
+    if (step['warn-on-fail'] !== undefined && !step.uses?.startsWith('gate/')) {
+      issue(
+        [...path, 'warn-on-fail'],
+        step.run !== undefined
+          ? 'warn-on-fail: is only for uses: gate/* steps — a run: step warns with warn-on-exit: [codes]'
+          : `warn-on-fail: is only for uses: gate/* steps — a failed ${step.uses ?? 'action'} is not a warning`,
+        true,
+      );
+    }
     if (step.run !== undefined) {
       if (step.with !== undefined) issue([...path, 'with'], 'with: is only for uses: steps', true);
       for (const part of findTemplates(step.run)) {
