@@ -34,6 +34,12 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     neededBy:
       'src/store/postgres/*.test.ts and test/e2e/ha-*.test.ts (the store contract on a real PostgreSQL 15)',
   },
+  {
+    package: 'redis-server',
+    provides: ['redis-server'],
+    neededBy:
+      'test/e2e/example-companyos.test.ts (the CompanyOS example starts Redis as a stage service for its integration tests)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

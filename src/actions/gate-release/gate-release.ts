@@ -184,7 +184,8 @@ async function liveSlo(
   if (!declared) return fallback('runway.yaml declares no service.slo');
   const source = declared.source?.prometheus;
   if (source) {
-    const now = at === undefined ? ctx.clock.now() : new Date(at);
+    // Prometheus has no samples from the future: a gate evaluated ahead (`at`) reads them as of now
+    const now = new Date(Math.min(ctx.clock.now().getTime(), at === undefined ? Infinity : Date.parse(at)));
     const read = await prometheusSlo(source, new PrometheusProvider({ timeoutMs: 10_000 }), now, ctx.signal);
     if ('error' in read) {
       const message = `Prometheus at ${source.address} did not answer: ${read.error}`;
