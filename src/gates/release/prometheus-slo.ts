@@ -44,8 +44,7 @@ export async function prometheusSlo(
     );
     const value = 'error' in answer ? undefined : numberOf(answer.value);
     if (value === undefined) {
-      const why =
-        'error' in answer ? answer.error : `answered ${JSON.stringify(answer.value)}, not one number`;
+      const why = 'error' in answer ? answer.error : notOneNumber(answer.value);
       problems.push(`${key} (${query}): ${why}`);
     } else values[field] = value * scale;
   }
@@ -56,4 +55,12 @@ export async function prometheusSlo(
 function numberOf(value: unknown): number | undefined {
   const one = Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
   return typeof one === 'number' && Number.isFinite(one) ? one : undefined;
+}
+
+function notOneNumber(value: unknown): string {
+  const one = Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
+  if (typeof one === 'number' && Number.isNaN(one))
+    return 'answered NaN (a ratio of 0/0: no requests in its window?), not a number';
+  if (Array.isArray(value)) return `answered ${value.length} series, not one: filter or aggregate to one`;
+  return `answered ${JSON.stringify(value)}, not one number`;
 }
