@@ -267,6 +267,28 @@ describe('the CompanyOS example, end to end on the local target', { timeout: 400
       /SLO: from Prometheus at http:\/\/127\.0\.0\.1:24478 at .*: error_budget_remaining 100, fast_burn_rate 0, slow_burn_rate 0/,
     );
     assert.match(res.stdout, /strategy tier1-progressive/);
+    // the seed's tier-1 progression, each weight in turn, and its three templates
+    const weights = [...res.stdout.matchAll(/weight-set: (\d+)% of traffic to c0ffee0-r2/g)].map((m) =>
+      Number(m[1]),
+    );
+    assert.deepEqual(weights.slice(-5), [1, 10, 25, 50, 100]);
+    for (const template of ['smoke-check', 'slo-burn-check', 'synthetic-check'])
+      assert.match(res.stdout, new RegExp(`analysis-started: \\S+: ${template}\\n`));
+    assert.equal([...res.stdout.matchAll(/analysis-finished: \S+: successful/g)].length, 3);
+    const steps = Object.fromEntries(run.steps.map((x) => [x.key, x.status]));
+    for (const key of [
+      'test/e2e-tests',
+      'test/integration-tests',
+      'golden-path/golden-path-smoke-test',
+      'staging/validate-staging-health',
+      'post-deployment/slo-health',
+      'completion/notify-success',
+    ])
+      assert.equal(steps[key], 'succeeded', key);
+    assert.match(
+      res.stdout,
+      /input gates\.quality\.coverage = [\d.]+ ← evidence coverage\.lines from step test\/coverage/,
+    );
     const s = await status();
     assert.equal(s.stable, 'c0ffee0-r2');
     assert.equal(s.phase, 'completed');
