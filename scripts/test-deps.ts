@@ -38,7 +38,7 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     package: 'redis-server',
     provides: ['redis-server'],
     neededBy:
-      'test/e2e/example-companyos.test.ts (the CompanyOS example starts Redis as a stage service for its integration tests)',
+      'test/e2e/example-companyos.test.ts (the CompanyOS example starts Redis, and PostgreSQL 15, as stage services for its integration tests)',
   },
 ];
 

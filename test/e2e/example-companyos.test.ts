@@ -2,7 +2,7 @@
  * Issue #18 must-show 1 for CompanyOS: examples/companyos/runway.yaml runs as checked in, in place
  * (like `runway demo`), on the local target: a real `runway serve` and data-plane agent, a real
  * Prometheus (the Debian package) scraping the agent and evaluating the example's recording and
- * alert rules, a real Redis started by the pipeline for the integration tests. A good change goes
+ * alert rules, a real PostgreSQL 15 and Redis started by the pipeline for the integration tests. A good change goes
  * through every stage, the release gate (SLO from the recording rules) and the tier-1 canary to
  * 100 %; a change whose new version answers 5xx is rolled back by the seed's analysis (its
  * smoke-check or slo-burn-check, whichever meets the failing canary first).
@@ -24,8 +24,8 @@ import { alive, REPO, runDetail, runway, spawnRunway, type CliResult } from './h
 const EXAMPLE = join(REPO, 'examples', 'companyos');
 const SERVICE = 'companyos-api';
 const PROMETHEUS = '/usr/bin/prometheus';
-/** The example's fixed ports: staging, production, redis, golden path, e2e, Prometheus. */
-const PORTS = [24470, 24471, 24472, 24473, 24474, 24478];
+/** The example's fixed ports: staging, production, redis, golden path, e2e, PostgreSQL, Prometheus. */
+const PORTS = [24470, 24471, 24472, 24473, 24474, 24475, 24478];
 const PRODUCTION = 24471;
 const PROMETHEUS_PORT = 24478;
 const GOOD_SHA = 'c0ffee0000000000000000000000000000000001';
