@@ -43,7 +43,8 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
   {
     package: 'redis-server',
     provides: ['/usr/bin/redis-server'],
-    neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: Redis, a service of its integration stage)',
+    neededBy:
+      "test/e2e/example-dawsos.test.ts and example-companyos.test.ts (Redis, a stage service of both examples' integration tests)",
   },
   {
     package: 'python3-pytest',

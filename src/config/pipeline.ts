@@ -1,6 +1,6 @@
 import type { RouterSpec } from '../routers/kinds.ts';
 import type { Subscription } from '../notify/subscription.ts';
-import type { EnvMap } from './schema.ts';
+import type { EnvMap, ServiceSloConfig } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 
 /** How to tell that a background service is ready. */
@@ -37,6 +37,8 @@ export interface Step {
   continueOnError: boolean;
   /** Exit codes of a `run:` step that end it as `warning`, not `failed`. */
   warnOnExit?: number[];
+  /** A `uses: gate/*` step whose failure ends it as `warning`, not `failed`. */
+  warnOnFail?: boolean;
   /** Runs the step this many times in all; a failing run after a pass fails it as flaky. */
   rerun?: number;
   workingDirectory: string;
@@ -63,7 +65,7 @@ export interface Pipeline {
   inheritEnv: string[];
   env: EnvMap;
   secrets: Record<string, { env?: string; file?: string; optional?: boolean }>;
-  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
+  service?: { name: string; tier?: number; health?: string; slo?: ServiceSloConfig };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
   /** Role name → identities allowed to act in that role (approvals). */

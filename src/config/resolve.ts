@@ -37,6 +37,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         retry: resolveRetry(s.retry ?? stage.retry ?? defaults.retry),
         continueOnError: s['continue-on-error'] ?? false,
         ...(s['warn-on-exit'] ? { warnOnExit: s['warn-on-exit'] } : {}),
+        ...(s['warn-on-fail'] ? { warnOnFail: true } : {}),
         ...(s.rerun ? { rerun: s.rerun } : {}),
         workingDirectory: s['working-directory'] ?? stageDir,
       };

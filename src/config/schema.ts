@@ -77,6 +77,10 @@ const step = {
       items: { type: 'integer', minimum: 1, maximum: 255 },
       description: 'exit codes of a run: step that end it as a warning instead of a failure',
     },
+    'warn-on-fail': {
+      type: 'boolean',
+      description: 'a uses: gate/* step that fails ends as a warning; the run goes on and succeeds',
+    },
     ...common,
   },
 } as const;
@@ -164,9 +168,8 @@ export const PIPELINE_SCHEMA = {
         slo: {
           type: 'object',
           additionalProperties: false,
-          required: ['objective'],
           description:
-            'the availability SLO gate/release reads live from runway serve (5xx responses are errors)',
+            'the availability SLO gate/release reads: measured live by runway serve (objective), or from Prometheus recording rules (source)',
           properties: {
             objective: {
               type: 'number',
@@ -180,6 +183,45 @@ export const PIPELINE_SCHEMA = {
               pattern: '^(([1-9]|[12][0-9]|3[0-5])d|([1-9][0-9]?|[1-7][0-9]{2}|8[0-3][0-9]|840)h)$',
               description:
                 'the window the error budget is spent over: 1d to 35d, or in hours (default 30d; runway serve keeps 35 days of samples)',
+            },
+            source: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['prometheus'],
+              description:
+                'read the SLO from Prometheus instead of measuring it (no objective or window then)',
+              properties: {
+                prometheus: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['address', 'budget-remaining', 'burn-fast', 'burn-slow'],
+                  properties: {
+                    address: {
+                      type: 'string',
+                      pattern: '^https?://',
+                      description: 'e.g. http://prometheus:9090',
+                    },
+                    'budget-remaining': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the error budget left as a ratio 0-1, e.g. slo:error_budget_remaining:ratio (the gate input gets it x100, as percent)',
+                    },
+                    'burn-fast': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the fast burn rate, e.g. slo:error_budget_burn_rate:fast',
+                    },
+                    'burn-slow': {
+                      type: 'string',
+                      minLength: 1,
+                      description:
+                        'PromQL answering the slow burn rate, e.g. slo:error_budget_burn_rate:slow',
+                    },
+                  },
+                },
+              },
             },
           },
         },
@@ -335,6 +377,7 @@ export interface StepConfig extends Common {
   uses?: string;
   with?: Record<string, unknown>;
   'warn-on-exit'?: number[];
+  'warn-on-fail'?: boolean;
   rerun?: number;
 }
 
@@ -377,10 +420,25 @@ export interface EnvironmentConfig {
   };
 }
 
+/** PromQL queries of an SLO kept by Prometheus recording rules. */
+export interface PrometheusSloSource {
+  address: string;
+  'budget-remaining': string;
+  'burn-fast': string;
+  'burn-slow': string;
+}
+
+/** `service.slo`: an objective runway serve measures, or a Prometheus source (exactly one). */
+export interface ServiceSloConfig {
+  objective?: number;
+  window?: string;
+  source?: { prometheus: PrometheusSloSource };
+}
+
 export interface PipelineConfig {
   version: 1;
   name?: string;
-  service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
+  service?: { name: string; tier?: number; health?: string; slo?: ServiceSloConfig };
   concurrency?: number;
   'inherit-env'?: string[];
   env?: EnvMap;

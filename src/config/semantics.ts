@@ -57,6 +57,30 @@ export function checkSemantics(
     );
   }
 
+  // service.slo: measured by runway serve (objective) or read from Prometheus (source), not both
+  const slo = config.service?.slo;
+  if (slo) {
+    const path = ['service', 'slo'];
+    if (slo.source && slo.objective !== undefined) {
+      issue(
+        [...path, 'objective'],
+        'service.slo has both objective and source — the objective is in your recording rules; keep one of them',
+        true,
+      );
+    } else if (slo.source && slo.window !== undefined) {
+      issue(
+        [...path, 'window'],
+        'service.slo.window is for an objective runway serve measures — your recording rules set the window of source',
+        true,
+      );
+    } else if (!slo.source && slo.objective === undefined) {
+      issue(
+        path,
+        'service.slo needs objective (e.g. 99.9, measured by runway serve) or source: { prometheus: … }',
+      );
+    }
+  }
+
   // secrets: exactly one source
   for (const [name, source] of Object.entries(config.secrets ?? {})) {
     if (Boolean(source.env) === Boolean(source.file)) {
@@ -128,6 +152,15 @@ function checkSteps(
     }
     checkExpression(step.if, [...path, 'if'], earlier, reachable, issues, positions, 'condition');
     checkEnv(step.env, [...path, 'env'], earlier, reachable, issues, positions);
+    if (step['warn-on-fail'] !== undefined && !step.uses?.startsWith('gate/')) {
+      issue(
+        [...path, 'warn-on-fail'],
+        step.run !== undefined
+          ? 'warn-on-fail: is only for uses: gate/* steps — a run: step warns with warn-on-exit: [codes]'
+          : `warn-on-fail: is only for uses: gate/* steps — a failed ${step.uses ?? 'action'} is not a warning`,
+        true,
+      );
+    }
     if (step.run !== undefined) {
       if (step.with !== undefined) issue([...path, 'with'], 'with: is only for uses: steps', true);
       for (const part of findTemplates(step.run)) {

@@ -21,7 +21,20 @@ function messages(slo: string): string[] {
   assert.fail(`service.slo ${slo} was accepted`);
 }
 
+const PROM =
+  '{ address: "http://prometheus:9090", budget-remaining: "slo:error_budget_remaining:ratio", burn-fast: "slo:error_budget_burn_rate:fast", burn-slow: "slo:error_budget_burn_rate:slow" }';
+
 describe('service.slo in runway.yaml', () => {
+  it('takes a Prometheus source of recording rules instead of an objective', () => {
+    const p = parsePipeline(pipeline(`{ source: { prometheus: ${PROM} } }`), 'runway.yaml', '/tmp');
+    assert.deepEqual(p.service?.slo?.source?.prometheus, {
+      address: 'http://prometheus:9090',
+      'budget-remaining': 'slo:error_budget_remaining:ratio',
+      'burn-fast': 'slo:error_budget_burn_rate:fast',
+      'burn-slow': 'slo:error_budget_burn_rate:slow',
+    });
+  });
+
   it('is carried into the pipeline as written', () => {
     const p = parsePipeline(pipeline('{ objective: 99.9, window: 30d }'), 'runway.yaml', '/tmp');
     assert.deepEqual(p.service?.slo, { objective: 99.9, window: '30d' });
@@ -44,6 +57,17 @@ describe('service.slo in runway.yaml', () => {
     ['{ objective: 99.9, window: 36d }', /window is "36d" — expected .*1d to 35d/],
     ['{ objective: 99.9, window: 841h }', /window/],
     ['{ objective: 99.9, budget: 10 }', /budget/],
+    ['{ }', /service\.slo needs objective .* or source/],
+    [`{ source: { prometheus: ${PROM} }, objective: 99.9 }`, /has both objective and source/],
+    [`{ source: { prometheus: ${PROM} }, window: 30d }`, /window is for an objective runway serve measures/],
+    [
+      '{ source: { prometheus: { address: http://p:9090, budget-remaining: a, burn-fast: b } } }',
+      /burn-slow/,
+    ],
+    [
+      '{ source: { prometheus: { address: p:9090, budget-remaining: a, burn-fast: b, burn-slow: c } } }',
+      /address/,
+    ],
   ];
   for (const [slo, message] of bad) {
     it(`rejects slo ${slo}`, () => {

@@ -159,10 +159,13 @@ async function runStep(
       ? 'cancelled'
       : last.ok
         ? 'succeeded'
-        : !unstable && warns(step, last.exitCode)
+        : !unstable && (warns(step, last.exitCode) || step.warnOnFail === true)
           ? 'warning'
           : 'failed';
-  const reason = status === 'warning' ? `${last.reason ?? ''} (warn-on-exit)` : last.reason;
+  const reason =
+    status === 'warning'
+      ? `${last.reason ?? ''} (${step.warnOnFail ? 'warn-on-fail' : 'warn-on-exit'})`
+      : last.reason;
   const rec = ctx.kit.stepRecord(step, status, attempts, last.ok ? undefined : reason, {
     startedAt,
     logPath,

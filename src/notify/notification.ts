@@ -4,6 +4,7 @@ export const NOTIFY_EVENTS = [
   'run.succeeded',
   'run.failed',
   'gate.denied',
+  'gate.warned',
   'approval.waiting',
   'rollout.started',
   'rollout.paused',

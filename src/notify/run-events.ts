@@ -1,7 +1,7 @@
 /*
  * Turns a run's engine events into notifications: run started, succeeded or failed (with every
- * failed step's reason: a gate's denial, a step killed by its timeout…), a gate that denied, and an
- * approval step that waits for people. Times come from the events, so the duration is the run's.
+ * failed step's reason: a gate's denial, a step killed by its timeout…, or every warning of a run
+ * that succeeded), a gate that denied or warned, and an approval step that waits for people. Times come from the events, so the duration is the run's.
  */
 import type { Pipeline, Step } from '../config/pipeline.ts';
 import type { EngineEvent, EventSink } from '../engine/events.ts';
@@ -23,6 +23,7 @@ export function runNotificationSink(
     pipeline.stages.flatMap((s) => s.steps.map((step) => [step.key, step])),
   );
   const failures: string[] = [];
+  const warnings: string[] = [];
   let startedAt = run.startedAt;
   let sha: string | undefined;
   const base = (e: EngineEvent) => ({ service, runId: e.runId, ...(sha ? { sha } : {}), at: e.at });
@@ -55,6 +56,23 @@ export function runNotificationSink(
       });
       return;
     }
+    if (e.type === 'step.finished' && e.data['status'] === 'warning') {
+      const step = steps.get(String(e.data['step']));
+      const reason = typeof e.data['reason'] === 'string' ? e.data['reason'] : 'warning';
+      warnings.push(`${String(e.data['step'])}: ${reason}`);
+      if (!step?.uses?.startsWith('gate/')) return;
+      const environment = environmentOf(step);
+      publisher.publish({
+        ...base(e),
+        event: 'gate.warned',
+        title: `${service}: ${step.uses} warned on run #${e.runId}`,
+        text: reason,
+        reason,
+        ...(environment ? { environment } : {}),
+        ...(startedAt ? { startedAt } : {}),
+      });
+      return;
+    }
     if (e.type === 'step.finished' && e.data['status'] === 'failed') {
       const step = steps.get(String(e.data['step']));
       const reason = typeof e.data['reason'] === 'string' ? e.data['reason'] : 'failed';
@@ -82,7 +100,7 @@ export function runNotificationSink(
         ...base(e),
         event: ok ? 'run.succeeded' : 'run.failed',
         title: `${service}: run #${e.runId} ${ok ? 'succeeded' : status === 'cancelled' ? 'was cancelled' : 'failed'}${took}`,
-        text: ok ? '' : failures.join('\n') || (reason ?? ''),
+        text: ok ? warnings.map((w) => `warning ${w}`).join('\n') : failures.join('\n') || (reason ?? ''),
         ...(ok || reason === undefined ? {} : { reason: failures[0] ?? reason }),
         ...(startedAt ? { startedAt } : {}),
         ...(durationMs === undefined ? {} : { durationMs }),

@@ -8,7 +8,10 @@ import type { DeploymentRecord, DeploymentStats } from '../records/deployment-re
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** `warning`: a step ended with one of its `warn-on-exit` codes; it does not fail the stage or the run. */
+/**
+ * `warning`: a step ended with one of its `warn-on-exit` codes, or a `warn-on-fail` gate failed; it
+ * does not fail the stage or the run.
+ */
 export const NODE_STATUSES = [
   'pending',
   'running',

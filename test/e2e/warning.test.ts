@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { startReceiver } from '../../src/notify/receiver.fixture.ts';
 import { project, runDetail, runway } from './helpers.ts';
 
 const pipeline = (code: number) => `version: 1
@@ -61,5 +62,102 @@ stages:
     const res = await runway(['validate'], { cwd: dir });
     assert.equal(res.code, 2, res.stdout + res.stderr);
     assert.match(res.stderr, /runway\.yaml:7:9.*warn-on-exit: is only for run: steps/);
+  });
+});
+
+describe('warn-on-fail on a gate', () => {
+  const JUNIT = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="post-deployment" tests="2" failures="1">
+    <testcase classname="slo" name="error rate below 0.01"><failure message="error rate 0.02 &gt; 0.01"/></testcase>
+    <testcase classname="slo" name="health is 200"/>
+  </testsuite>
+</testsuites>
+`;
+  const gated = (url: string, warn: boolean) => `version: 1
+service: { name: web }
+notifications:
+  team:
+    webhook: { url: ${url} }
+    events: [gate.warned, gate.denied, run.succeeded, run.failed]
+stages:
+  post-deployment:
+    steps:
+      - id: slo
+        uses: gate/tests
+        with: { files: [report.xml] }${warn ? '\n        warn-on-fail: true' : ''}
+      - id: after
+        run: echo "outcome \${{ steps.slo.outcome }}"
+`;
+
+  it('a failing gate with warn-on-fail is a warning: the run succeeds, says so, and tells the team', async () => {
+    const hook = await startReceiver();
+    try {
+      const dir = project(gated(hook.url, true), { 'report.xml': JUNIT });
+      const res = await runway(['run'], { cwd: dir });
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      assert.match(res.stdout, /post-deployment\/slo warning/);
+      assert.match(res.stdout, /outcome warning/);
+      assert.match(res.stdout, /post-deployment\/slo: warning, .*\(warn-on-fail\)/);
+      const run = await runDetail(dir, 1);
+      assert.equal(run.status, 'succeeded');
+      assert.equal(run.reason, 'warnings: post-deployment/slo');
+      const step = run.steps.find((s) => s.key === 'post-deployment/slo');
+      assert.equal(step?.status, 'warning');
+      assert.match(
+        step?.reason ?? '',
+        /^tests gate failed: 1 failed or errored test\(s\), none allowed \(warn-on-fail\)$/,
+      );
+      const list = await runway(['runs'], { cwd: dir });
+      assert.match(list.stdout, /warnings: post-deployment\/slo/);
+      const sent = hook.received.map(
+        (r) => JSON.parse(r.body) as { event: string; title: string; text: string },
+      );
+      assert.deepEqual(
+        sent.map((n) => n.event),
+        ['gate.warned', 'run.succeeded'],
+      );
+      assert.match(sent[0]?.title ?? '', /^web: gate\/tests warned on run #1$/);
+      assert.match(sent[0]?.text ?? '', /\(warn-on-fail\)$/);
+      assert.match(sent[1]?.text ?? '', /^warning post-deployment\/slo: .*\(warn-on-fail\)$/);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('without warn-on-fail the same gate fails the run and is reported denied', async () => {
+    const hook = await startReceiver();
+    try {
+      const dir = project(gated(hook.url, false), { 'report.xml': JUNIT });
+      const res = await runway(['run'], { cwd: dir });
+      assert.equal(res.code, 1, res.stdout + res.stderr);
+      const sent = hook.received.map((r) => (JSON.parse(r.body) as { event: string }).event);
+      assert.deepEqual(sent, ['gate.denied', 'run.failed']);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('warn-on-fail is only for gates: on a run: step or another action it is a config error', async () => {
+    const dir = project(`version: 1
+stages:
+  s:
+    steps:
+      - run: exit 1
+        warn-on-fail: true
+      - uses: notify
+        with: { message: hi }
+        warn-on-fail: true
+`);
+    const res = await runway(['validate'], { cwd: dir });
+    assert.equal(res.code, 2, res.stdout + res.stderr);
+    assert.match(
+      res.stderr,
+      /runway\.yaml:6:9: warn-on-fail: is only for uses: gate\/\* steps — a run: step warns with warn-on-exit/,
+    );
+    assert.match(
+      res.stderr,
+      /runway\.yaml:9:9: warn-on-fail: is only for uses: gate\/\* steps — a failed notify is not a warning/,
+    );
   });
 });

@@ -2,8 +2,10 @@ import { EVIDENCE_ALIASES } from '../../gates/release/assemble-input.ts';
 import { evaluateGate } from '../../gates/release/evaluate-gate.ts';
 import { verifiedSlsaEvidence } from '../../gates/supply-chain/slsa-evidence.ts';
 import { POLICY_REF_SCHEMA, policyFor, type PolicyRefConfig } from '../../gates/release/policies.ts';
+import { prometheusSlo } from '../../gates/release/prometheus-slo.ts';
 import { observedSlo, SLO_FIELDS } from '../../gates/release/slo-facts.ts';
 import type { ObservedSlo } from '../../gates/release/slo-facts.ts';
+import { PrometheusProvider } from '../../analysis/providers/prometheus.ts';
 import { DEFAULT_SLO } from '../../gates/slo/slo.ts';
 import { parseWindows } from '../../gates/windows/parse.ts';
 import { presetCalendars } from '../../gates/windows/presets.ts';
@@ -163,7 +165,8 @@ export const gateRelease: Action = {
 };
 
 /**
- * The SLO of the gate's environment as the control plane measures it, when the pipeline declares
+ * The SLO of the gate's environment: from Prometheus when `service.slo.source` names it (an error
+ * there denies), else as the control plane measures it, when the pipeline declares
  * `service.slo`. Without one, or without a reachable control plane, the gate uses the declared
  * input as before; a control plane that answers with an error denies (`sloError`). Logs the source.
  */
@@ -179,6 +182,21 @@ async function liveSlo(
     return {};
   };
   if (!declared) return fallback('runway.yaml declares no service.slo');
+  const source = declared.source?.prometheus;
+  if (source) {
+    // Prometheus has no samples from the future: a gate evaluated ahead (`at`) reads them as of now
+    const now = new Date(Math.min(ctx.clock.now().getTime(), at === undefined ? Infinity : Date.parse(at)));
+    const read = await prometheusSlo(source, new PrometheusProvider({ timeoutMs: 10_000 }), now, ctx.signal);
+    if ('error' in read) {
+      const message = `Prometheus at ${source.address} did not answer: ${read.error}`;
+      ctx.log(`SLO: ${message}`);
+      return { sloError: message };
+    }
+    const numbers = SLO_FIELDS.map((f) => `${f} ${Number(read.slo.values[f]?.toPrecision(4))}`);
+    ctx.log(`SLO: from Prometheus at ${source.address} at ${now.toISOString()}: ${numbers.join(', ')}`);
+    return read;
+  }
+  if (declared.objective === undefined) return fallback('service.slo declares no objective');
   const found = locateServer(ctx.dataDir, ctx.hostEnv);
   if (!found) return fallback('no control plane is running; `runway serve` measures it');
   const window = declared.window ?? DEFAULT_SLO.window;

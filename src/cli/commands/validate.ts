@@ -29,6 +29,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         step.continueOnError ? 'continue-on-error' : '',
         step.rerun ? `rerun ${step.rerun}` : '',
         step.warnOnExit?.length ? `warn-on-exit ${step.warnOnExit.join(',')}` : '',
+        step.warnOnFail ? 'warn-on-fail' : '',
         step.if ? `if ${step.if}` : '',
       ].filter(Boolean);
       io.out(

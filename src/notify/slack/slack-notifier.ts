@@ -6,6 +6,7 @@ const ICONS: Record<string, string> = {
   'run.succeeded': ':white_check_mark:',
   'run.failed': ':x:',
   'gate.denied': ':no_entry:',
+  'gate.warned': ':warning:',
   'approval.waiting': ':raised_hand:',
   'rollout.started': ':rocket:',
   'rollout.paused': ':double_vertical_bar:',
