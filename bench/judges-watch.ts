@@ -33,6 +33,8 @@ const MEDIAN = 0.04;
 const SIGMA = 0.3;
 const THRESHOLD = 0.05;
 const ONSET = 240;
+/** The judges' tolerance: a canary up to 1.5× stable counts as healthy. */
+const TOLERANCE = 0.5;
 
 interface Scenario {
   /** What kind of regression, for the tables; `healthy` for none. */
@@ -66,7 +68,7 @@ function judge(): Judge {
     buildJudge({
       kind: 'sequential-errors',
       alpha: 0.005,
-      tolerance: 0.5,
+      tolerance: TOLERANCE,
       regression: 3,
       minCanaryTrials: 50,
       acceptBelow: 0.02,
@@ -75,7 +77,7 @@ function judge(): Judge {
       kind: 'sequential-latency',
       thresholdSeconds: THRESHOLD,
       alpha: 0.005,
-      tolerance: 0.5,
+      tolerance: TOLERANCE,
       regression: 3,
       minCanaryTrials: 50,
     }),
@@ -142,6 +144,8 @@ interface Outcome {
   readonly seconds: number;
   /** Whether an ideal test that knows the onset and stable's true rate detects the regression. */
   readonly detectable: boolean;
+  /** Whether an ideal test that knows the onset, comparing with stable's counts at the judge's tolerance, does. */
+  readonly comparable: boolean;
 }
 
 const Z = normalQuantile(0.995);
@@ -155,13 +159,14 @@ function rollout(rate: number, name: string, seed: number): Outcome {
   canary.sample(T0);
   stable.sample(T0);
   const j = judge();
-  let after = { requests: 0, events: 0 };
+  let after = { requests: 0, events: 0, stableRequests: 0, stableEvents: 0 };
   const baseSlow = slowShare(MEDIAN);
   let decision: Outcome['decision'] = 'continue';
   let seconds = HORIZON;
   for (let s = 1; s <= HORIZON; s++) {
     const on = s > sc.onset;
     const before = { requests: canary.requests, errors: canary.errors, slow: canary.slow };
+    const stableBefore = { requests: stable.requests, errors: stable.errors, slow: stable.slow };
     canary.serve(
       random,
       rate,
@@ -175,7 +180,14 @@ function rollout(rate: number, name: string, seed: number): Outcome {
     stable.sample(at);
     if (on) {
       const events = sc.kind === 'latency' ? canary.slow - before.slow : canary.errors - before.errors;
-      after = { requests: after.requests + canary.requests - before.requests, events: after.events + events };
+      const stableEvents =
+        sc.kind === 'latency' ? stable.slow - stableBefore.slow : stable.errors - stableBefore.errors;
+      after = {
+        requests: after.requests + canary.requests - before.requests,
+        events: after.events + events,
+        stableRequests: after.stableRequests + stable.requests - stableBefore.requests,
+        stableEvents: after.stableEvents + stableEvents,
+      };
     }
     const v = j.decide(observations, at);
     decision = v.decision;
@@ -184,10 +196,35 @@ function rollout(rate: number, name: string, seed: number): Outcome {
       break;
     }
   }
-  // the ideal test: the canary's own events after the onset against stable's true ratio, one-sided 0.5%
+  // the ideal tests, both told the onset and looking once at the end, one-sided 0.5%: the canary's
+  // events after the onset against stable's true ratio (a rate no judge knows), and against stable's
+  // own events on the same seconds at the judge's tolerance (the exact conditional binomial test)
   const p0 = sc.kind === 'latency' ? baseSlow : ERROR_RATIO;
   const z = (after.events - after.requests * p0) / Math.sqrt(after.requests * p0 * (1 - p0) || 1);
-  return { rate, scenario: name, decision, seconds, detectable: sc.kind !== 'healthy' && z >= Z };
+  const psi0 = 1 + TOLERANCE;
+  const share = (psi0 * after.requests) / (psi0 * after.requests + after.stableRequests);
+  const tail = binomialTail(after.events, after.events + after.stableEvents, share);
+  const bad = sc.kind !== 'healthy';
+  return {
+    rate,
+    scenario: name,
+    decision,
+    seconds,
+    detectable: bad && z >= Z,
+    comparable: bad && tail <= 0.005,
+  };
+}
+
+/** P(X ≥ x) for X ~ Binomial(n, p). */
+function binomialTail(x: number, n: number, p: number): number {
+  if (x <= 0) return 1;
+  let logTerm = n * Math.log(1 - p);
+  let sum = 0;
+  for (let k = 0; k <= n; k++) {
+    if (k >= x) sum += Math.exp(logTerm);
+    logTerm += Math.log(((n - k) / (k + 1)) * (p / (1 - p)));
+  }
+  return Math.min(1, sum);
 }
 
 const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`);
@@ -200,11 +237,13 @@ function row(list: readonly Outcome[]): string[] {
   const undecided = n - fail - pass;
   const detectable = list.filter((o) => o.detectable);
   const caught = detectable.filter((o) => o.decision === 'fail').length;
+  const comparable = list.filter((o) => o.comparable);
+  const caughtComparable = comparable.filter((o) => o.decision === 'fail').length;
   const failTimes = list.filter((o) => o.decision === 'fail').map((o) => o.seconds);
   failTimes.sort((a, b) => a - b);
   const median = failTimes.length > 0 ? String(failTimes[failTimes.length >> 1]) : '–';
   return healthy
-    ? [pct(fail, n), pct(pass, n), pct(undecided, n), '–', '–', '–', '–']
+    ? [pct(fail, n), pct(pass, n), pct(undecided, n), '–', '–', '–', '–', '–', '–']
     : [
         '–',
         '–',
@@ -212,6 +251,8 @@ function row(list: readonly Outcome[]): string[] {
         pct(pass, n),
         `${detectable.length}/${n}`,
         pct(caught, detectable.length),
+        `${comparable.length}/${n}`,
+        pct(caughtComparable, comparable.length),
         median,
       ];
 }
@@ -249,6 +290,8 @@ const head = [
   'bad promoted',
   'ideal-detectable',
   'detectable caught',
+  'vs-stable detectable',
+  'vs-stable caught',
   'median s to roll back',
 ];
 const body: string[][] = [];
@@ -273,6 +316,8 @@ const plainHealthy = outcomes.filter((o) => o.scenario === 'healthy');
 const detectable = bad.filter((o) => o.detectable);
 const busy = plainHealthy.filter((o) => o.rate >= 5);
 const mark = (ok: boolean) => (ok ? 'met' : 'missed');
+const comparable = bad.filter((o) => o.comparable);
+const caughtComparable = comparable.filter((o) => o.decision === 'fail').length;
 const promotedBad = bad.filter((o) => o.decision === 'pass').length;
 const caught = detectable.filter((o) => o.decision === 'fail').length;
 const wrong = healthy.filter((o) => o.decision === 'fail').length;
@@ -281,6 +326,9 @@ const promoted = busy.filter((o) => o.decision === 'pass').length;
 console.log(`- 0 bad canaries promoted → ${promotedBad} of ${bad.length} (${mark(promotedBad === 0)})`);
 console.log(
   `- ≥ 99% of ideal-detectable regressions caught → ${pct(caught, detectable.length)} of ${detectable.length} (${mark(caught >= 0.99 * detectable.length)})`,
+);
+console.log(
+  `  (against stable's counts at the judge's tolerance: ${pct(caughtComparable, comparable.length)} of ${comparable.length})`,
 );
 console.log(
   `- ≤ 1% of healthy canaries rolled back → ${pct(wrong, healthy.length)} (binomial counts: ${pct(wrongPlain, plainHealthy.length)}) (${mark(wrong <= 0.01 * healthy.length)})`,

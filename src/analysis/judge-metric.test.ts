@@ -62,8 +62,8 @@ describe('judge: in an analysis template', () => {
 
   it('bad judge settings are errors at their field', () => {
     assert.deepEqual(problems({ ...ERRORS, judge: { sprt: {} } }), [
-      'analysis.t.metrics[0].judge.sprt: unknown key "sprt"; expected one of sequential-errors, sequential-latency',
-      'analysis.t.metrics[0].judge: expected exactly one judge of sequential-errors, sequential-latency, got 0',
+      'analysis.t.metrics[0].judge.sprt: unknown key "sprt"; expected one of sequential-errors, sequential-latency, comparison',
+      'analysis.t.metrics[0].judge: expected exactly one judge of sequential-errors, sequential-latency, comparison, got 0',
     ]);
     assert.deepEqual(
       problems({ ...ERRORS, judge: { 'sequential-errors': { regression: 1.1, tolerance: 0.2 } } }),
@@ -77,6 +77,34 @@ describe('judge: in an analysis template', () => {
     assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-latency': {} } }), [
       'analysis.t.metrics[0].judge.sequential-latency.thresholdSeconds: is required (a latency histogram bound in seconds, e.g. 0.05)',
     ]);
+  });
+
+  it('the comparison judge: its metric is required, words and numbers are checked at their field', () => {
+    assert.deepEqual(
+      template({ ...ERRORS, judge: { comparison: { metric: 'latency', looks: 3 } } }).metrics[0]?.judge,
+      {
+        kind: 'comparison',
+        metric: 'latency',
+        looks: 3,
+      },
+    );
+    assert.deepEqual(problems({ ...ERRORS, judge: { comparison: {} } }), [
+      'analysis.t.metrics[0].judge.comparison.metric: is required (one of errors, latency)',
+    ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { comparison: { metric: 'errors', windowSize: 3 } } }), [
+      'analysis.t.metrics[0].judge.comparison.windowSize: unknown key "windowSize"; expected one of metric, direction, tolerance, quantile, alpha, looks, lookEverySeconds, minSamples, detect, power',
+    ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { comparison: { metric: 'p95', direction: 'up' } } }), [
+      'analysis.t.metrics[0].judge.comparison.metric: expected one of errors, latency, got "p95"',
+      'analysis.t.metrics[0].judge.comparison.direction: expected one of increase, decrease, either, got "up"',
+    ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { comparison: { metric: 'errors', looks: 0 } } }), [
+      'analysis.t.metrics[0].judge.comparison.looks: looks must be ≥ 1, got 0',
+    ]);
+    assert.deepEqual(
+      problems({ ...ERRORS, judge: { comparison: { metric: 'errors', lookEverySeconds: -1 } } }),
+      ['analysis.t.metrics[0].judge.comparison.lookEverySeconds: lookEverySeconds must be > 0, got -1'],
+    );
   });
 
   it('a judged metric takes no conditions, needs an interval and the builtin provider', () => {
@@ -167,6 +195,38 @@ describe('a judged metric in a run', () => {
     const out = lastOf(drive(run(), quiet));
     assert.equal(out.phase, 'inconclusive');
     assert.match(out.next.message ?? '', /window of 60 measurements ended without a pass/);
+  });
+
+  it('comparison: passes a healthy canary after its looks, fails one with 3× the errors at a look', () => {
+    const comparing = {
+      ...ERRORS,
+      count: 60,
+      judge: { comparison: { metric: 'errors', looks: 3, lookEverySeconds: 10 } },
+    };
+    const start = () => createRun({ templates: [template(comparing)], args, startedAt: T0 });
+    const healthy = drive(
+      start(),
+      scrapes(() => 0.01),
+      { roundTrip: true },
+    );
+    assert.equal(lastOf(healthy).phase, 'successful', lastOf(healthy).next.message);
+    const firstPass = healthy.find((s) => s.next.metrics[0]?.result.successful === 1);
+    const passed = firstPass?.next.metrics[0]?.result;
+    assert.ok(passed && passed.count > 1 && passed.inconclusive === 0, 'not yet before the last look');
+    assert.match(
+      passed.measurements.at(-1)?.message ?? '',
+      /^comparison pass: no significant regression in 3 looks: errors: pass/,
+    );
+    const worse = lastOf(
+      drive(
+        start(),
+        scrapes(() => 0.03),
+        { roundTrip: true },
+      ),
+    );
+    assert.equal(worse.phase, 'failed');
+    assert.match(worse.next.message ?? '', /comparison fail: errors: high — p = .* effect 3\.00×/);
+    assert.equal(worse.next.metrics[0]?.result.successful, 0, 'failed without passing first');
   });
 
   it('an answer that is not both versions’ counters is an error measurement', () => {

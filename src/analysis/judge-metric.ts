@@ -1,19 +1,24 @@
 /*
  * A metric decided by a judge instead of conditions: `judge: { sequential-errors: {...} }` in a
  * template. Each measurement is one scrape of both versions' cumulative counters; the metric keeps
- * the scrapes (plain JSON, persisted with the run) and asks the judge about all of them. A pass is
- * provisional (judges/watch.ts) until the metric's `count` is reached; a fail ends it at once; a
- * window that ends without a pass is inconclusive ("not yet"), never successful.
+ * the scrapes (plain JSON, persisted with the run) and asks the judge about all of them. A sequential
+ * pass is provisional (judges/watch.ts) until the metric's `count` is reached; the comparison judge
+ * passes after its last look; a fail ends the metric at once; a window that ends without a pass is
+ * inconclusive ("not yet"), never successful.
  */
 import { describe, type FieldReader } from './fields.ts';
 import type { FieldPath } from './arguments.ts';
 import type { Judge, LatencyBucket, VersionSample, Verdict } from './judges/judge.ts';
-import { createJudge } from './judges/registry.ts';
+import { createJudge, JUDGE_KINDS } from './judges/registry.ts';
+import { DIRECTIONS, type Direction } from './judges/comparison.ts';
 import { keepWatching } from './judges/watch.ts';
 import type { StoredSample, StoredSamples } from '../records/samples.ts';
 
 /** Judges a metric can name in runway.yaml. */
-export const METRIC_JUDGES = ['sequential-errors', 'sequential-latency'] as const;
+export const METRIC_JUDGES = JUDGE_KINDS;
+
+/** What the comparison judge compares. */
+export const COMPARED = ['errors', 'latency'] as const;
 
 /** One of METRIC_JUDGES. */
 export type MetricJudgeKind = (typeof METRIC_JUDGES)[number];
@@ -31,13 +36,43 @@ export interface JudgeConfig {
   readonly acceptBelow?: number;
   /** sequential-latency: requests slower than this (a histogram bound) are the events compared. */
   readonly thresholdSeconds?: number;
+  /** comparison: the metric compared (errors: error ratios; latency: a quantile of the histograms). */
+  readonly metric?: (typeof COMPARED)[number];
+  /** comparison: which way counts against the canary; default increase. */
+  readonly direction?: Direction;
+  /** comparison, latency: the quantile whose ratio is the effect size; default 0.5. */
+  readonly quantile?: number;
+  /** comparison: looks before a pass, each at alpha / looks; default 5. */
+  readonly looks?: number;
+  /** comparison: seconds between looks, from the first scrape; default 60. */
+  readonly lookEverySeconds?: number;
+  /** comparison: requests each version needs before a look counts; default 100. */
+  readonly minSamples?: number;
+  /** comparison, errors: the error ratio (× stable) a look must be able to show; default 2. */
+  readonly detect?: number;
+  /** comparison, errors: with this probability; default 0.8. */
+  readonly power?: number;
 }
 
 const OPTION_KEYS = ['alpha', 'beta', 'tolerance', 'regression', 'minCanaryTrials', 'acceptBelow'] as const;
 const KEYS: Readonly<Record<MetricJudgeKind, readonly string[]>> = {
   'sequential-errors': OPTION_KEYS,
   'sequential-latency': [...OPTION_KEYS, 'thresholdSeconds'],
+  comparison: [
+    'metric',
+    'direction',
+    'tolerance',
+    'quantile',
+    'alpha',
+    'looks',
+    'lookEverySeconds',
+    'minSamples',
+    'detect',
+    'power',
+  ],
 };
+/** The keys of a judge whose values are words, with the words allowed. */
+const WORDS: Readonly<Record<string, readonly string[]>> = { metric: COMPARED, direction: DIRECTIONS };
 
 /** Validates `judge:` of a metric; problems are issues at their field. */
 export function parseJudge(r: FieldReader, value: unknown, path: FieldPath): JudgeConfig | undefined {
@@ -57,6 +92,12 @@ export function parseJudge(r: FieldReader, value: unknown, path: FieldPath): Jud
   for (const key of KEYS[kind]) {
     const v = options[key];
     if (v === undefined || v === null) continue;
+    const words = WORDS[key];
+    if (words) {
+      if (typeof v === 'string' && words.includes(v)) config[key] = v;
+      else r.fail([...at, key], `expected one of ${words.join(', ')}, got ${describe(v)}`);
+      continue;
+    }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       r.fail([...at, key], `expected a number, got ${describe(v)}`);
       continue;
@@ -65,6 +106,9 @@ export function parseJudge(r: FieldReader, value: unknown, path: FieldPath): Jud
   }
   if (kind === 'sequential-latency' && config['thresholdSeconds'] === undefined) {
     r.fail([...at, 'thresholdSeconds'], 'is required (a latency histogram bound in seconds, e.g. 0.05)');
+  }
+  if (kind === 'comparison' && options['metric'] === undefined) {
+    r.fail([...at, 'metric'], `is required (one of ${COMPARED.join(', ')})`);
   }
   if (r.issues.length > before) return undefined;
   const judge = config as unknown as JudgeConfig;
@@ -83,6 +127,7 @@ export function parseJudge(r: FieldReader, value: unknown, path: FieldPath): Jud
  * @example buildJudge({ kind: 'sequential-errors', tolerance: 0.2 }).decide(observations, now)
  */
 export function buildJudge(config: JudgeConfig): Judge {
+  if (config.kind === 'comparison') return buildComparison(config);
   const { kind, ...options } = config;
   const alpha = options.alpha ?? 0.01;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
@@ -93,6 +138,33 @@ export function buildJudge(config: JudgeConfig): Judge {
       ? createJudge({ ...options, kind, alpha: a, thresholdSeconds: options.thresholdSeconds ?? NaN })
       : createJudge({ ...options, kind, alpha: a });
   return keepWatching(kind, alpha, build);
+}
+
+/** The comparison judge of a metric: fixed looks, so its pass after the last look is final. */
+function buildComparison(config: JudgeConfig): Judge {
+  const every = config.lookEverySeconds ?? 60;
+  if (!(every > 0)) throw new RangeError(`lookEverySeconds must be > 0, got ${every}`);
+  if (config.quantile !== undefined && !(config.quantile > 0 && config.quantile < 1)) {
+    throw new RangeError(`quantile must be in (0, 1), got ${config.quantile}`);
+  }
+  const metric = config.metric ?? 'errors';
+  const tolerance = config.tolerance ?? (metric === 'errors' ? 0.2 : 0.1);
+  return createJudge({
+    kind: 'comparison',
+    metrics: [
+      {
+        metric,
+        direction: config.direction ?? 'increase',
+        effectSize: { measure: 'ratio', tolerance, quantile: config.quantile ?? 0.5 },
+      },
+    ],
+    intervalMs: every * 1000,
+    ...(config.alpha !== undefined && { alpha: config.alpha }),
+    ...(config.looks !== undefined && { looks: config.looks }),
+    ...(config.minSamples !== undefined && { minSamples: config.minSamples }),
+    ...(config.detect !== undefined && { detect: config.detect }),
+    ...(config.power !== undefined && { power: config.power }),
+  });
 }
 
 export type { StoredSample, StoredSamples } from '../records/samples.ts';

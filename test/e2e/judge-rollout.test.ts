@@ -3,7 +3,8 @@
  * `runway serve`, under steady real traffic. A canary healthy at first passes, then starts failing
  * 20% of its requests; another one's latency doubles on a ~40 ms service. Both passes are provisional:
  * each canary is rolled back before its analysis window ends, and the run says it had passed first.
- * Scaled down from the issue's 30 s healthy phase to about 10 s.
+ * Scaled down from the issue's 30 s healthy phase to about 10 s. The comparison judge, chosen the
+ * same way, promotes a healthy canary after its looks and rolls back one whose latency doubles.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -66,6 +67,26 @@ const ANALYSIS = {
   },
 };
 
+/**
+ * The comparison judge: 3 looks 10 s apart at the latency medians (a freshly started canary's tail
+ * is slower for a few seconds, its median is not), the window long enough for them.
+ */
+const COMPARED = {
+  'latency-compared': {
+    metrics: [
+      {
+        name: 'latency',
+        provider: { builtin: {} },
+        interval: '1s',
+        count: 35,
+        judge: {
+          comparison: { metric: 'latency', tolerance: 0.2, looks: 3, lookEverySeconds: 10, alpha: 0.01 },
+        },
+      },
+    ],
+  },
+};
+
 /** A ~40 ms service: every answer takes 35 ms of work. */
 const APP = `const http = require('node:http');
 const version = process.env.RELEASE_VERSION;
@@ -82,7 +103,7 @@ function pipelineYaml(version: string, template: string): string {
     environments: {
       production: { target: { kind: 'local', command: 'node server.js', port: PRODUCTION } },
     },
-    analysis: ANALYSIS,
+    analysis: { ...ANALYSIS, ...COMPARED },
     stages: {
       production: {
         steps: [
@@ -131,7 +152,7 @@ class Load {
   }
 }
 
-describe('sequential judges in runway.yaml on the real router', { timeout: 180_000 }, () => {
+describe('judges chosen in runway.yaml on the real router', { timeout: 300_000 }, () => {
   let dir: string;
   let serve: ChildProcess | undefined;
   let serveLog = '';
@@ -152,7 +173,7 @@ describe('sequential judges in runway.yaml on the real router', { timeout: 180_0
     t: TestContext,
     version: string,
     template: string,
-    fault: string[],
+    fault: string[] | undefined,
   ): Promise<CliResult & { afterFaultS: number; analysedS: number }> {
     writeFileSync(join(dir, 'runway.yaml'), pipelineYaml(version, template));
     const running = cli(['run']);
@@ -162,16 +183,21 @@ describe('sequential judges in runway.yaml on the real router', { timeout: 180_0
       await sleep(200);
     }
     const analysing = Date.now();
-    await sleep(HEALTHY_FOR * 1000);
-    const set = await cli(['fault', 'set', SERVICE, '--env', 'production', '--version', version, ...fault]);
-    assert.equal(set.code, 0, set.stdout + set.stderr);
+    if (fault) {
+      await sleep(HEALTHY_FOR * 1000);
+      const set = await cli(['fault', 'set', SERVICE, '--env', 'production', '--version', version, ...fault]);
+      assert.equal(set.code, 0, set.stdout + set.stderr);
+    }
     const faultAt = Date.now();
     const res = await running;
     const afterFaultS = (Date.now() - faultAt) / 1000;
     const analysedS = (Date.now() - analysing) / 1000;
     t.diagnostic(
-      `${version} (${template}): exit ${res.code}; fault ${fault.join(' ')} after ${HEALTHY_FOR} s of analysis; ` +
-        `ended ${afterFaultS.toFixed(1)} s after the fault, ${analysedS.toFixed(1)} s into a window of ${WINDOW} scrapes`,
+      `${version} (${template}): exit ${res.code}; ` +
+        (fault
+          ? `fault ${fault.join(' ')} after ${HEALTHY_FOR} s of analysis; ended ${afterFaultS.toFixed(1)} s after it, `
+          : 'no fault; ended ') +
+        `${analysedS.toFixed(1)} s into the analysis`,
     );
     const why = res.stdout.split('\n').find((l) => l.includes('rolled back'));
     if (why) t.diagnostic(why.trim());
@@ -263,5 +289,22 @@ describe('sequential judges in runway.yaml on the real router', { timeout: 180_0
       res.stdout,
     );
     assert.ok(res.analysedS < WINDOW, `rolled back ${res.analysedS} s into the window`);
+  });
+
+  it('comparison (judge: { comparison: ... }): promotes a healthy canary after its three looks', async (t) => {
+    const res = await release(t, 'v4', 'latency-compared', undefined);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.equal(await phase(), 'completed');
+  });
+
+  it('comparison: rolls back a canary whose answers turn 100 ms slower, at a later look', async (t) => {
+    const res = await release(t, 'v5', 'latency-compared', ['--latency', '100']);
+    assert.equal(res.code, 1, res.stdout + res.stderr);
+    assert.equal(await phase(), 'rolled-back');
+    assert.match(
+      res.stdout,
+      /comparison fail: latency: high — p = .* effect \d+\.\d\d× \(ratio, tolerance 0\.2\)/,
+    );
+    assert.ok(res.analysedS < 35, `rolled back ${res.analysedS} s into a window of 35 scrapes`);
   });
 });

@@ -1,9 +1,10 @@
 /*
  * Per-measurement conditions on the canary alone — "error rate < 0.02", "p95 < 0.5s" — as the seeds'
  * AnalysisTemplates and Flagger's thresholdRange write them. The baseline judges (flagger-baseline.ts,
- * argo-baseline.ts) take such measurements at intervals; thresholdJudge takes one now.
+ * argo-baseline.ts) take such measurements at intervals. (In runway.yaml, threshold checks are a
+ * metric's conditions, judged by ../conditions.ts.)
  */
-import type { Judge, Verdict, WindowObservations } from './judge.ts';
+import type { WindowObservations } from './judge.ts';
 import { latencyQuantile } from './quantile.ts';
 import { versionDelta } from './window.ts';
 
@@ -87,42 +88,6 @@ export function checkConditions(conditions: readonly ThresholdCondition[]): read
     }
   }
   return Object.freeze(conditions.map((c) => Object.freeze({ ...c })));
-}
-
-/** Options of the single-measurement judge. */
-export interface ThresholdOptions {
-  readonly name?: string;
-  readonly conditions: readonly ThresholdCondition[];
-  /** How far back the measurement looks, like PromQL's `[5m]`; default one minute. */
-  readonly windowMs?: number;
-  /** Canary requests the window needs before it is judged; default 1. */
-  readonly minRequests?: number;
-}
-
-/**
- * Judges the canary's last window against fixed conditions: a baseline, not a comparison.
- * @example thresholdJudge({ conditions: [{ metric: 'error-ratio', below: 0.02 }, { metric: 'latency', below: 0.5 }] })
- */
-export function thresholdJudge(options: ThresholdOptions): Judge {
-  const conditions = checkConditions(options.conditions);
-  const windowMs = options.windowMs ?? 60_000;
-  const minRequests = options.minRequests ?? 1;
-  if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
-  return Object.freeze({
-    name: options.name ?? 'threshold',
-    decide(observations: WindowObservations, now: Date): Verdict {
-      const m = measure(observations, now.getTime(), windowMs, conditions);
-      const evidence = Object.freeze({ measurement: m, conditions, minRequests });
-      if (Number.isNaN(now.getTime()))
-        return { decision: 'continue', reason: 'now is not a valid time', evidence };
-      if (m.requests < Math.max(1, minRequests)) {
-        const reason = `too little traffic: ${m.requests} of ${minRequests} canary requests in the window`;
-        return Object.freeze({ decision: 'continue', reason, evidence });
-      }
-      if (m.phase === 'error') return Object.freeze({ decision: 'continue', reason: m.message, evidence });
-      return Object.freeze({ decision: m.phase === 'failed' ? 'fail' : 'pass', reason: m.message, evidence });
-    },
-  });
 }
 
 /** The seeds' threshold baselines, ready to use. */

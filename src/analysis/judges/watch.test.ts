@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { VersionSample, WindowObservations } from './judge.ts';
 import { sequentialErrorJudge } from './sequential.ts';
-import { HEALTHY, TrafficSimulator } from './traffic.fixture.ts';
-import { keepWatching } from './watch.ts';
+import { HEALTHY, Random, TrafficSimulator } from './traffic.fixture.ts';
+import { keepWatching, LEANING } from './watch.ts';
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -61,6 +62,63 @@ describe('keepWatching: a pass holds only until the window ends', () => {
     const v = errors().decide(o, at(300));
     assert.equal(v.decision, 'pass');
     assert.match(v.reason, /watching since/);
+  });
+
+  it('a regression after the pass that has not yet crossed the fail boundary withholds the pass (fake clock)', () => {
+    const o = traffic(400, (s) => (s <= 60 ? 0.01 : 0.02));
+    const judge = errors();
+    assert.equal(judge.decide(o, at(60)).decision, 'pass');
+    const seen: string[] = [];
+    for (let s = 61; s <= 400; s++) {
+      const v = judge.decide(o, at(s));
+      if (seen.at(-1) !== v.decision) seen.push(v.decision);
+      if (v.decision === 'fail') break;
+    }
+    assert.ok(seen.includes('continue'), `decisions after the pass: ${seen.join(' → ')}`);
+    const leaning = [...Array(340).keys()]
+      .map((k) => judge.decide(o, at(61 + k)))
+      .find((v) => v.decision === 'continue');
+    assert.match(leaning?.reason ?? '', /leans toward a regression \(log LR \d+\.\d\d > 1\)/);
+    assert.deepEqual(
+      seen.slice(-2),
+      ['continue', 'fail'],
+      'a pass, then "not yet" while the evidence builds, then a rollback',
+    );
+  });
+
+  it('property: a watching pass never stands on evidence that leans toward a regression', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        (seed, onset, worse) => {
+          const random = new Random(seed);
+          const canary: VersionSample[] = [{ at: T0, requests: 0, errors: 0 }];
+          const stable: VersionSample[] = [{ at: T0, requests: 0, errors: 0 }];
+          const o: WindowObservations = { startedAt: T0, canary, stable };
+          const judge = errors(0.01);
+          for (let s = 1; s <= 180; s++) {
+            const ratio = s > onset ? 0.01 * worse : 0.01;
+            const grow = (list: VersionSample[], n: number, p: number) => {
+              const last = list.at(-1) as VersionSample;
+              let e = 0;
+              for (let r = 0; r < n; r++) if (random.next() < p) e++;
+              list.push({ at: at(s), requests: last.requests + n, errors: last.errors + e });
+            };
+            grow(canary, random.poisson(50), ratio);
+            grow(stable, random.poisson(150), 0.01);
+            const v = judge.decide(o, at(s));
+            const watching = (v.evidence as { watching?: { logLikelihoodRatio?: number } }).watching;
+            if (v.decision === 'pass' && watching) {
+              assert.ok((watching.logLikelihoodRatio ?? 0) <= LEANING, v.reason);
+            }
+            if (v.decision === 'fail') return;
+          }
+        },
+      ),
+      { numRuns: 40, seed: 11 },
+    );
   });
 
   it('not enough evidence stays "continue", never a pass', () => {

@@ -9,6 +9,12 @@
  * probability at most its own alpha; their sum is alpha, so the false-rollback bound of the whole
  * window stays the configured one however many times the judge passes and starts again. The price
  * is a boundary that grows like log(i²): the tenth restart needs about 4.6 more nats of evidence.
+ *
+ * A pass is only as good as the evidence since it. A regression that starts after a pass may not
+ * reach the new test's fail boundary before the window ends; ending that window on the old pass would
+ * promote it. So while the current test's log-likelihood ratio favours the regression by more than
+ * LEANING (e:1), the verdict is `continue`, not `pass`: the step waits, and a window ending there is
+ * "not yet". This never fails a canary, so the false-rollback bound is untouched.
  */
 import type { Judge, Verdict, WindowObservations } from './judge.ts';
 
@@ -20,6 +26,9 @@ export type JudgeAtAlpha = (alpha: number) => Judge;
  * it the last test's pass is kept.
  */
 const MAX_TESTS = 100_000;
+
+/** The log-likelihood ratio above which the evidence since the last pass leans toward a regression. */
+export const LEANING = 1;
 
 /**
  * Wraps a sequential judge so that a pass is provisional: after each pass a new test watches the
@@ -67,9 +76,13 @@ function failed(verdict: Verdict, passedAt: Date | undefined, i: number): Verdic
 }
 
 function watching(pass: Verdict, at: Date, current: Verdict, i: number): Verdict {
+  const leaning = current.statistic !== undefined && current.statistic > LEANING;
+  const since = `watching since ${at.toISOString()}: ${current.reason}`;
   return Object.freeze({
-    decision: 'pass',
-    reason: `${pass.reason}; watching since ${at.toISOString()}: ${current.reason}`,
+    decision: leaning ? 'continue' : 'pass',
+    reason: leaning
+      ? `the evidence since the pass leans toward a regression (log LR ${current.statistic?.toFixed(2)} > ${LEANING}), so the pass no longer holds; ${since}`
+      : `${pass.reason}; ${since}`,
     ...(pass.statistic !== undefined && { statistic: pass.statistic }),
     evidence: Object.freeze({
       ...pass.evidence,

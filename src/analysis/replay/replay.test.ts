@@ -253,4 +253,19 @@ describe('replay of a judged metric from both versions’ stored counters', () =
       /template "t" has no metric with a judge/,
     );
   });
+
+  it('re-judges it with the comparison judge: 20% against 1% errors is high at a look after the onset', async () => {
+    const comparison = { comparison: { metric: 'errors', looks: 4, lookEverySeconds: 10 } };
+    const result = await replay({
+      templates: judged,
+      template: 'vs-stable',
+      series: recording(0.2),
+      judge: comparison,
+    });
+    assert.equal(result.phase, 'failed', result.message);
+    assert.match(
+      result.message,
+      /comparison fail: errors: high — p = .* effect \d+\.\d\d× \(ratio, tolerance 0\.2\)/,
+    );
+  });
 });
