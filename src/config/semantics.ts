@@ -1,4 +1,5 @@
 import type { Action, InputCheckContext } from '../actions/action.ts';
+import { nameProblem } from './names.ts';
 import type { ExpressionError } from '../engine/expressions.ts';
 import { compile, compileCondition, findTemplates } from '../engine/expressions.ts';
 import { singleQuotedTemplates } from './shell-quotes.ts';
@@ -31,6 +32,17 @@ export function checkSemantics(
   const issue = (path: Path, message: string, key = false) =>
     issues.push({ ...positions.at(path, { key }), message });
   const stageNames = Object.keys(config.stages);
+
+  // a pipeline that deploys sends its service and environment names over the wire: DNS labels only
+  if (config.environments && Object.keys(config.environments).length > 0) {
+    const service = config.service?.name;
+    const problem = service === undefined ? undefined : nameProblem(service);
+    if (problem) issue(['service', 'name'], `service.name ${problem}`);
+    for (const env of Object.keys(config.environments)) {
+      const envProblem = nameProblem(env);
+      if (envProblem) issue(['environments', env], `environment ${envProblem}`, true);
+    }
+  }
 
   // needs: existing stages, no self, no cycles
   for (const [name, stage] of Object.entries(config.stages)) {

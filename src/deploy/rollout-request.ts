@@ -2,6 +2,7 @@
  * What a pipeline step (or a person) asks the control plane for: put a release of a service into
  * an environment, with a strategy. Validated field by field before anything is stored.
  */
+import { NAME } from '../config/names.ts';
 import { resolveStrategy } from '../rollout/resolve-strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
 import type { ReleaseSpec } from './records.ts';
@@ -33,8 +34,8 @@ export interface RequestIssue {
   message: string;
 }
 
-/** A service or environment name, as a rollout request must give it. */
-export const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A service or environment name, as a rollout request must give it (and runway.yaml, see names.ts). */
+export { NAME };
 /** A release version, as a rollout request must give it. */
 export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
