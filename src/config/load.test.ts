@@ -435,6 +435,27 @@ stages:
     );
   });
 
+  it('gate/image-size: a limit that is not a size, and no image to measure', () => {
+    const issues = issuesOf(`version: 1
+stages:
+  build:
+    steps:
+      - uses: gate/image-size
+        with: { path: dist.tar.gz, limit: 500 megs }
+      - uses: gate/image-size
+        with: { limit: 500MB }
+`);
+    assert.equal(issues.length, 2, issues.map((i) => i.message).join('\n'));
+    const [limit, source] = issues as [ConfigIssue, ConfigIssue];
+    assert.deepEqual([limit.line, limit.col], [6, 43]);
+    assert.match(limit.message, /^"500 megs" is not a size: expected bytes or a number with B, kB, MB/);
+    assert.deepEqual([source.line, source.col], [8, 24]);
+    assert.match(
+      source.message,
+      /^give exactly one of oci-layout, docker-inspect, path \(the image to measure\); got none$/,
+    );
+  });
+
   it('with: of the wrong type', () => {
     rejects(
       `version: 1

@@ -18,6 +18,16 @@ describe('singleQuotedTemplates', () => {
     assert.deepEqual(singleQuotedTemplates("echo a#'${{ sha }}'"), [8]);
   });
 
+  it("heredocs: an apostrophe in the body is text; a quoted delimiter's body expands nothing", () => {
+    const open = 'cat <<EOF\nDon\'t panic\nEOF\necho "${{ sha }}"';
+    assert.deepEqual(singleQuotedTemplates(open), []);
+    assert.deepEqual(singleQuotedTemplates('cat <<EOF | grep x\nv=${{ sha }}\nEOF'), []);
+    const quoted = "cat <<'EOF' > notes\nv=${{ sha }}\nEOF\necho ${{ sha }}";
+    assert.deepEqual(singleQuotedTemplates(quoted), [quoted.indexOf('${{')]);
+    assert.deepEqual(singleQuotedTemplates('cat <<-"END"\n\tv=${{ sha }}\n\tEND\necho ok').length, 1);
+    assert.deepEqual(singleQuotedTemplates('cat <<< "it\'s ${{ sha }}"'), []);
+  });
+
   it('a template wrapped in double quotes is never reported, whatever surrounds it (property)', () => {
     const safe = fc.stringMatching(/^[a-z ;|]*$/);
     fc.assert(

@@ -7,9 +7,10 @@
  * load and is promoted; the third fails 10% of its requests and is rolled back automatically.
  *
  * The only changes to the example, so it runs in minutes on ports the OS picked: the Flagger block's
- * `interval: 1m` between checks becomes 1s, its metrics' 1m windows 10s, and ports 25200/25201 (and
- * the services' 25432/26379, through PG_PORT/REDIS_PORT) are replaced. The product owner approves
- * the UAT report with `runway approve`.
+ * `interval: 1m` between checks becomes 1s, its metrics' 1m windows 10s, Hypothesis runs its `dev`
+ * profile (50 inputs a property) instead of `ci` (1000), and ports 25200/25201 (and the services'
+ * 25432/26379, through PG_PORT/REDIS_PORT) are replaced. The product owner approves the UAT report
+ * with `runway approve`.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -82,7 +83,7 @@ interface Entry {
   detail: string;
 }
 
-describe('the DawsOS example, staging to a production canary and back', { timeout: 300_000 }, () => {
+describe('the DawsOS example, staging to a production canary and back', { timeout: 420_000 }, () => {
   let dir: string;
   let serve: ChildProcess | undefined;
   let prometheus: ChildProcess | undefined;
@@ -161,9 +162,11 @@ describe('the DawsOS example, staging to a production canary and back', { timeou
     const yaml = readFileSync(join(dir, 'runway.yaml'), 'utf8')
       .replace(/^( {12}interval: )1m$/m, '$11s')
       .replaceAll(/^( {16}interval: )1m$/gm, '$110s')
+      .replace('--hypothesis-profile=ci', '--hypothesis-profile=dev')
       .replaceAll('25200', String(ports.staging))
       .replaceAll('25201', String(ports.production));
     assert.equal((yaml.match(/interval: 10s/g) ?? []).length, 2, yaml);
+    assert.match(yaml, /--hypothesis-profile=dev/);
     writeFileSync(join(dir, 'runway.yaml'), yaml);
     execFileSync('git', ['init', '-q'], { cwd: dir });
     // Debian's python3 (pytest-cov, hypothesis, psycopg2, redis) before any other on PATH

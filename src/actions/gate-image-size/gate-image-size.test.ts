@@ -126,14 +126,26 @@ describe('gate/image-size', () => {
     );
   });
 
-  it('its schema takes one source and a size; a size that is not one is a load-time error', () => {
+  it('a second source, none, or a limit that is not a size: one clear load-time problem each', () => {
     const validate = new Ajv({ strict: false }).compile(gateImageSize.inputs);
     assert.equal(validate({ 'oci-layout': 'a', limit: '500MB' }), true);
     assert.equal(validate({ path: 'a', limit: 524288000 }), true);
-    assert.equal(validate({ path: 'a', 'oci-layout': 'b', limit: '1GB' }), false);
     assert.equal(validate({ path: 'a' }), false);
-    assert.equal(validate({ path: 'a', limit: '500 megs' }), false);
-    assert.deepEqual(gateImageSize.check?.({ limit: '500MB' }, {} as never), []);
+    const check = (inputs: Record<string, unknown>) => gateImageSize.check?.(inputs, {} as never);
+    assert.deepEqual(check({ path: 'a', limit: '500MB' }), []);
+    assert.deepEqual(check({ path: 'a', 'oci-layout': 'b', limit: '1GB' }), [
+      {
+        input: 'path',
+        message:
+          'give exactly one of oci-layout, docker-inspect, path (the image to measure); got oci-layout and path',
+      },
+    ]);
+    assert.deepEqual(check({ path: 'a', limit: '500 megs' }), [
+      {
+        input: 'limit',
+        message: '"500 megs" is not a size: expected bytes or a number with B, kB, MB, GB, KiB, MiB, GiB',
+      },
+    ]);
   });
 });
 

@@ -6,18 +6,11 @@ import {
   ImageSizeError,
   ociLayoutSize,
   parseSize,
-  SIZE_PATTERN,
   type Measured,
 } from '../../gates/artifact/image-size.ts';
 import type { Action } from '../action.ts';
 
 const SOURCES = ['oci-layout', 'docker-inspect', 'path'] as const;
-const SIZE = {
-  oneOf: [
-    { type: 'integer', minimum: 1 },
-    { type: 'string', pattern: SIZE_PATTERN },
-  ],
-};
 
 /**
  * `uses: gate/image-size` — the seed's "< 500MB uncompressed": measures a built image (an OCI image
@@ -31,7 +24,6 @@ export const gateImageSize: Action = {
     type: 'object',
     additionalProperties: false,
     required: ['limit'],
-    oneOf: SOURCES.map((source) => ({ required: [source] })),
     properties: {
       'oci-layout': {
         type: 'string',
@@ -54,16 +46,27 @@ export const gateImageSize: Action = {
         description:
           'the image to measure: a ref name in the OCI layout, or a RepoTag in docker inspect JSON',
       },
-      limit: { ...SIZE, description: 'the size must be under this: bytes, or 500MB, 1.5GB, 512MiB' },
+      limit: {
+        type: ['integer', 'string'],
+        minimum: 1,
+        description: 'the size must be under this: bytes, or 500MB, 1.5GB, 512MiB',
+      },
     },
   },
   check(inputs) {
+    const problems: { input: string; message: string }[] = [];
+    const given = SOURCES.filter((s) => inputs[s] !== undefined);
+    if (given.length !== 1)
+      problems.push({
+        input: given[1] ?? 'limit',
+        message: `give exactly one of ${SOURCES.join(', ')} (the image to measure); got ${given.length ? given.join(' and ') : 'none'}`,
+      });
     try {
       parseSize(inputs['limit'] as string | number);
-      return [];
     } catch (err) {
-      return [{ input: 'limit', message: (err as Error).message }];
+      problems.push({ input: 'limit', message: (err as Error).message });
     }
+    return problems;
   },
   async run(ctx) {
     const source = SOURCES.find((s) => ctx.inputs[s] !== undefined);

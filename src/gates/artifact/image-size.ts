@@ -18,9 +18,6 @@ const UNITS: Readonly<Record<string, number>> = {
   gib: 2 ** 30,
 };
 
-/** The pattern a size string must match, for the inputs' JSON Schema. */
-export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]i?[bB]|[bB])?\\s*$';
-
 /**
  * Bytes in a size: kB, MB and GB are decimal (Docker prints `458MB` for 458 410 761 bytes), KiB,
  * MiB and GiB binary. Example: `parseSize('500MB')` is 500 000 000.

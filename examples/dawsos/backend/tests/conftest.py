@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
-settings.register_profile("ci", max_examples=1000, deadline=None, database=None)
-settings.register_profile("dev", max_examples=50, database=None)
+# timing checks off: CI machines are shared and their load is not the code's speed
+QUIET = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=1000, **QUIET)
+settings.register_profile("dev", max_examples=50, **QUIET)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
