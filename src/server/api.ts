@@ -18,10 +18,13 @@ import { interopRoutes } from '../interop/register.ts';
 import type { CountSource } from '../interop/argo/web-metric.ts';
 import type { Store } from '../store/store.ts';
 import { createApp, type ApiEnv } from './app.ts';
-import { NOP_AUDIT_LOG, type AuditLog } from './audit/audit-log.ts';
-import { ServerTokenAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import { StoreAuditLog } from './audit/store-audit-log.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import { StoreAuthenticator } from './auth/tokens.ts';
 import { controlRoutes } from './control-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import type { ApiRoute } from './route.ts';
 
@@ -32,11 +35,11 @@ export interface ApiDeps {
   controller: Controller;
   dataPlane: DataPlane;
   clock: Clock;
-  /** The server's own token (an admin), accepted when `auth` is not given. */
+  /** The server's own token (an admin), accepted with the store's tokens when `auth` is not given. */
   token: string;
-  /** Who a bearer token belongs to (default: the server's own token only). */
+  /** Who a bearer token belongs to (default: the server's token and the store's). */
   auth?: Authenticator;
-  /** Where mutating calls are recorded (default: nowhere). */
+  /** Where mutating calls are recorded (default: the store's audit log). */
   audit?: AuditLog;
   log: (line: string) => void;
   /** How the stored counter samples are read: the gap that still counts as covered, and how far back they go. */
@@ -55,15 +58,21 @@ export interface ApiDeps {
 
 /** Every /v1 route of the API, in the order they are mounted. */
 export function apiRoutes(d: ApiDeps): ApiRoute[] {
-  return [...controlRoutes(d), ...eventRoutes(d), ...interopRoutesOf(d), ...(d.routes ?? [])];
+  return [
+    ...controlRoutes(d),
+    ...eventRoutes(d),
+    ...tokenRoutes(d),
+    ...interopRoutesOf(d),
+    ...(d.routes ?? []),
+  ];
 }
 
 /** Starts the API; resolves once it listens. */
 export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Server; url: string }> {
   const app = createApp({
     routes: apiRoutes(deps),
-    auth: deps.auth ?? new ServerTokenAuthenticator(deps.token),
-    audit: deps.audit ?? NOP_AUDIT_LOG,
+    auth: deps.auth ?? new StoreAuthenticator(deps.store, deps.token),
+    audit: deps.audit ?? new StoreAuditLog(deps.store, deps.clock),
     log: deps.log,
     metrics: () => controlPlaneMetrics(deps.store),
     ...(deps.mount ? { mount: deps.mount } : {}),

@@ -11,9 +11,10 @@ import { jsonErrorReason } from '../engine/json-error.ts';
 export const MAX_BODY = 1024 * 1024;
 
 /** What a path parameter names, and so the rule it must follow. */
-export type ParamKind = 'name' | 'version' | 'id';
+export type ParamKind = 'name' | 'version' | 'id' | 'token';
 
 const ROLLOUT_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+const TOKEN_REF = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** The body as JSON (undefined when empty); 413 past {@link MAX_BODY}, 400 when not JSON. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -44,11 +45,11 @@ export function checkedParams(raw: readonly string[], kinds: readonly ParamKind[
       throw new DeployError(400, `path segment "${p}" is not valid percent-encoding`);
     }
     const kind = kinds[i] ?? 'name';
-    const rule = kind === 'version' ? VERSION : kind === 'id' ? ROLLOUT_ID : NAME;
+    const rule = { version: VERSION, id: ROLLOUT_ID, token: TOKEN_REF, name: NAME }[kind];
     if (!rule.test(value)) {
       throw new DeployError(
         400,
-        `${kind === 'name' ? 'service or environment' : kind} "${value}" must match ${rule.source}`,
+        `${kind === 'name' ? 'service or environment' : kind === 'token' ? 'token id or name' : kind} "${value}" must match ${rule.source}`,
       );
     }
     return value;

@@ -21,17 +21,3 @@ export function sameToken(text: string, token: string): boolean {
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }
-
-/** Accepts the server's own token only, as an admin. */
-export class ServerTokenAuthenticator implements Authenticator {
-  readonly #token: string;
-
-  constructor(token: string) {
-    if (token.length === 0) throw new RangeError('the server token must not be empty');
-    this.#token = token;
-  }
-
-  async authenticate(token: string): Promise<Caller | undefined> {
-    return sameToken(token, this.#token) ? SERVER_TOKEN_CALLER : undefined;
-  }
-}
