@@ -24,6 +24,7 @@ import type { Authenticator } from './auth/authenticator.ts';
 import { StoreAuthenticator } from './auth/tokens.ts';
 import { controlRoutes } from './control-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { runRoutes } from './run-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import type { ApiRoute } from './route.ts';
@@ -61,6 +62,7 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
   return [
     ...controlRoutes(d),
     ...eventRoutes(d),
+    ...runRoutes(d),
     ...tokenRoutes(d),
     ...interopRoutesOf(d),
     ...(d.routes ?? []),

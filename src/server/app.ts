@@ -68,7 +68,7 @@ export function createApp(o: AppOptions): Hono<ApiEnv> {
       const body = route.method === 'GET' ? undefined : await readJson(c.env.incoming);
       const caller = c.get('caller') ?? (await o.auth.authenticate(metadataToken(body) ?? ''));
       if (!caller) throw new DeployError(401, `${DENIED}, or metadata.token in the webhook's metadata`);
-      const why = refusal(caller, route.action, route.scope?.(params, body) ?? {});
+      const why = refusal(caller, route.action, (await route.scope?.(params, body)) ?? {});
       if (why) {
         await audited(o, caller, c, path, 403, why);
         throw new DeployError(403, why);

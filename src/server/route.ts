@@ -25,7 +25,7 @@ export interface ApiRoute {
   /** What each path parameter names, in order (default: service or environment names). */
   params?: readonly ParamKind[];
   /** Where the call acts, for tokens scoped to services or environments. */
-  scope?: (params: string[], body: unknown) => Scope;
+  scope?: (params: string[], body: unknown) => Scope | Promise<Scope>;
   /** The caller cannot send headers (Flagger webhooks): the token may come as `metadata.token`. */
   tokenInMetadata?: boolean;
   handle(call: ApiCall): Promise<[number, unknown] | Response>;

@@ -6,7 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { project, runway, spawnRunway } from './helpers.ts';
 
-type Who = 'none' | 'viewer' | 'deployer' | 'approver' | 'admin' | 'shop-staging-deployer';
+type Who =
+  | 'none'
+  | 'viewer'
+  | 'deployer'
+  | 'approver'
+  | 'admin'
+  | 'shop-staging-deployer'
+  | 'po@example.com'
+  | 'sre@example.com';
 
 /** Each call, and the tokens that may make it (every other token gets 403, no token 401). */
 const TABLE: { method: string; path: string; body?: unknown; allowed: Who[] }[] = [
@@ -71,7 +79,31 @@ const TABLE: { method: string; path: string; body?: unknown; allowed: Who[] }[] 
   { method: 'POST', path: '/v1/tokens', body: { name: 'x', role: 'nobody' }, allowed: ['admin'] },
   { method: 'DELETE', path: '/v1/tokens/no-such-token', allowed: ['admin'] },
   { method: 'GET', path: '/v1/audit', allowed: ['admin'] },
+  {
+    method: 'GET',
+    path: '/v1/runs',
+    allowed: ['viewer', 'deployer', 'approver', 'admin', 'shop-staging-deployer'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/runs/999/approvals',
+    body: { verdict: 'approve' },
+    allowed: ['approver', 'admin'],
+  },
 ];
+
+const PIPELINE = `
+version: 1
+roles:
+  product-owner: [po@example.com]
+  sre: [sre@example.com]
+stages:
+  uat:
+    steps:
+      - id: sign-off
+        uses: approval
+        with: { roles: [product-owner], required: 1, timeout: 5m, message: approve the UAT report }
+`;
 
 describe('the API authorises every call by the token’s role and scope', { timeout: 120_000 }, () => {
   let dir = '';
@@ -81,7 +113,7 @@ describe('the API authorises every call by the token’s role and scope', { time
   const tokens = new Map<Who, string>();
 
   before(async () => {
-    dir = project('version: 1\nstages:\n  a:\n    steps: [{ run: echo }]\n');
+    dir = project(PIPELINE);
     const make = async (who: Who, args: string[]) => {
       const r = await runway(['token', 'create', who, ...args, '--json'], { cwd: dir });
       assert.equal(r.code, 0, r.stderr);
@@ -90,6 +122,8 @@ describe('the API authorises every call by the token’s role and scope', { time
     for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const)
       await make(role, ['--role', role]);
     await make('shop-staging-deployer', ['--role', 'deployer', '--service', 'shop', '--env', 'staging']);
+    await make('po@example.com', ['--role', 'approver']);
+    await make('sre@example.com', ['--role', 'approver']);
     serve = spawnRunway(['serve'], { cwd: dir });
     serve.stdout?.setEncoding('utf8').on('data', (c: string) => (logs += c));
     serve.stderr?.setEncoding('utf8').on('data', (c: string) => (logs += c));
@@ -201,6 +235,46 @@ describe('the API authorises every call by the token’s role and scope', { time
     assert.ok(!entries.some((e) => e.method === 'GET'), 'reads are not audited');
   });
 
+  it('an approver approves a waiting approval over the API; the server checks role and eligibility', async () => {
+    const child = spawnRunway(['run', '--json', '--message', 'feat: x', '--author', 'dev@example.com'], {
+      cwd: dir,
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('"step.started"') && resolve());
+    });
+    const body = { verdict: 'approve', comment: 'UAT report looks good' };
+    const viewer = await call('viewer', 'POST', '/v1/runs/1/approvals', body);
+    assert.equal(viewer.status, 403);
+    assert.match(viewer.body.error ?? '', /approve needs one of the roles approver, admin/);
+    const outsider = await call('sre@example.com', 'POST', '/v1/runs/1/approvals', body);
+    assert.equal(outsider.status, 403);
+    assert.match(outsider.body.error ?? '', /does not hold a role that may approve \(product-owner\)/);
+    const as = await call('po@example.com', 'POST', '/v1/runs/1/approvals', {
+      ...body,
+      as: 'someone@example.com',
+    });
+    assert.equal(as.status, 403);
+    const ok = await call('po@example.com', 'POST', '/v1/runs/1/approvals', body);
+    assert.equal(ok.status, 201, ok.body.error);
+    assert.deepEqual(ok.body, {
+      run: 1,
+      step: 'uat/sign-off',
+      approver: 'po@example.com',
+      verdict: 'approve',
+    });
+    assert.equal(await closed, 0);
+    const run = (await call('viewer', 'GET', '/v1/runs/1')).body as unknown as {
+      run: { status: string };
+      approvals: { approver: string; comment: string }[];
+    };
+    assert.equal(run.run.status, 'succeeded');
+    assert.deepEqual(
+      run.approvals.map((a) => [a.approver, a.comment]),
+      [['po@example.com', 'UAT report looks good']],
+    );
+  });
+
   it('no token appears in clear in the logs, the store or the audit log', async () => {
     const data = join(dir, '.runway');
     const files = readdirSync(data, { recursive: true, withFileTypes: true })
@@ -210,7 +284,7 @@ describe('the API authorises every call by the token’s role and scope', { time
     const stored = files.map((f) => readFileSync(f).toString('latin1')).join('');
     const audit = (await runway(['audit', '--json', '--limit', '1000'], { cwd: dir })).stdout;
     const listed = (await runway(['token', 'list', '--json'], { cwd: dir })).stdout;
-    assert.equal(tokens.size, 5);
+    assert.equal(tokens.size, 7);
     for (const [who, token] of tokens) {
       assert.ok(!stored.includes(token), `${who}'s token is in the store in clear`);
       assert.ok(!logs.includes(token), `${who}'s token is in the server's log`);
