@@ -27,6 +27,7 @@ import { eventRoutes } from './event-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
 import type { ApiRoute } from './route.ts';
 
 /** What the API serves from. */
@@ -53,8 +54,6 @@ export interface ApiDeps {
   prometheusCounts?: CountSource;
   /** Mounts more routes (the dashboard under `/ui`); see {@link AppOptions.mount}. */
   mount?: (app: Hono<ApiEnv>) => void;
-  /** More /v1 routes (triggers), authorised like the others. */
-  routes?: readonly ApiRoute[];
 }
 
 /** Every /v1 route of the API, in the order they are mounted. */
@@ -65,8 +64,19 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...runRoutes(d),
     ...tokenRoutes(d),
     ...interopRoutesOf(d),
-    ...(d.routes ?? []),
+    {
+      method: 'GET',
+      path: '/v1/openapi.json',
+      summary: 'This API described in OpenAPI 3.1.',
+      action: 'read',
+      handle: async () => [200, openApiDocument(apiRoutes(d))],
+    },
   ];
+}
+
+/** The route table alone, to describe it (its handlers are never called). */
+export function describedRoutes(): ApiRoute[] {
+  return apiRoutes({ token: 'unused', log: () => {} } as unknown as ApiDeps);
 }
 
 /** Starts the API; resolves once it listens. */

@@ -7,6 +7,7 @@ import { DeployError } from '../deploy/deployments.ts';
 import type { ApiDeps } from './api.ts';
 import { SERVER_TOKEN_CALLER } from './auth/authenticator.ts';
 import type { ApiRoute } from './route.ts';
+import { RUN_STATUSES, type RunStatus } from '../store/store.ts';
 
 const STATUS = { usage: 409, 'not-allowed': 403, 'not-found': 404 } as const;
 
@@ -31,7 +32,13 @@ export function runRoutes(d: ApiDeps): ApiRoute[] {
       action: 'read',
       handle: async ({ url }) => {
         const limit = Number(url.searchParams.get('limit') ?? 20);
-        const runs = await d.store.listRuns({ limit: Number.isInteger(limit) && limit > 0 ? limit : 20 });
+        const status = url.searchParams.get('status');
+        if (status !== null && !RUN_STATUSES.includes(status as RunStatus))
+          throw new DeployError(400, `status "${status}" is not one of ${RUN_STATUSES.join(', ')}`);
+        const runs = await d.store.listRuns({
+          limit: Number.isInteger(limit) && limit > 0 ? limit : 20,
+          ...(status === null ? {} : { status: status as RunStatus }),
+        });
         return [200, { runs: runs.map(({ pipeline, ...r }) => ({ ...r, pipeline: pipeline.name })) }];
       },
     },
