@@ -28,6 +28,7 @@ import { runRoutes } from './run-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { webhookRoutes, type WebhookDeps } from '../triggers/webhook-route.ts';
 import type { ApiRoute } from './route.ts';
 
 /** What the API serves from. */
@@ -52,6 +53,8 @@ export interface ApiDeps {
   counts?: CountSource;
   /** The same counts from Prometheus (`runway serve --prometheus`), for pods outside the data plane. */
   prometheusCounts?: CountSource;
+  /** What starts runs: `on:` of the served pipeline, the webhook secret, the run starter. */
+  triggers?: WebhookDeps;
   /** Mounts more routes (the dashboard under `/ui`); see {@link AppOptions.mount}. */
   mount?: (app: Hono<ApiEnv>) => void;
 }
@@ -63,6 +66,7 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...eventRoutes(d),
     ...runRoutes(d),
     ...tokenRoutes(d),
+    ...webhookRoutes(d.triggers),
     ...interopRoutesOf(d),
     {
       method: 'GET',

@@ -24,6 +24,9 @@ import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
 import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
 import { startApi } from './api.ts';
+import { NOP_RUN_STARTER, type RunStarter } from '../triggers/run-starter.ts';
+import { Scheduler } from '../triggers/scheduler.ts';
+import type { Triggers } from '../triggers/triggers.ts';
 import { RolloutNotifications } from '../notify/rollout-events.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
 
@@ -46,6 +49,8 @@ export interface ControlPlaneOptions {
   calendars?: Readonly<Record<string, Calendar>>;
   /** Prometheus's address, where the Argo judge may also read its counts (`source=prometheus`). */
   prometheus?: string;
+  /** What starts runs: `on:` of the served pipeline, the webhook secret and how runs start. */
+  triggers?: { on: Triggers | undefined; starter: RunStarter; secret: string | undefined };
 }
 
 /**
@@ -113,6 +118,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
         ...(o.calendars ? { calendars: o.calendars } : {}),
         counts: dataPlane,
+        ...(o.triggers ? { triggers: { ...o.triggers, log: o.log } } : {}),
         ...(o.prometheus
           ? {
               prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
@@ -132,6 +138,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   }
   writeServerInfo(o.dataDir, { url, pid: process.pid, startedAt: clock.now().toISOString() });
   sampler.start();
+  const scheduler = new Scheduler({
+    schedules: o.triggers?.on?.schedule ?? [],
+    starter: o.triggers?.starter ?? NOP_RUN_STARTER,
+    clock,
+    log: o.log,
+  });
+  scheduler.start();
   o.log(`sampling request counters for SLOs every ${formatDuration(sampler.intervalMs)}`);
 
   // the agent is a separate process: if it dies, start it again (it re-reads its desired state)
@@ -171,6 +184,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     sampler,
     async close() {
       clearInterval(watchdog);
+      await scheduler.close();
       await sampler.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
