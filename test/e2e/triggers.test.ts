@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { project, runway, spawnRunway } from './helpers.ts';
+import { ProcessRunStarter } from '../../src/triggers/run-starter.ts';
+import { Scheduler } from '../../src/triggers/scheduler.ts';
 
 // recorded GitHub deliveries (octokit/webhooks payload examples) and their recorded signatures
 const FIXTURES = new URL('../fixtures/github/', import.meta.url);
@@ -181,5 +183,41 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
       logs,
       /schedule "0 2 \* \* \*" \(Europe\/Berlin\) fires next at \d{4}-\d\d-\d\dT01:00:00\.000Z/,
     );
+  });
+});
+
+describe('a schedule starts the pipeline at its next time', { timeout: 60_000 }, () => {
+  it('under a fake clock, the nightly schedule fires once at 02:00 Berlin and the run is recorded as scheduled', async () => {
+    const dir = project(PIPELINE);
+    let now = new Date('2026-12-07T22:00:00Z');
+    const clock = { now: () => now, sleep: async () => {} };
+    const starter = new ProcessRunStarter({
+      file: join(dir, 'runway.yaml'),
+      cwd: dir,
+      storeUrl: `sqlite:${join(dir, '.runway', 'runway.db')}`,
+      dataDir: join(dir, '.runway', 'runway'),
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
+    });
+    const lines: string[] = [];
+    const scheduler = new Scheduler({
+      schedules: [{ cron: '0 2 * * *', timezone: 'Europe/Berlin' }],
+      starter,
+      clock,
+      log: (l) => lines.push(l),
+    });
+    now = new Date('2026-12-08T00:59:00Z');
+    assert.equal(await scheduler.tick(now), 0);
+    now = new Date('2026-12-08T01:00:00Z');
+    assert.equal(await scheduler.tick(now), 1);
+    assert.equal(await scheduler.tick(now), 0);
+    let run: RunJson | undefined;
+    for (let i = 0; i < 200 && run?.status !== 'succeeded'; i++) {
+      await sleep(150);
+      const r = await runway(['runs', '--json'], { cwd: dir });
+      if (r.code === 0) run = (JSON.parse(r.stdout) as RunJson[])[0];
+    }
+    assert.equal(run?.status, 'succeeded', lines.join('\n'));
+    assert.equal(run.context.trigger, 'schedule');
+    assert.equal(run.stages.find((s) => s.name === 'e2e')?.status, 'skipped', 'not main, no e2e label');
   });
 });
