@@ -24,6 +24,7 @@ import type { Authenticator } from './auth/authenticator.ts';
 import { StoreAuthenticator } from './auth/tokens.ts';
 import { controlRoutes } from './control-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { overrideRoutes } from './override-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
@@ -65,6 +66,7 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...controlRoutes(d),
     ...eventRoutes(d),
     ...runRoutes(d),
+    ...overrideRoutes(d),
     ...tokenRoutes(d),
     ...webhookRoutes(d.triggers),
     ...interopRoutesOf(d),

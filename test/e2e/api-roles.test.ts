@@ -275,6 +275,44 @@ describe('the API authorises every call by the token’s role and scope', { time
     );
   });
 
+  it('an approver grants and revokes an override over the API, recorded as granted by the token', async () => {
+    const refused = await call('deployer', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'hotfix for the checkout outage',
+      expires: '2h',
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error ?? '', /override needs one of the roles approver, admin/);
+    const bad = await call('approver', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'too short',
+      expires: '48h',
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'expires must be more than 0 and at most 24h, got 48h');
+    const granted = await call('approver', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'hotfix for the checkout outage',
+      expires: '2h',
+      rules: ['window'],
+    });
+    assert.equal(granted.status, 201, granted.body.error);
+    const o = granted.body as unknown as { id: number; grantedBy: string; rules: string[] };
+    assert.equal(o.grantedBy, 'approver');
+    const cli = await runway(['override', 'list', '--json'], { cwd: dir });
+    assert.deepEqual(
+      (JSON.parse(cli.stdout) as { id: number; grantedBy: string }[]).map((x) => [x.id, x.grantedBy]),
+      [[o.id, 'approver']],
+    );
+    assert.equal((await call('shop-staging-deployer', 'DELETE', `/v1/overrides/${o.id}`)).status, 403);
+    assert.equal((await call('approver', 'DELETE', `/v1/overrides/${o.id}`)).status, 200);
+    const list = (await call('viewer', 'GET', '/v1/overrides')).body as unknown as { overrides: unknown[] };
+    assert.deepEqual(list.overrides, []);
+  });
+
   it('no token appears in clear in the logs, the store or the audit log', async () => {
     const data = join(dir, '.runway');
     const files = readdirSync(data, { recursive: true, withFileTypes: true })
