@@ -275,6 +275,31 @@ describe('the API authorises every call by the token’s role and scope', { time
     );
   });
 
+  it('runway approve with a token of its own goes through the server, which checks the role', async () => {
+    const child = spawnRunway(['run', '--json', '--message', 'feat: y', '--author', 'dev@example.com'], {
+      cwd: dir,
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('"step.started"') && resolve());
+    });
+    const viewer = await runway(['approve', '2'], { cwd: dir, env: { RUNWAY_TOKEN: tokens.get('viewer')! } });
+    assert.equal(viewer.code, 4, viewer.stderr);
+    assert.match(viewer.stderr, /approve needs one of the roles approver, admin/);
+    const as = await runway(['approve', '2', '--as', 'po@example.com'], {
+      cwd: dir,
+      env: { RUNWAY_TOKEN: tokens.get('sre@example.com')! },
+    });
+    assert.equal(as.code, 2);
+    const ok = await runway(['approve', '2', '--comment', 'ok'], {
+      cwd: dir,
+      env: { RUNWAY_TOKEN: tokens.get('po@example.com')! },
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'po@example.com approved uat/sign-off of run 2\n');
+    assert.equal(await closed, 0);
+  });
+
   it('an approver grants and revokes an override over the API, recorded as granted by the token', async () => {
     const refused = await call('deployer', 'POST', '/v1/overrides', {
       service: 'shop',
