@@ -115,7 +115,7 @@ function interopRoutesOf(d: ApiDeps): ApiRoute[] {
     ...(d.prometheusCounts ? { prometheus: d.prometheusCounts } : {}),
   }).map((r): ApiRoute => ({
     method: r.method,
-    path: honoPath(r.path),
+    path: honoPath(r.path, r.params ?? []),
     summary: r.summary,
     action: r.method === 'GET' ? 'read' : 'interop',
     ...(r.tokenInMetadata ? { tokenInMetadata: true } : {}),
@@ -123,11 +123,11 @@ function interopRoutesOf(d: ApiDeps): ApiRoute[] {
   }));
 }
 
-/** `/^\/v1\/flagger\/([^/]+)$/` as Hono's `/v1/flagger/:p1`. */
-function honoPath(re: RegExp): string {
+/** `/^\/v1\/flagger\/([^/]+)$/` as Hono's `/v1/flagger/:hook` (names given, else p1, p2…). */
+function honoPath(re: RegExp, names: readonly string[]): string {
   let n = 0;
   return re.source
     .replace(/^\^|\$$/g, '')
     .replace(/\\\//g, '/')
-    .replace(/\(\[\^\/\]\+\)/g, () => `:p${++n}`);
+    .replace(/\(\[\^\/\]\+\)/g, () => `:${names[n++] ?? `p${n}`}`);
 }

@@ -23,7 +23,9 @@ import type { Calendar } from '../gates/windows/calendar.ts';
 import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
 import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
+import type { Hono } from 'hono';
 import { startApi } from './api.ts';
+import type { ApiEnv } from './app.ts';
 import { NOP_RUN_STARTER, type RunStarter } from '../triggers/run-starter.ts';
 import { Scheduler } from '../triggers/scheduler.ts';
 import type { Triggers } from '../triggers/triggers.ts';
@@ -49,6 +51,8 @@ export interface ControlPlaneOptions {
   calendars?: Readonly<Record<string, Calendar>>;
   /** Prometheus's address, where the Argo judge may also read its counts (`source=prometheus`). */
   prometheus?: string;
+  /** Mounts routes outside `/v1` on the API's Hono app (the dashboard under `/ui`); see `AppOptions.mount`. */
+  mount?: (app: Hono<ApiEnv>) => void;
   /** What starts runs: `on:` of the served pipeline, the webhook secret and how runs start. */
   triggers?: { on: Triggers | undefined; starter: RunStarter; secret: string | undefined };
 }
@@ -119,6 +123,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         ...(o.calendars ? { calendars: o.calendars } : {}),
         counts: dataPlane,
         ...(o.triggers ? { triggers: { ...o.triggers, log: o.log } } : {}),
+        ...(o.mount ? { mount: o.mount } : {}),
         ...(o.prometheus
           ? {
               prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
