@@ -26,6 +26,8 @@ export interface WebhookDeps {
 
 /** The GitHub webhook endpoint. */
 export function webhookRoutes(d: WebhookDeps | undefined): ApiRoute[] {
+  // GitHub redelivers a delivery (same X-GitHub-Delivery) when it saw no answer: start it once
+  const handled = new Set<string>();
   return [
     {
       method: 'POST',
@@ -68,10 +70,16 @@ export function webhookRoutes(d: WebhookDeps | undefined): ApiRoute[] {
             "the delivery is not JSON: set the webhook's content type to application/json",
           );
         }
+        if (delivery !== '' && handled.has(delivery))
+          return [200, { started: false, event, delivery, why: `delivery ${delivery} was already handled` }];
         const decision = decideGithubEvent(d.on, event, payload);
         if (!decision.start) {
           d.log(`github ${event} ${delivery}: nothing started: ${decision.why}`);
           return [200, { started: false, event, delivery, why: decision.why }];
+        }
+        if (delivery !== '') {
+          handled.add(delivery);
+          if (handled.size > 10_000) handled.delete(handled.values().next().value!);
         }
         const { log } = await d.starter.start({
           kind: 'github',

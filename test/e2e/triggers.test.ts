@@ -71,13 +71,18 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
     serve?.kill('SIGKILL');
   });
 
-  const deliver = async (event: string, body: Buffer, signature: string | undefined) => {
+  const deliver = async (
+    event: string,
+    body: Buffer,
+    signature: string | undefined,
+    delivery = `test-${Math.random()}`,
+  ) => {
     const res = await fetch(`${url}/v1/github/webhook`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-github-event': event,
-        'x-github-delivery': `test-${Math.random()}`,
+        'x-github-delivery': delivery,
         ...(signature === undefined ? {} : { 'x-hub-signature-256': signature }),
       },
       body,
@@ -123,8 +128,10 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
       unknown
     >;
     const body = Buffer.from(JSON.stringify({ ...payload, ref: 'refs/heads/main' }));
-    const r = await deliver('push', body, sign(body));
+    const r = await deliver('push', body, sign(body), 'delivery-1');
     assert.equal(r.status, 202, r.body.error);
+    const again = await deliver('push', body, sign(body), 'delivery-1');
+    assert.deepEqual([again.status, again.body.why], [200, 'delivery delivery-1 was already handled']);
     const run = await finished(1);
     assert.equal(run.status, 'succeeded');
     assert.equal(run.context.trigger, 'push');
