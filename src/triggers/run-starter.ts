@@ -54,7 +54,7 @@ export class ProcessRunStarter implements RunStarter {
     try {
       const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'runway.js'), ...args], {
         cwd: this.#cwd,
-        env: { ...this.#env, RUNWAY_STORE: this.#storeUrl },
+        env: { ...withoutWebhookSecret(this.#env), RUNWAY_STORE: this.#storeUrl },
         stdio: ['ignore', out, out],
         detached: true,
       });
@@ -64,4 +64,10 @@ export class ProcessRunStarter implements RunStarter {
     }
     return { log };
   }
+}
+
+/** The environment without the webhook secret: a run has no use for it. */
+function withoutWebhookSecret(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { RUNWAY_WEBHOOK_SECRET: _secret, ...rest } = env;
+  return rest;
 }
