@@ -16,7 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the pipeline for the current commit',
     usage:
-      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T] [--at ISO-TIME]',
+      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T] [--at ISO-TIME] [--github-event push|pull_request --event-file PAYLOAD.json]',
     load: () => import('./commands/run.ts'),
   },
   runs: {
@@ -57,6 +57,17 @@ export const COMMANDS: Record<string, Command> = {
       'open, resolve and list incidents (P1 blocks the release gate), or apply an Alertmanager payload',
     usage: 'runway incident open|resolve|list|alertmanager … [--json]',
     load: () => import('./commands/incident.ts'),
+  },
+  token: {
+    summary: 'create, list or revoke API tokens with a role (viewer, deployer, approver, admin) and a scope',
+    usage:
+      'runway token create NAME --role ROLE [--service S,…] [--env E,…] [--json] | list [--json] | revoke ID|NAME',
+    load: () => import('./commands/token.ts'),
+  },
+  audit: {
+    summary: 'list the audit log: every mutating API call, who made it, when, and its result',
+    usage: 'runway audit [--limit N] [--token ID|NAME] [--json] [--store URL]',
+    load: () => import('./commands/audit.ts'),
   },
   override: {
     summary: 'grant, revoke or list audited emergency overrides of the release gate',

@@ -17,7 +17,8 @@ import { pipelineFile } from './flags.ts';
 export { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG } from './flags.ts';
 
 /** The store's URL: `--store`, else RUNWAY_STORE, else beside the pipeline file. */
-function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
+/** The store's URL: --store, else RUNWAY_STORE, else the SQLite file beside runway.yaml. */
+export function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
   return flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
 }
 
@@ -145,7 +146,8 @@ export function serverClientFor(
   return new ServerClient(found);
 }
 
-/** A refused API call as a usage error (exit 2) with the fields the server named. */
-export function refusal(err: ServerError): UsageError {
+/** A refused API call as a usage error (exit 2) with the fields the server named; 401 and 403 stay as they are (exit 4). */
+export function refusal(err: ServerError): Error {
+  if (err.status === 401 || err.status === 403) return err;
   return new UsageError(err.message + err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join(''));
 }

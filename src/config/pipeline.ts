@@ -1,4 +1,5 @@
 import type { RouterSpec } from '../routers/kinds.ts';
+import type { Triggers } from '../triggers/triggers.ts';
 import type { Subscription } from '../notify/subscription.ts';
 import type { EnvMap, ServiceSloConfig } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
@@ -68,6 +69,8 @@ export interface Pipeline {
   service?: { name: string; tier?: number; health?: string; slo?: ServiceSloConfig };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
+  /** What starts the pipeline in runway serve (absent: only runway run). */
+  on?: Triggers;
   /** Role name → identities allowed to act in that role (approvals). */
   roles: Record<string, string[]>;
   /** Analysis templates as written (validated); `parseAnalysisTemplates` reads them. */

@@ -1,13 +1,23 @@
-import { ineligibility, identityOf } from '../../actions/approval/eligibility.ts';
+import { giveRunVerdict, VerdictError } from '../../actions/approval/give-verdict.ts';
 import { existsSync } from 'node:fs';
 import { loadPipeline } from '../../config/load.ts';
 import { EXTERNAL_GATE, ExternalVerdictError, giveExternalVerdict } from '../../interop/external-approval.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
-
-/** An eligibility problem: exit code 4, as the CLI uses for authorisation. */
-class NotAllowed extends Error {}
+import { ServerError } from '../../server/client.ts';
+import {
+  FILE_FLAG,
+  JSON_FLAG,
+  parse,
+  pipelineFile,
+  refusal,
+  runId,
+  serverClientFor,
+  serverRunning,
+  STORE_FLAG,
+  storeFor,
+  whoAmI,
+} from '../setup.ts';
 
 /** `runway approve|reject RUN`: gives a verdict on a run's waiting approval step. */
 export function verdictCommand(verdict: 'approve' | 'reject') {
@@ -27,62 +37,26 @@ export function verdictCommand(verdict: 'approve' | 'reject') {
       return external(io, positionals[0]!, verdict, values);
     }
     const id = runId(positionals[0], usage);
+    if (tokenGiven(io) && serverRunning(io, values)) return viaServer(io, id, verdict, values);
     const who = whoAmI(io, values.as);
     const { store } = await storeFor(io, values, { existing: true });
     try {
-      const run = await store.getRun(id);
-      if (!run) throw new UsageError(`run ${id} does not exist — see "runway runs"`);
-      if (run.status !== 'running') throw new UsageError(`run ${id} already ended: ${run.status}`);
-      const approvalSteps = run.pipeline.stages.flatMap((s) => s.steps).filter((s) => s.uses === 'approval');
-      const running = new Set(
-        (await store.steps(id)).filter((s) => s.status === 'running').map((s) => s.key),
-      );
-      const waiting = approvalSteps.filter(
-        (s) => running.has(s.key) && (!values.step || s.key === values.step),
-      );
-      if (waiting.length === 0) {
-        const known = approvalSteps.map((s) => s.key).join(', ');
-        throw new UsageError(
-          `run ${id} is not waiting for an approval${values.step ? ` at ${values.step}` : ''}${known ? ` (approval steps: ${known})` : ''}`,
-        );
-      }
-      if (waiting.length > 1)
-        throw new UsageError(
-          `several approvals are waiting — choose one with --step: ${waiting.map((s) => s.key).join(', ')}`,
-        );
-      const step = waiting[0] as (typeof waiting)[number];
-      const roles = (step.with['roles'] as string[] | undefined) ?? [];
-      const why = ineligibility(
-        run.pipeline,
-        who,
-        roles,
-        run.context.author,
-        Boolean(step.with['allow-self-approval']),
-      );
-      if (why) throw new NotAllowed(why);
-      const recorded = await store.recordApproval({
+      const given = await giveRunVerdict(store, {
         runId: id,
-        stepKey: step.key,
-        approver: identityOf(who),
+        ...(values.step ? { step: values.step } : {}),
+        who,
         verdict,
         ...(values.comment ? { comment: values.comment } : {}),
-        at: new Date().toISOString(),
+        at: new Date(),
       });
-      if (!recorded)
-        throw new UsageError(`${identityOf(who)} already gave a verdict on ${step.key} of run ${id}`);
-      const text = `${identityOf(who)} ${verdict === 'approve' ? 'approved' : 'rejected'} ${step.key} of run ${id}`;
-      io.out(
-        values.json
-          ? `${JSON.stringify({ run: id, step: step.key, approver: identityOf(who), verdict })}\n`
-          : `${text}\n`,
-      );
+      const text = `${given.approver} ${verdict === 'approve' ? 'approved' : 'rejected'} ${given.step} of run ${id}`;
+      io.out(values.json ? `${JSON.stringify(given)}\n` : `${text}\n`);
       return EXIT.ok;
     } catch (err) {
-      if (err instanceof NotAllowed) {
-        io.err(`runway: ${err.message}\n`);
-        return EXIT.auth;
-      }
-      throw err;
+      if (!(err instanceof VerdictError)) throw err;
+      if (err.kind !== 'not-allowed') throw new UsageError(err.message);
+      io.err(`runway: ${err.message}\n`);
+      return EXIT.auth;
     } finally {
       await store.close();
     }
@@ -121,3 +95,32 @@ async function external(
 
 /** `runway approve RUN`. */
 export const run = verdictCommand('approve');
+
+/** Whether the caller brought a token of their own (RUNWAY_TOKEN or RUNWAY_TOKEN_FILE). */
+function tokenGiven(io: Io): boolean {
+  return Boolean(io.env['RUNWAY_TOKEN'] || io.env['RUNWAY_TOKEN_FILE']);
+}
+
+/** With a token of one's own, the verdict goes to the server, which checks the token's role. */
+async function viaServer(
+  io: Io,
+  id: number,
+  verdict: 'approve' | 'reject',
+  values: { as?: string; step?: string; comment?: string; store?: string; file?: string; json?: boolean },
+): Promise<number> {
+  if (values.as !== undefined)
+    throw new UsageError("--as does not go with RUNWAY_TOKEN: the token's name is who gives the verdict");
+  try {
+    const given = await serverClientFor(io, values).verdict(id, {
+      verdict,
+      ...(values.step ? { step: values.step } : {}),
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
+    const text = `${given.approver} ${verdict === 'approve' ? 'approved' : 'rejected'} ${given.step} of run ${id}`;
+    io.out(values.json ? `${JSON.stringify(given)}\n` : `${text}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof ServerError) throw refusal(err);
+    throw err;
+  }
+}

@@ -331,6 +331,34 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       SELECT deployment_rollup_rebuild();
       CREATE TRIGGER deployments_rollup AFTER INSERT OR UPDATE OR DELETE ON deployments
         FOR EACH ROW EXECUTE FUNCTION deployments_rollup();
+      `,
+  },
+  {
+    version: 6,
+    name: 'api tokens (hashed) and the audit log',
+    sql: `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        services_json TEXT NOT NULL,
+        environments_json TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        at TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        token_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        error TEXT
+      );
+      CREATE INDEX audit_log_token ON audit_log(token_id);
     `,
   },
 ];
