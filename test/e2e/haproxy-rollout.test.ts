@@ -229,6 +229,11 @@ describe('rollouts through HAProxy driven by its runtime API', { timeout: 240_00
       servers.filter((s) => versionOf(s.name) !== undefined).map((s) => versionOf(s.name)),
       ['v2', 'v2'],
     );
+    const status = await cli(['rollout', 'status', 'shop', '--env', 'production', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual((JSON.parse(status.stdout) as { site: { weights: unknown } }).site.weights, {
+      v2: 1000,
+    });
     t.diagnostic(`answers so far: ${JSON.stringify(load.answers)}`);
     assert.deepEqual(load.routerFailures(), {});
     assert.ok((load.answers['200 v2'] ?? 0) > 0 && (load.answers['200 v1'] ?? 0) > 0);
