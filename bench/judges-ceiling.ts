@@ -12,6 +12,9 @@
  *   tolerance 0 — more generous than the declared 0.5. It is the randomized conditional binomial
  *   test, uniformly most powerful among unbiased level-α tests of "canary ratio ≤ stable's".
  *
+ * - the same at the tolerance the judges of judges-watch.ts declare (0.5: H0 "the canary's ratio is at
+ *   most 1.5× stable's"), the ceiling for a judge configured as there.
+ *
  * Any judge whose false-rollback rate is ≤ α whatever stable's ratio catches a regression with
  * probability at most the best comparison's power (for unbiased tests), so the share of oracle
  * detections it can catch is at most power(best) / power(oracle).
@@ -71,8 +74,8 @@ function oraclePower(n: number, ratio: number): number {
  * P(reject) of the randomized conditional test: given m = X + Y errors in all, X ~ Bin(m, share)
  * under "the canary's ratio equals stable's", share = n / (n + ns); reject the upper α tail.
  */
-function bestPower(n: number, ns: number, ratio: number): number {
-  const share = n / (n + ns);
+function bestPower(n: number, ns: number, ratio: number, psi0 = 1): number {
+  const share = (psi0 * n) / (psi0 * n + ns);
   const px = ratio * P0;
   const xs = top(n, px);
   const ys = top(ns, P0);
@@ -121,9 +124,9 @@ console.log(
 );
 console.log();
 console.log(
-  '| canary req/s | scenario | canary reqs after onset | reqs that inform p0 | oracle size (healthy) | best size (healthy) | oracle power | best comparison power | ceiling: best / oracle |',
+  '| canary req/s | scenario | canary reqs after onset | reqs that inform p0 | oracle size (healthy) | best size (healthy) | oracle power | best comparison power | ceiling: best / oracle | best power at tolerance 0.5 | ceiling at tolerance 0.5 |',
 );
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const c of cells) {
   const n = Math.round(c.rate * (HORIZON - c.onset));
   const ns = Math.round((c.rate * HORIZON * (1 - WEIGHT)) / WEIGHT + c.rate * c.onset);
@@ -131,8 +134,9 @@ for (const c of cells) {
   const oracle = oraclePower(n, c.ratio);
   const best = bestPower(n, ns, c.ratio);
   const bestSize = bestPower(n, ns, 1);
+  const declared = bestPower(n, ns, c.ratio, 1.5);
   const pc = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(
-    `| ${c.rate} | ${c.scenario} | ${n} | ${ns} | ${pc(size)} | ${pc(bestSize)} | ${pc(oracle)} | ${pc(best)} | ${pc(Math.min(1, best / oracle))} |`,
+    `| ${c.rate} | ${c.scenario} | ${n} | ${ns} | ${pc(size)} | ${pc(bestSize)} | ${pc(oracle)} | ${pc(best)} | ${pc(Math.min(1, best / oracle))} | ${pc(declared)} | ${pc(Math.min(1, declared / oracle))} |`,
   );
 }
