@@ -4,7 +4,7 @@
  * over-dispersed error counts, a latency regression on a fast service, canary rates 0.5–100 req/s.
  * Prints one table per traffic band and regression kind. See bench/judges.md.
  *
- *   node bench/judges-watch.ts [--runs 40] [--seed 1] [--horizon 600]
+ *   node bench/judges-watch.ts [--runs 40] [--seed 1] [--horizon 600] [--beta 0.01]
  */
 import { parseArgs } from 'node:util';
 import { buildJudge } from '../src/analysis/judge-metric.ts';
@@ -18,11 +18,14 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '40' },
     seed: { type: 'string', default: '1' },
     horizon: { type: 'string', default: '600' },
+    /** The judges' `beta` (runway.yaml's default is 0.01). */
+    beta: { type: 'string', default: '0.01' },
   },
 });
 const RUNS = Number(args.runs);
 const SEED = Number(args.seed);
 const HORIZON = Number(args.horizon);
+const BETA = Number(args.beta);
 const T0 = new Date('2026-03-10T10:00:00.000Z');
 /** Canary requests per second; the canary takes 25% of the traffic. */
 const CANARY_RATES = [0.5, 5, 50, 100];
@@ -68,6 +71,7 @@ function judge(): Judge {
     buildJudge({
       kind: 'sequential-errors',
       alpha: 0.005,
+      beta: BETA,
       tolerance: TOLERANCE,
       regression: 3,
       minCanaryTrials: 50,
@@ -77,6 +81,7 @@ function judge(): Judge {
       kind: 'sequential-latency',
       thresholdSeconds: THRESHOLD,
       alpha: 0.005,
+      beta: BETA,
       tolerance: TOLERANCE,
       regression: 3,
       minCanaryTrials: 50,
@@ -277,7 +282,7 @@ console.log();
 console.log(
   `Canary at ${100 * WEIGHT}% of the traffic, ${CANARY_RATES.join(', ')} canary req/s; stable ${100 * ERROR_RATIO}% errors, ` +
     `latency log-normal (median ${1000 * MEDIAN} ms, σ ${SIGMA}); judge: sequential-errors (tolerance 0.5, regression 3, ` +
-    `α 0.005, acceptBelow 0.02) and sequential-latency (> ${THRESHOLD} s, tolerance 0.5, regression 3, α 0.005), ` +
+    `α 0.005, β ${BETA}, acceptBelow 0.02) and sequential-latency (> ${THRESHOLD} s, tolerance 0.5, regression 3, α 0.005, β ${BETA}), ` +
     `each a pass that holds only until the window ends; asked every second. Over-dispersed: each version's ` +
     `error ratio times an independent gamma factor (mean 1, CV 1) each second. ${RUNS} rollouts per cell.`,
 );
