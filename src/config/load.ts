@@ -16,6 +16,7 @@ import { parseWindows } from '../gates/windows/parse.ts';
 import { formatAnalysisIssue } from '../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../analysis/template.ts';
 import type { Pipeline } from './pipeline.ts';
+import { DEFAULT_ROUTER_KIND, ROUTER_TARGETS } from '../routers/kinds.ts';
 
 export interface LoadOptions {
   /** Built-in actions `uses:` may name (default: all). */
@@ -110,6 +111,14 @@ function environmentIssues(config: PipelineConfig, positions: PositionIndex): Co
   const issues: ConfigIssue[] = [];
   const owner = new Map<number, string>();
   for (const [name, env] of Object.entries(config.environments ?? {})) {
+    const router = env.router?.kind ?? DEFAULT_ROUTER_KIND;
+    const targets: readonly string[] = ROUTER_TARGETS[router] ?? [];
+    if (!targets.includes(env.target.kind)) {
+      issues.push({
+        ...positions.at(['environments', name, 'router', 'kind']),
+        message: `environments.${name}.router.kind ${router} cannot route a ${env.target.kind} target — expected a target of kind ${targets.join(' or ')}`,
+      });
+    }
     for (const key of ['port', 'preview-port'] as const) {
       const port = env.target[key];
       if (port === undefined) continue;

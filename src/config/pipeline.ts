@@ -1,3 +1,4 @@
+import type { RouterSpec } from '../routers/kinds.ts';
 import type { Subscription } from '../notify/subscription.ts';
 import type { EnvMap } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
@@ -97,6 +98,8 @@ export interface LocalTarget {
 export interface Environment {
   name: string;
   target: LocalTarget;
+  /** How traffic is split between versions (the local Node router unless runway.yaml says otherwise). */
+  router: RouterSpec;
   /** Releases must carry a valid attestation by this key or certificate identity (paths absolute). */
   verify?: VerifyPolicy;
 }

@@ -2,7 +2,15 @@ import { parseDuration } from '../engine/duration.ts';
 import { resolveVerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_CONCURRENCY, type Pipeline, type Readiness, type Stage, type Step } from './pipeline.ts';
-import type { Duration, PipelineConfig, ReadinessConfig, RetryConfig, StageConfig } from './schema.ts';
+import type {
+  Duration,
+  PipelineConfig,
+  ReadinessConfig,
+  RetryConfig,
+  RouterConfig,
+  StageConfig,
+} from './schema.ts';
+import type { RouterSpec } from '../routers/kinds.ts';
 import { resolveSubscriptions } from '../notify/subscription.ts';
 import { assignStepIds } from './step-ids.ts';
 
@@ -69,6 +77,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         {
           name,
           ...(e.verify ? { verify: resolveVerifyPolicy(e.verify, root) } : {}),
+          router: resolveRouter(e.router, root),
           target: {
             kind: 'local' as const,
             command: e.target.command,
@@ -141,4 +150,15 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The router of an environment: the local Node router unless runway.yaml names another. */
+function resolveRouter(router: RouterConfig | undefined, root: string): RouterSpec {
+  if (router === undefined || router.kind === 'local') return { kind: 'local' };
+  const api = router['runtime-api'];
+  return {
+    kind: 'haproxy',
+    runtimeApi: /^[^/]+:\d+$/.test(api) ? api : resolvePath(root, api),
+    backend: router.backend,
+  };
 }

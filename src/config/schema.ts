@@ -3,6 +3,8 @@ import {
   VERIFY_POLICY_SCHEMA,
   type VerifyPolicyConfig,
 } from '../gates/supply-chain/verify-policy.ts';
+import { ROUTER_DESCRIPTIONS, ROUTER_KINDS, ROUTER_REQUIRED_KEYS } from '../routers/kinds.ts';
+import { TARGET_DESCRIPTIONS, TARGET_KINDS, TARGET_REQUIRED_KEYS } from '../targets/kinds.ts';
 import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
 import { NOTIFICATIONS_SCHEMA, type NotificationsConfig } from '../notify/subscription.ts';
 
@@ -216,9 +218,16 @@ export const PIPELINE_SCHEMA = {
           target: {
             type: 'object',
             additionalProperties: false,
-            required: ['kind', 'command', 'port'],
+            required: ['kind'],
+            allOf: TARGET_KINDS.map((kind) => ({
+              if: { properties: { kind: { const: kind } } },
+              then: { required: TARGET_REQUIRED_KEYS[kind] },
+            })),
             properties: {
-              kind: { const: 'local', description: 'local: the built-in data plane on this machine' },
+              kind: {
+                enum: TARGET_KINDS,
+                description: TARGET_KINDS.map((k) => `${k}: ${TARGET_DESCRIPTIONS[k]}`).join('; '),
+              },
               command: {
                 type: 'string',
                 minLength: 1,
@@ -249,6 +258,33 @@ export const PIPELINE_SCHEMA = {
                 description: 'where the command runs when the release has no artifact',
               },
               'ready-timeout': duration,
+            },
+          },
+          router: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['kind'],
+            description: 'how traffic is split between versions (default: the local Node router)',
+            allOf: ROUTER_KINDS.map((kind) => ({
+              if: { properties: { kind: { const: kind } } },
+              then: { required: ROUTER_REQUIRED_KEYS[kind] },
+            })),
+            properties: {
+              kind: {
+                enum: ROUTER_KINDS,
+                description: ROUTER_KINDS.map((k) => `${k}: ${ROUTER_DESCRIPTIONS[k]}`).join('; '),
+              },
+              'runtime-api': {
+                type: 'string',
+                minLength: 1,
+                description:
+                  'haproxy: the runtime API (the `stats socket` of haproxy.cfg): a unix socket path or 127.0.0.1:port',
+              },
+              backend: {
+                type: 'string',
+                pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+                description: 'haproxy: the backend whose servers Runway adds, weighs and removes',
+              },
             },
           },
         },
@@ -315,8 +351,12 @@ export interface StageConfig extends Common {
   steps: StepConfig[];
 }
 
+/** `router:` of an environment, per kind. */
+export type RouterConfig = { kind: 'local' } | { kind: 'haproxy'; 'runtime-api': string; backend: string };
+
 export interface EnvironmentConfig {
   verify?: VerifyPolicyConfig;
+  router?: RouterConfig;
   target: {
     kind: 'local';
     command: string;

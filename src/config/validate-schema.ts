@@ -78,6 +78,8 @@ export function schemaIssues(
 function pickErrors(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const kept = errors.filter((e) => {
+    // a failed `if`/`then` says only "must match then"; the `then` errors say what is missing
+    if (e.keyword === 'if') return false;
     if (e.keyword === 'anyOf') return true;
     return (
       !anyOfPaths.has(e.instancePath) && ![...anyOfPaths].some((p) => e.instancePath.startsWith(p + '/'))
