@@ -151,6 +151,14 @@ export class KubeClient {
     );
   }
 
+  /** Pods of a namespace matching a label selector (one read, no watch). */
+  async listPods(namespace: string, labelSelector: string): Promise<KubeObject[]> {
+    const list = (await call(() => this.#core.listNamespacedPod({ namespace, labelSelector }))) as {
+      items?: KubeObject[];
+    };
+    return list.items ?? [];
+  }
+
   /** The last lines of a pod's log. */
   async podLog(namespace: string, name: string, container?: string): Promise<string> {
     const log: unknown = await call(() =>

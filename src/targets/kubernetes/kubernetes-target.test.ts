@@ -171,7 +171,7 @@ describe('kubernetes target (recorded API exchanges)', () => {
     try {
       await target.startCanary(IMAGE);
       const waiting = target.waitReady('canary', 5000);
-      await new Promise((res) => setTimeout(res, 100));
+      await r.seen((x) => x.path === PODS && x.query.watch === 'true');
       r.emit(APPS, [{ type: 'MODIFIED', object: canaryState(1, '306') }]);
       const health = await waiting;
       assert.equal(health.ready, true);
@@ -179,7 +179,9 @@ describe('kubernetes target (recorded API exchanges)', () => {
       await target.setWeight(500, { header: { name: 'x-canary', value: 'always' } });
       // stable rolls out the new template: generation 6 observed, all replicas updated and ready
       const promoting = target.promote(IMAGE, 5000);
-      await new Promise((res) => setTimeout(res, 200));
+      await r.seen(
+        (x) => x.path === PODS && x.query.watch === 'true' && x.query.labelSelector === 'app=nginx',
+      );
       const before = stableDeployment() as {
         metadata: Record<string, unknown>;
         spec: Record<string, unknown>;

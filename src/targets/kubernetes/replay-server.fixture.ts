@@ -19,9 +19,12 @@ export interface RecordedEvent {
  */
 export interface Exchange {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly path: string;
+  /** The exact path, or a pattern for names the client generates. */
+  readonly path: string | RegExp;
   readonly query?: Readonly<Record<string, string>>;
   readonly contentType?: string;
+  /** A plain-text answer (a pod log) instead of a JSON body. */
+  readonly text?: string;
   readonly status?: number;
   readonly body?: unknown;
   readonly events?: readonly RecordedEvent[];
@@ -47,6 +50,8 @@ export interface Replay {
   push(...exchanges: Exchange[]): void;
   /** Sends events on the open watches of `path` (as the API server would), and ends them if asked. */
   emit(path: string, events: readonly RecordedEvent[], end?: boolean): void;
+  /** Resolves once a received request satisfies `match` (fails after 10 s). */
+  seen(match: (r: Received) => boolean): Promise<void>;
   /** Exchanges not asked for yet. */
   pending(): Exchange[];
   /** Requests that matched nothing in the script. */
@@ -80,7 +85,7 @@ export async function startReplay(script: readonly Exchange[]): Promise<Replay> 
     const index = queue.findIndex(
       (x) =>
         x.method === req.method &&
-        x.path === url.pathname &&
+        (typeof x.path === 'string' ? x.path === url.pathname : x.path.test(url.pathname)) &&
         Object.entries(x.query ?? {}).every(([k, v]) => query[k] === v) &&
         (x.contentType === undefined || x.contentType === contentType),
     );
@@ -98,6 +103,11 @@ export async function startReplay(script: readonly Exchange[]): Promise<Replay> 
       return json(res, 500, status(500, 'InternalError', `replay: unexpected ${req.method} ${req.url}`));
     }
     const [exchange] = queue.splice(index, 1) as [Exchange];
+    if (exchange.text !== undefined) {
+      res.writeHead(exchange.status ?? 200, { 'content-type': 'text/plain' });
+      res.end(exchange.text);
+      return;
+    }
     if (exchange.events === undefined) return json(res, exchange.status ?? 200, exchange.body);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
@@ -138,6 +148,13 @@ export async function startReplay(script: readonly Exchange[]): Promise<Replay> 
         if (watched !== path) continue;
         for (const event of events) res.write(`${JSON.stringify(event)}\n`);
         if (end) res.end();
+      }
+    },
+    seen: async (match) => {
+      const deadline = Date.now() + 10_000;
+      while (!received.some(match)) {
+        if (Date.now() > deadline) throw new Error('replay: the expected request never came');
+        await new Promise((res) => setTimeout(res, 10));
       }
     },
     pending: () => [...queue],
