@@ -34,6 +34,12 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     neededBy:
       'src/store/postgres/*.test.ts and test/e2e/ha-*.test.ts (the store contract on a real PostgreSQL 15)',
   },
+  {
+    package: 'haproxy',
+    provides: ['/usr/sbin/haproxy'],
+    neededBy:
+      'src/routers/haproxy/*.test.ts and test/e2e/haproxy-rollout.test.ts (the router contract and rollouts on a real HAProxy)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

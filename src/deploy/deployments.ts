@@ -10,9 +10,9 @@ import { recordRevision, undo } from '../rollout/revisions.ts';
 import { isTerminal, newRollout } from '../rollout/state.ts';
 import type { Strategy } from '../rollout/strategy.ts';
 import type { Fence, Store } from '../store/store.ts';
-import type { Controller } from './controller.ts';
+import type { Controller } from '../rollout/controller.ts';
 import { emptyEnvironment } from './environment-state.ts';
-import type { FaultSpec } from './data-plane.ts';
+import type { FaultSpec } from '../targets/target.ts';
 import type { EnvironmentRecord, ReleaseSpec, RolloutCommandRecord, RolloutRecord } from './records.ts';
 import { checkRolloutRequest } from './rollout-request.ts';
 import type { RequestIssue } from './rollout-request.ts';
@@ -68,6 +68,8 @@ export class Deployments {
     await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
     env.port = req.port;
     if (req.previewPort !== undefined) env.previewPort = req.previewPort;
+    if (req.router && req.router.kind !== 'local') env.router = req.router;
+    else delete env.router;
     if (env.rolloutId) {
       const active = await this.#store.getRollout(env.rolloutId);
       if (active && !isTerminal(active.state.phase)) {

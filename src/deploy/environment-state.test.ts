@@ -132,8 +132,8 @@ describe('applyIntents', () => {
 
   it('siteOf hands the data plane faults only for versions that run', () => {
     const env = { ...withStable(v1), faults: { v1: { errorRatio: 0.5 }, v9: { latencyMs: 100 } } };
-    assert.deepEqual(siteOf(env).faults, { v1: { errorRatio: 0.5 } });
-    assert.deepEqual(siteOf(env).weights, { v1: 1000 });
+    assert.deepEqual(siteOf(env).target.faults, { v1: { errorRatio: 0.5 } });
+    assert.deepEqual(siteOf(env).routes.routes.weights, { v1: 1000 });
   });
 });
 

@@ -6,7 +6,8 @@
 import type { Action } from '../rollout/actions.ts';
 import { isTerminal } from '../rollout/state.ts';
 import { FULL_WEIGHT } from '../rollout/strategy.ts';
-import type { SiteSpec } from './data-plane.ts';
+import type { RouteSite } from '../routers/router.ts';
+import type { TargetSite } from '../targets/target.ts';
 import type { EnvironmentRecord, ReleaseSpec, RolloutRecord } from './records.ts';
 import { emptyHistory } from '../rollout/revisions.ts';
 
@@ -114,25 +115,28 @@ export function normalizeWeights(
   return Object.fromEntries(Object.entries(kept).filter(([, w]) => w > 0));
 }
 
-/** The site a data plane should serve for this environment. */
-export function siteOf(env: EnvironmentRecord): SiteSpec {
+/** What the target should run and how the router should split traffic for this environment. */
+export function siteOf(env: EnvironmentRecord): { target: TargetSite; routes: Omit<RouteSite, 'backends'> } {
+  const site = { service: env.service, environment: env.environment };
   return {
-    service: env.service,
-    environment: env.environment,
-    port: env.port,
-    ...(env.previewPort === undefined ? {} : { previewPort: env.previewPort }),
-    releases: Object.values(env.running).map((r) => ({
-      version: r.version,
-      revision: r.revision,
-      command: r.command,
-      cwd: r.cwd,
-      env: r.env,
-      replicas: r.replicas,
-      health: r.health,
-      ...(r.readinessTimeoutMs === undefined ? {} : { readinessTimeoutMs: r.readinessTimeoutMs }),
-    })),
-    weights: env.weights,
-    preview: env.preview ?? null,
-    faults: Object.fromEntries(Object.entries(env.faults ?? {}).filter(([v]) => v in env.running)),
+    target: {
+      ...site,
+      releases: Object.values(env.running).map((r) => ({
+        version: r.version,
+        revision: r.revision,
+        artifact: {
+          type: 'process' as const,
+          command: r.command,
+          cwd: r.cwd,
+          ...(r.digest === undefined ? {} : { digest: r.digest }),
+        },
+        env: r.env,
+        replicas: r.replicas,
+        health: r.health,
+        ...(r.readinessTimeoutMs === undefined ? {} : { readinessTimeoutMs: r.readinessTimeoutMs }),
+      })),
+      faults: Object.fromEntries(Object.entries(env.faults ?? {}).filter(([v]) => v in env.running)),
+    },
+    routes: { ...site, routes: { weights: env.weights, preview: env.preview ?? null } },
   };
 }

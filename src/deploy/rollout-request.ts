@@ -5,6 +5,8 @@
 import { resolveStrategy } from '../rollout/resolve-strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
 import type { ReleaseSpec } from './records.ts';
+import { routerSpecProblem } from '../routers/kinds.ts';
+import type { RouterSpec } from '../routers/kinds.ts';
 
 /** A request to deploy or roll out a release. */
 export interface RolloutRequest {
@@ -12,6 +14,8 @@ export interface RolloutRequest {
   environment: string;
   port: number;
   previewPort?: number;
+  /** How the environment's traffic is split (the local Node router when absent). */
+  router?: RouterSpec;
   release: Omit<ReleaseSpec, 'revision'>;
   /** A resolved strategy (JSON), or absent for a plain deploy (replace once healthy). */
   strategy?: unknown;
@@ -53,6 +57,10 @@ export function checkRolloutRequest(
     if (v === undefined && key === 'previewPort') continue;
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535)
       fail(key, 'expected a TCP port from 1 to 65535');
+  }
+  if (b['router'] !== undefined) {
+    const problem = routerSpecProblem(b['router']);
+    if (problem) fail('router', problem);
   }
   const r = b['release'];
   if (typeof r !== 'object' || r === null) {

@@ -3,6 +3,7 @@
  * running set and routes, and rollouts with their commands. Plain JSON, so the store writes
  * exactly what the controller reads back.
  */
+import type { RouterSpec } from '../routers/kinds.ts';
 import type { StoredSamples } from './samples.ts';
 import type { RevisionHistory } from '../rollout/revisions.ts';
 import type { RolloutState } from '../rollout/state.ts';
@@ -46,6 +47,8 @@ export interface EnvironmentRecord {
   rolloutId?: string;
   /** Faults injected by version (rollback rehearsals); applied while the version runs. */
   faults?: Record<string, { errorRatio?: number; latencyMs?: number; abortRatio?: number }>;
+  /** How traffic is split (runway.yaml's `router:`); the local Node router when absent. */
+  router?: RouterSpec;
   updatedAt: string;
 }
 

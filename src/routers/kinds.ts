@@ -38,3 +38,23 @@ export type RouterSpec =
       readonly runtimeApi: string;
       readonly backend: string;
     };
+
+/** An HAProxy backend name Runway accepts (it reaches HAProxy's runtime API as written). */
+export const HAPROXY_BACKEND = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Why `value` is not a RouterSpec (it came over the API), or undefined when it is one. */
+export function routerSpecProblem(value: unknown): string | undefined {
+  const expected = `expected {"kind": ${ROUTER_KINDS.map((k) => JSON.stringify(k)).join(' | ')}, …}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return expected;
+  const v = value as Record<string, unknown>;
+  if (v['kind'] === 'local')
+    return Object.keys(v).length === 1 ? undefined : 'a local router takes no options';
+  if (v['kind'] !== 'haproxy') return `unknown router kind ${JSON.stringify(v['kind'])}: ${expected}`;
+  if (typeof v['runtimeApi'] !== 'string' || !/^(\/[^\0\n]*|[A-Za-z0-9.-]+:\d{1,5})$/.test(v['runtimeApi']))
+    return 'expected runtimeApi: an absolute unix socket path or host:port';
+  if (typeof v['backend'] !== 'string' || !HAPROXY_BACKEND.test(v['backend']))
+    return 'expected backend: an HAProxy backend name (letters, digits, _ . : -)';
+  return Object.keys(v).length === 3
+    ? undefined
+    : 'unknown keys in router (expected kind, runtimeApi, backend)';
+}

@@ -3,14 +3,11 @@
  * the router of an environment from its spec, and an unknown kind is an error listing the known ones.
  */
 import type { Target } from '../targets/target.ts';
+import type { RouterSpec } from './kinds.ts';
+import { createHaproxyRouter } from './haproxy/haproxy-router.ts';
+import { createLocalRouter } from './local/local-router.ts';
 import { NopRouter, RouterError } from './router.ts';
 import type { TrafficRouter } from './router.ts';
-
-/** An environment's `router:` as resolved from runway.yaml and stored with the environment. */
-export interface RouterSpec {
-  readonly kind: string;
-  readonly [key: string]: unknown;
-}
 
 /** What routers may need: the target whose instances they route to. */
 export interface RouterContext {
@@ -19,9 +16,16 @@ export interface RouterContext {
 }
 
 /** Builds a router from its spec; throws a RouterError for a spec it cannot use. */
-export type RouterFactory = (spec: RouterSpec, ctx: RouterContext) => TrafficRouter;
+export type RouterFactory = (
+  spec: RouterSpec | { readonly kind: 'none' },
+  ctx: RouterContext,
+) => TrafficRouter;
 
-const FACTORIES = new Map<string, RouterFactory>([['none', () => new NopRouter()]]);
+const FACTORIES = new Map<string, RouterFactory>([
+  ['none', () => new NopRouter()],
+  ['local', createLocalRouter],
+  ['haproxy', createHaproxyRouter],
+]);
 
 /** Adds (or replaces) the factory of a kind. */
 export function registerRouter(kind: string, factory: RouterFactory): void {
@@ -38,7 +42,10 @@ export function routerKinds(): string[] {
  *
  * @example createRouter({ kind: 'haproxy', runtimeApi: '/run/haproxy/admin.sock', backend: 'web' }, ctx)
  */
-export function createRouter(spec: RouterSpec, ctx: RouterContext): TrafficRouter {
+export function createRouter(
+  spec: RouterSpec | { readonly kind: 'none' },
+  ctx: RouterContext,
+): TrafficRouter {
   const factory = FACTORIES.get(spec.kind);
   if (!factory)
     throw new RouterError(

@@ -50,6 +50,8 @@ export interface RouterCapabilities {
   readonly preview: boolean;
   /** Counts requests and errors per version (`counts`), for the `builtin` analysis provider. */
   readonly metrics: boolean;
+  /** Sends traffic to the Target's `backends` (false: it finds the instances itself). */
+  readonly backends: boolean;
 }
 
 /** Splits traffic between versions. Every call is idempotent; a stale `fence` is refused. */
@@ -70,6 +72,7 @@ export const NO_ROUTER_CAPABILITIES: RouterCapabilities = Object.freeze({
   matches: false,
   preview: false,
   metrics: false,
+  backends: false,
 });
 
 /** The router of a target that splits traffic by itself: accepts nothing but "everything to one". */

@@ -7,9 +7,13 @@ import { AnalysisExecutor } from '../analysis/executor.ts';
 import { storeBackedRuns } from '../analysis/run-store.ts';
 import type { AnalysisRunStore } from '../analysis/run-store.ts';
 import { systemClock } from '../engine/clock.ts';
-import type { AgentDataPlane } from '../deploy/agent-data-plane.ts';
-import type { AnalysisDriverFactory } from '../deploy/analysis-driver.ts';
+import type { AnalysisDriverFactory } from '../rollout/analysis-driver.ts';
 import type { Store } from '../store/store.ts';
+
+/** Per-version request counts of an environment (its router's). */
+export interface RouterCounts {
+  snapshot(service: string, environment: string): Promise<readonly VersionSnapshot[]>;
+}
 
 /** How often the data plane's counts are fetched for the built-in provider. */
 const SNAPSHOT_EVERY_MS = 200;
@@ -19,11 +23,11 @@ export function analysisFactory(opts: {
   store: Store;
   log: (line: string) => void;
   prometheus?: string;
-}): (dataPlane: AgentDataPlane) => AnalysisDriverFactory {
-  return (dataPlane) => async (rollout, onChange) => {
+}): (counts: RouterCounts) => AnalysisDriverFactory {
+  return (counts) => async (rollout, onChange) => {
     let latest: readonly VersionSnapshot[] = [];
     const refresh = async () => {
-      latest = await dataPlane.snapshot(rollout.service, rollout.environment).catch(() => latest);
+      latest = await counts.snapshot(rollout.service, rollout.environment).catch(() => latest);
     };
     await refresh();
     const timer = setInterval(() => void refresh(), SNAPSHOT_EVERY_MS);

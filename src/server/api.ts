@@ -9,8 +9,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../engine/clock.ts';
-import type { Controller } from '../deploy/controller.ts';
-import type { DataPlane } from '../deploy/data-plane.ts';
+import type { Controller } from '../rollout/controller.ts';
+import type { SiteView } from '../rollout/placements.ts';
 import { DeployError } from '../deploy/deployments.ts';
 import type { Deployments } from '../deploy/deployments.ts';
 import { rollbackRequests } from '../gates/incidents/alert-rollbacks.ts';
@@ -40,7 +40,8 @@ export interface ApiDeps {
   store: Store;
   deployments: Deployments;
   controller: Controller;
-  dataPlane: DataPlane;
+  /** What an environment's target and router report. */
+  site: (service: string, environment: string) => Promise<SiteView | undefined>;
   clock: Clock;
   token: string;
   log: (line: string) => void;
@@ -136,7 +137,7 @@ function routesOf(d: ApiDeps): Route[] {
       async (_req, [service, environment]) => {
         const env = await d.deployments.environment(service!, environment!);
         const rollouts = await d.store.rollouts({ service: service!, environment: environment!, limit: 1 });
-        const site = await d.dataPlane.site(service!, environment!).catch(() => null);
+        const site = (await d.site(service!, environment!).catch(() => null)) ?? null;
         const rollout = rollouts[0];
         return [
           200,

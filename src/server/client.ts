@@ -3,7 +3,8 @@
  * the CLI can print it as it is.
  */
 import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
-import type { SiteView, FaultSpec } from '../deploy/data-plane.ts';
+import type { SiteView } from '../rollout/placements.ts';
+import type { FaultSpec } from '../targets/target.ts';
 import type { RolloutRequest } from '../deploy/rollout-request.ts';
 import type { SloState } from '../gates/slo/slo-state.ts';
 

@@ -11,9 +11,10 @@ import { ensureAgent } from '../agent/launch.ts';
 import type { Clock } from '../engine/clock.ts';
 import { formatDuration } from '../engine/duration.ts';
 import { systemClock } from '../engine/clock.ts';
-import { AgentDataPlane } from '../deploy/agent-data-plane.ts';
-import type { AnalysisDriverFactory } from '../deploy/analysis-driver.ts';
-import { Controller } from '../deploy/controller.ts';
+import type { AnalysisDriverFactory } from '../rollout/analysis-driver.ts';
+import { Controller } from '../rollout/controller.ts';
+import { placements, routerCounts, siteViews } from '../rollout/placements.ts';
+import type { PlacementOf } from '../rollout/placements.ts';
 import { Deployments } from '../deploy/deployments.ts';
 import { SloSampler } from '../gates/slo/sampler.ts';
 import type { SamplerOptions } from '../gates/slo/sampler.ts';
@@ -23,6 +24,7 @@ import type { Calendar } from '../gates/windows/calendar.ts';
 import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
 import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
+import type { RouterCounts } from './analysis-factory.ts';
 import { startApi } from './api.ts';
 import { RolloutNotifications } from '../notify/rollout-events.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
@@ -34,8 +36,8 @@ export interface ControlPlaneOptions {
   port?: number;
   log: (line: string) => void;
   clock?: Clock;
-  /** Builds the analysis engine of a rollout (given the data plane for the built-in provider). */
-  analysis?: (dataPlane: AgentDataPlane) => AnalysisDriverFactory;
+  /** Builds the analysis engine of a rollout (given the routers' counts for the built-in provider). */
+  analysis?: (counts: RouterCounts) => AnalysisDriverFactory;
   tickMs?: number;
   healthIntervalMs?: number;
   /** Where notification secrets are read from (default: this process's environment). */
@@ -64,7 +66,8 @@ export interface ControlPlane {
   token: string;
   agentPid: number;
   controller: Controller;
-  dataPlane: AgentDataPlane;
+  /** The target and router of each environment. */
+  placementOf: PlacementOf;
   deployments: Deployments;
   /** Samples the data plane's counters into the store, for `GET /v1/slo/…`. */
   sampler: SloSampler;
@@ -79,8 +82,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const files = serverFiles(o.dataDir);
   const agent = await ensureAgent(files.agentDir);
   o.log(`data plane agent ${agent.started ? 'started' : 'already running'} (pid ${agent.pid})`);
-  const dataPlane = new AgentDataPlane(agent.client);
-  const sampler = new SloSampler({ store: o.store, counters: dataPlane, clock, log: o.log, ...o.sampling });
+  let client = agent.client;
+  const placementOf = placements({ log: o.log, agent: () => client });
+  const counts = routerCounts(o.store, placementOf);
+  const sampler = new SloSampler({ store: o.store, counters: counts, clock, log: o.log, ...o.sampling });
   const ownership = ownershipFor(o.store, clock);
   if (ownership)
     o.log(`shared ${o.store.kind} store: acting on environments as lease holder ${ownership.holder}`);
@@ -88,11 +93,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const controller = new Controller({
     ...(ownership ? { ownership } : {}),
     store: o.store,
-    dataPlane,
+    placementOf,
     clock,
     log: o.log,
     notify: (rollout, event, detail) => notifications.notify(rollout, event, detail),
-    ...(o.analysis ? { analysis: o.analysis(dataPlane) } : {}),
+    ...(o.analysis ? { analysis: o.analysis(counts) } : {}),
     ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
     ...(o.healthIntervalMs === undefined ? {} : { healthIntervalMs: o.healthIntervalMs }),
   });
@@ -106,13 +111,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         store: o.store,
         deployments,
         controller,
-        dataPlane,
+        site: siteViews(o.store, placementOf),
         clock,
         token,
         log: o.log,
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
         ...(o.calendars ? { calendars: o.calendars } : {}),
-        counts: dataPlane,
+        counts,
         ...(o.prometheus
           ? {
               prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
@@ -140,7 +145,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const watchdog = setInterval(() => {
     if (checking) return;
     checking = true;
-    void dataPlane.client
+    void client
       .health()
       .catch(async () => {
         o.log('data plane agent is not answering; starting it again');
@@ -151,7 +156,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           );
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
-        dataPlane.use(again.client);
+        client = again.client;
         await controller.reconvergeAll();
       })
       .catch((err: unknown) => o.log(`cannot restart the data plane agent: ${(err as Error).message}`))
@@ -166,7 +171,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       return agentPid;
     },
     controller,
-    dataPlane,
+    placementOf,
     deployments,
     sampler,
     async close() {

@@ -3,6 +3,7 @@
  * the target of an environment from its spec, and an unknown kind is an error listing the known ones.
  */
 import type { AgentClient } from '../agent/client.ts';
+import { createLocalTarget } from './local/local-target.ts';
 import { NopTarget, TargetError } from './target.ts';
 import type { Target } from './target.ts';
 
@@ -22,7 +23,10 @@ export interface TargetContext {
 /** Builds a target from its spec; throws a TargetError for a spec it cannot use. */
 export type TargetFactory = (spec: TargetSpec, ctx: TargetContext) => Target;
 
-const FACTORIES = new Map<string, TargetFactory>([['none', () => new NopTarget()]]);
+const FACTORIES = new Map<string, TargetFactory>([
+  ['none', () => new NopTarget()],
+  ['local', createLocalTarget],
+]);
 
 /** Adds (or replaces) the factory of a kind. */
 export function registerTarget(kind: string, factory: TargetFactory): void {

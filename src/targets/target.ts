@@ -73,6 +73,8 @@ export interface InstanceHealth {
   readonly restarts: number;
   /** The target's own word for the state (`running`, `starting`, `CrashLoopBackOff`…), for people. */
   readonly state: string;
+  /** Where it listens (`host:port`), for people; absent when the target does not say. */
+  readonly address?: string;
 }
 
 /** Where a router can reach a version's ready instances. */

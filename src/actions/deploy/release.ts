@@ -131,6 +131,7 @@ export function releaseRequest(
     environment: env.name,
     port: env.target.port,
     ...(env.target.previewPort === undefined ? {} : { previewPort: env.target.previewPort }),
+    ...(env.router.kind === 'local' ? {} : { router: env.router }),
     release: {
       version,
       command: env.target.command,

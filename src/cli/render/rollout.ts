@@ -45,7 +45,7 @@ export function renderStatus(io: Io, s: EnvironmentStatus): string {
         ? paint(io, 'red', '✖')
         : paint(io, 'yellow', '○');
     lines.push(
-      `  ${mark} ${i.version}#${i.index} :${i.port} ${i.state}${i.restarts > 0 ? ` restarts ${i.restarts}` : ''}${i.crashLoop ? ' crash-loop' : ''}`,
+      `  ${mark} ${i.version}#${i.index}${i.address ? ` ${i.address}` : ''} ${i.state}${i.restarts > 0 ? ` restarts ${i.restarts}` : ''}${i.crashLoop ? ' crash-loop' : ''}`,
     );
   }
   if (rollout) {

@@ -1,28 +1,29 @@
 /*
- * The rollout controller loop: for each rollout, observe the data plane and the analysis, call
+ * The rollout controller loop: for each rollout, observe the target and the analysis, call
  * the pure `reconcile`, persist the next state and the environment it implies in one transaction,
- * then make the data plane match (durable before done). Everything it acts on is re-derived from
+ * then make the target and the router match (durable before done). Everything it acts on is re-derived from
  * the store, so a control plane killed at any moment continues where it was when it starts again.
  */
 import type { Clock } from '../engine/clock.ts';
-import type { Action, NotifyEvent } from '../rollout/actions.ts';
-import type { Observations } from '../rollout/observations.ts';
-import { reconcile } from '../rollout/reconcile.ts';
-import { isTerminal } from '../rollout/state.ts';
-import type { AnalysisPhase } from '../rollout/state.ts';
+import type { Action, NotifyEvent } from './actions.ts';
+import type { Observations } from './observations.ts';
+import { reconcile } from './reconcile.ts';
+import { isTerminal } from './state.ts';
+import type { AnalysisPhase } from './state.ts';
 import { SoleOwnership, type Claim, type Ownership } from '../leases/ownership.ts';
 import { LeaseLostError } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
 import type { AnalysisDriver, AnalysisDriverFactory } from './analysis-driver.ts';
-import type { DataPlane, SiteView } from './data-plane.ts';
-import { applyIntents, siteOf } from './environment-state.ts';
-import { probeHealth } from './health-probe.ts';
-import type { EnvironmentRecord, RolloutRecord } from './records.ts';
+import { applyIntents, siteOf } from '../deploy/environment-state.ts';
+import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
+import type { InstanceHealth } from '../targets/target.ts';
+import type { PlacementOf } from './placements.ts';
 
 /** How the controller is wired. */
 export interface ControllerOptions {
   store: Store;
-  dataPlane: DataPlane;
+  /** The target and router of each environment. */
+  placementOf: PlacementOf;
   clock: Clock;
   /** One line per notable event (the server's log). */
   log: (line: string) => void;
@@ -53,8 +54,8 @@ export class Controller {
   readonly #siteChains = new Map<string, Promise<void>>();
   readonly #drivers = new Map<string, Promise<AnalysisDriver>>();
   readonly #lastProbeAt = new Map<string, number>();
-  /** JSON of the site last applied to the data plane, by site id. */
-  readonly #applied = new Map<string, string>();
+  /** JSON of what the target, the router and the router's backends were last given, by site id. */
+  readonly #applied = new Map<string, { target: string; routes: string; backends: string }>();
   readonly #own: Ownership;
   #scan: NodeJS.Timeout | undefined;
   #closed = false;
@@ -139,18 +140,38 @@ export class Controller {
       this.#applied.delete(id);
       return;
     }
+    const { target, router } = this.#o.placementOf(env);
     const site = siteOf(env);
-    const json = JSON.stringify(site);
+    const targetJson = JSON.stringify(site.target);
+    const routesJson = JSON.stringify(site.routes);
     const last = this.#applied.get(id);
-    if (!force && last === json) return;
+    const backends = router.capabilities.backends ? await target.backends(env.service, env.environment) : [];
+    const backendsJson = JSON.stringify(backends);
+    const targetChanged = force || last?.target !== targetJson;
+    const routesChanged = force || last?.routes !== routesJson || last.backends !== backendsJson;
+    if (!targetChanged && !routesChanged) return;
     const fence = claim.fence?.token;
-    const onlyWeights =
-      last !== undefined &&
-      JSON.stringify({ ...JSON.parse(last), weights: null }) === JSON.stringify({ ...site, weights: null });
-    if (onlyWeights && !force)
-      await this.#o.dataPlane.setWeights(env.service, env.environment, site.weights, fence);
-    else await this.#o.dataPlane.applySite(site, fence);
-    this.#applied.set(id, json);
+    const setRoutes = () => router.setRoutes({ ...site.routes, backends }, fence);
+    // traffic leaves instances before they stop, and reaches new ones only after they start
+    const before = new Set(
+      last ? (JSON.parse(last.target) as typeof site.target).releases.map((r) => r.version) : [],
+    );
+    const { weights, preview } = site.routes.routes;
+    const onlyRunning =
+      Object.entries(weights).every(([v, w]) => w === 0 || before.has(v)) &&
+      (preview == null || before.has(preview));
+    if (targetChanged && routesChanged && onlyRunning) {
+      await setRoutes();
+      await target.apply(site.target, fence);
+    } else {
+      if (targetChanged) await target.apply(site.target, fence);
+      if (routesChanged) await setRoutes();
+    }
+    const settled =
+      targetChanged && router.capabilities.backends
+        ? JSON.stringify(await target.backends(env.service, env.environment))
+        : backendsJson;
+    this.#applied.set(id, { target: targetJson, routes: routesJson, backends: settled });
   }
 
   /** Looks at `rolloutId` after `delayMs` (sooner if already scheduled sooner). */
@@ -219,14 +240,17 @@ export class Controller {
     if (!env)
       throw new Error(`environment ${rollout.service}/${rollout.environment} is missing from the store`);
     const pending = await store.pendingRolloutCommands(rolloutId);
-    const view = await this.#o.dataPlane.site(rollout.service, rollout.environment).catch((err: unknown) => {
-      this.#o.log(`data plane unreachable: ${(err as Error).message}`);
+    const { target } = this.#o.placementOf(env);
+    const view = await target.instances(rollout.service, rollout.environment).catch((err: unknown) => {
+      this.#o.log(`target unreachable: ${(err as Error).message}`);
       return null;
     });
     const driver = await this.#driverFor(rollout);
     const now = clock.now();
     const observations: Observations = {
-      ...(await this.#observe(rollout, view, now)),
+      ...(await this.#observe(rollout, view, now, (version, path) =>
+        target.probe(rollout.service, rollout.environment, version, path),
+      )),
       analysis: driver ? analysisVerdicts(driver.verdicts(), rollout) : {},
       commands: pending.map((c) => c.command),
     };
@@ -267,7 +291,7 @@ export class Controller {
       }
       this.#report(rollout, nextRollout, result.actions, refused);
     }
-    // traffic first: the data plane follows the persisted environment
+    // traffic first: the target and the router follow the persisted environment
     await this.converge(nextEnv).catch((err: unknown) =>
       this.#o.log(`${rollout.service}/${rollout.environment}: data plane: ${(err as Error).message}`),
     );
@@ -299,14 +323,15 @@ export class Controller {
 
   async #observe(
     rollout: RolloutRecord,
-    view: SiteView | null | undefined,
+    view: readonly InstanceHealth[] | null | undefined,
     now: Date,
+    probe: (version: string, path: string) => Promise<boolean | undefined>,
   ): Promise<Pick<Observations, 'canaryHealthy' | 'canaryReadyInstances' | 'crashLoop'>> {
     const { state } = rollout;
     if (!view) {
       return { canaryHealthy: undefined, canaryReadyInstances: state.canaryReadyInstances, crashLoop: false };
     }
-    const canary = view.instances.filter((i) => i.version === state.canary.version);
+    const canary = view.filter((i) => i.version === state.canary.version);
     const ready = canary.filter((i) => i.ready);
     const crashLoop = canary.some((i) => i.crashLoop);
     let canaryHealthy: boolean | undefined;
@@ -319,8 +344,7 @@ export class Controller {
       now.getTime() - last >= interval
     ) {
       this.#lastProbeAt.set(rollout.id, now.getTime());
-      const results = await Promise.all(ready.map((i) => probeHealth(i.port, rollout.canary.health)));
-      canaryHealthy = results.every(Boolean);
+      canaryHealthy = await probe(state.canary.version, rollout.canary.health);
     }
     return { canaryHealthy, canaryReadyInstances: ready.length, crashLoop };
   }

@@ -1,5 +1,5 @@
-import type { AnalysisPhase } from '../rollout/state.ts';
-import type { AnalysisReport, RolloutRecord } from './records.ts';
+import type { AnalysisPhase } from './state.ts';
+import type { AnalysisReport, RolloutRecord } from '../deploy/records.ts';
 
 /** What the controller asks of whatever runs a rollout's analysis (src/analysis executor). */
 export interface AnalysisDriver {
