@@ -211,6 +211,26 @@ describe('argo-rollouts target (recorded API exchanges)', () => {
     assert.deepEqual(puts, ['4838641', '4838650']);
   });
 
+  it('promotes a user-paused canary with no pause condition: next step on status, then unpause the spec', async () => {
+    const userPaused = at('4838720', 6, { phase: 'Paused', pauseConditions: undefined, currentStepIndex: 1 });
+    (userPaused.spec as { paused?: boolean }).paused = true;
+    const r = await replay([
+      { method: 'GET', path: ONE, body: userPaused },
+      { method: 'PATCH', path: `${ONE}/status`, contentType: MERGE, body: userPaused },
+      { method: 'PATCH', path: ONE, contentType: MERGE, body: userPaused },
+    ]);
+    await target(r).promote();
+    const patches = r.received.filter((x) => x.method === 'PATCH');
+    assert.deepEqual(
+      patches.map((x) => [x.path, x.body]),
+      [
+        [`${ONE}/status`, { status: { pauseConditions: null, currentStepIndex: 2 } }],
+        [ONE, { spec: { paused: false } }],
+      ],
+    );
+    for (const x of patches) validateRolloutPatch(x.body);
+  });
+
   it('a patch with a field the Rollout CRD does not have fails validation (the check can fail)', () => {
     assert.throws(() => validateRolloutPatch({ status: { abortt: true } }));
     assert.throws(() => validateRolloutPatch({ spec: { paused: 'no' } }));
