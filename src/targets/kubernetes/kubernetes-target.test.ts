@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KubeClient } from './kube-client.ts';
 import { KubernetesTarget } from './kubernetes-target.ts';
 import type { KubernetesPlacement } from './manifests.ts';
+import { weightedRoute } from './manifests.ts';
+import { PLACEMENT } from './placement.fixture.ts';
 import { startReplay, status } from './replay-server.fixture.ts';
 import type { Exchange, Replay } from './replay-server.fixture.ts';
 import { recorded, validateSent } from './schemas.fixture.ts';
@@ -14,13 +19,7 @@ const ROUTE = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/ng
 const SSA = 'application/apply-patch+yaml';
 const IMAGE = 'ghcr.io/acme/nginx@sha256:' + 'a'.repeat(64);
 
-const placement: KubernetesPlacement = {
-  namespace: NS,
-  deployment: 'nginx',
-  service: 'nginx',
-  port: 80,
-  route: { name: 'nginx', gateway: 'public', gatewayNamespace: 'infra' },
-};
+const placement: KubernetesPlacement = PLACEMENT;
 
 /** The recorded healthy Deployment (kubectl test data), placed in our namespace. */
 function stableDeployment(): Record<string, unknown> {
@@ -411,6 +410,57 @@ describe('kubernetes target (recorded API exchanges)', () => {
     const target = new KubernetesTarget(placement, client(r));
     assert.equal(await target.weight(), 250);
     target.close();
+  });
+
+  it('survives a kill -9 of the process driving it mid-rollout: a new process resumes from the weight in the cluster', async () => {
+    const r = await replay([
+      ...startExchanges(),
+      applied(ROUTE, '203'),
+      // after the restart: the route as the API server holds it (the last apply), then the next steps
+      { method: 'GET', path: ROUTE, body: weightedRoute(placement, 100) },
+      applied(ROUTE, '204'),
+      applied(ROUTE, '205'),
+      { method: 'GET', path: `${APPS}/nginx`, body: stableDeployment() },
+      applied(`${APPS}/nginx-canary`, '206'),
+    ]);
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'drive.fixture.ts'), r.kubeconfig, IMAGE, '100'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    await r.seen((x) => x.path === ROUTE && routeWeights(x.body)[1] === 100);
+    while (!out.includes('at 100')) await new Promise((res) => setTimeout(res, 10));
+    child.kill('SIGKILL');
+    const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    assert.equal(signal, 'SIGKILL');
+    const beforeKill = r.received.filter((x) => x.path === ROUTE).at(-1)!.body;
+    assert.deepEqual(
+      weightedRoute(placement, 100),
+      beforeKill,
+      'the cluster holds what the killed process applied',
+    );
+    // resume: a new target reads where the rollout was, and carries on without recreating the canary
+    const resumed = new KubernetesTarget(placement, client(r));
+    assert.equal(await resumed.weight(), 100);
+    await resumed.setWeight(500);
+    await resumed.rollback();
+    resumed.close();
+    assert.deepEqual(r.unexpected(), []);
+    assert.deepEqual(r.pending(), []);
+    const routes = r.received
+      .filter((x) => x.path === ROUTE && x.method === 'PATCH')
+      .map((x) => routeWeights(x.body));
+    assert.deepEqual(routes, [
+      [1000, 0],
+      [900, 100],
+      [500, 500],
+      [1000, 0],
+    ]);
+    assertAllSentValid(r);
   });
 
   it('refuses a weight outside 0..1000 before calling the API', async () => {
