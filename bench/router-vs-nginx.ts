@@ -20,6 +20,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WeightedProxy } from '../src/agent/router/proxy.ts';
+import { HaproxyRouter } from '../src/routers/haproxy/haproxy-router.ts';
+import { HAPROXY, startHaproxy, type HaproxyInstance } from '../src/routers/haproxy/haproxy.fixture.ts';
 import { intFlag } from './flags.ts';
 
 const NGINX = '/usr/sbin/nginx';
@@ -227,6 +229,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+function haproxyVersion(): string {
+  return (
+    /HAProxy version (\S+)/.exec(spawnSync(HAPROXY, ['-v'], { encoding: 'utf8' }).stdout)?.[0] ?? 'HAProxy'
+  );
+}
+
 // --- CPU time of the proxies (Linux /proc) ---
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -424,6 +432,7 @@ async function main(o: Options): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'runway-bench-nginx-'));
   const children: Child[] = [];
   let nginx: Nginx | undefined;
+  let haproxy: HaproxyInstance | undefined;
   let failed = false;
   try {
     const stable = await startChild('backend', 'stable');
@@ -441,11 +450,25 @@ async function main(o: Options): Promise<void> {
     const runway = await startChild('runway', JSON.stringify(routes));
     children.push(runway);
     if (nginxPresent) nginx = await startNginx(dir, stable.port, canary.port, weights, o.nginxWorkers);
+    if (existsSync(HAPROXY)) {
+      // HAProxy as Runway drives it: an empty backend, servers added and weighed through the runtime API
+      haproxy = await startHaproxy({ backend: 'bench' });
+      await new HaproxyRouter({ runtimeApi: haproxy.runtimeApi, backend: 'bench' }).setRoutes({
+        service: 'bench',
+        environment: 'bench',
+        routes: { weights: { stable: weights[0], canary: weights[1] } },
+        backends: [
+          { version: 'stable', address: `127.0.0.1:${stable.port}` },
+          { version: 'canary', address: `127.0.0.1:${canary.port}` },
+        ],
+      });
+    } else console.error(`${HAPROXY} is missing: apt-get install -y haproxy; measuring without it`);
 
     const targets: [string, number, number | undefined][] = [
       ['direct', stable.port, undefined],
       ['runway', runway.port, runway.proc.pid],
       ...(nginx ? ([['nginx', nginx.port, nginx.pid]] as [string, number, number][]) : []),
+      ...(haproxy ? ([['haproxy', haproxy.port, haproxy.process.pid!]] as [string, number, number][]) : []),
     ];
     const [l1, l5, l15] = loadavg().map((x) => x.toFixed(2));
     console.log(
@@ -454,7 +477,8 @@ async function main(o: Options): Promise<void> {
         `${o.duration}s x ${o.rounds} round(s), warmup ${o.warmup}s; split ${weights[0] / 10}/${weights[1] / 10}` +
         (nginx
           ? `; nginx ${nginx.version} (${o.nginxWorkers} worker(s), weighted upstream, keepalive 64)`
-          : ''),
+          : '') +
+        (haproxy ? `; ${haproxyVersion()} (weights set by Runway's haproxy router)` : ''),
     );
 
     const results = new Map<string, LoadResult[]>(targets.map(([name]) => [name, []]));
@@ -536,6 +560,14 @@ async function main(o: Options): Promise<void> {
       `throughput runway/direct: ${(rw.rps / direct.rps).toFixed(2)}` +
         (ng ? `, nginx/direct: ${(ng.rps / direct.rps).toFixed(2)}` : ''),
     );
+    const hp = summary.get('haproxy');
+    if (hp) {
+      console.log(`haproxy p99 overhead (haproxy − direct): ${(hp.p99 - direct.p99).toFixed(2)} ms`);
+      console.log(
+        `throughput haproxy/direct: ${(hp.rps / direct.rps).toFixed(2)}, haproxy/runway: ${(hp.rps / rw.rps).toFixed(2)}` +
+          (ng ? `, haproxy/nginx: ${(hp.rps / ng.rps).toFixed(2)}` : ''),
+      );
+    }
 
     if (o.lightDuration > 0) {
       const shape = { connections: o.lightConnections, threads: 1 };
@@ -564,6 +596,7 @@ async function main(o: Options): Promise<void> {
     if (failed) console.error('some requests failed (non-2xx or socket errors): see the table');
   } finally {
     await nginx?.stop();
+    await haproxy?.stop();
     await Promise.all(children.map((c) => c.stop()));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,6 +30,8 @@ export interface ControllerOptions {
   analysis?: AnalysisDriverFactory;
   /** How often an unfinished rollout is looked at (default 250 ms). */
   tickMs?: number;
+  /** How often routers that use the target's backends are brought up to date with them (default 1000 ms). */
+  backendSyncMs?: number;
   /** How often the new version's health is probed (default 1000 ms). */
   healthIntervalMs?: number;
   /** Which environments this control plane may act on (default: all of them, alone on its store). */
@@ -58,6 +60,8 @@ export class Controller {
   readonly #applied = new Map<string, { target: string; routes: string; backends: string }>();
   readonly #own: Ownership;
   #scan: NodeJS.Timeout | undefined;
+  #sync: NodeJS.Timeout | undefined;
+  #syncing = false;
   #closed = false;
 
   constructor(options: ControllerOptions) {
@@ -88,6 +92,30 @@ export class Controller {
     if (this.#own.shared) {
       this.#scan = setInterval(() => void this.#adopt(), this.#own.retryMs);
       this.#scan.unref();
+    }
+    this.#sync = setInterval(() => void this.#syncBackends(), this.#o.backendSyncMs ?? 1000);
+    this.#sync.unref();
+  }
+
+  /** Routers that send traffic to the target's instances follow them as they come and go. */
+  async #syncBackends(): Promise<void> {
+    if (this.#syncing || this.#closed) return;
+    this.#syncing = true;
+    try {
+      for (const env of await this.#o.store.environments()) {
+        if (!this.#o.placementOf(env).router.capabilities.backends) continue;
+        // the environment as stored when its turn comes, never a copy a look has changed since
+        await this.#onSite(env.service, env.environment, async () => {
+          const now = await this.#o.store.getEnvironment(env.service, env.environment);
+          if (now) await this.#converge(now, false);
+        }).catch((err: unknown) =>
+          this.#o.log(`${env.service}/${env.environment}: router: ${(err as Error).message}`),
+        );
+      }
+    } catch (err) {
+      this.#o.log(`cannot read environments: ${(err as Error).message}`);
+    } finally {
+      this.#syncing = false;
     }
   }
 
@@ -167,11 +195,9 @@ export class Controller {
       if (targetChanged) await target.apply(site.target, fence);
       if (routesChanged) await setRoutes();
     }
-    const settled =
-      targetChanged && router.capabilities.backends
-        ? JSON.stringify(await target.backends(env.service, env.environment))
-        : backendsJson;
-    this.#applied.set(id, { target: targetJson, routes: routesJson, backends: settled });
+    // the backends the router was given: a change the target makes later is routed on the next look
+    const given = routesChanged ? backendsJson : (last?.backends ?? backendsJson);
+    this.#applied.set(id, { target: targetJson, routes: routesJson, backends: given });
   }
 
   /** Looks at `rolloutId` after `delayMs` (sooner if already scheduled sooner). */
@@ -213,6 +239,7 @@ export class Controller {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#scan) clearInterval(this.#scan);
+    if (this.#sync) clearInterval(this.#sync);
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     await Promise.allSettled([...this.#chains.values()]);
