@@ -113,14 +113,16 @@ function environmentIssues(config: PipelineConfig, positions: PositionIndex): Co
   const issues: ConfigIssue[] = [];
   const owner = new Map<number, string>();
   for (const [name, env] of Object.entries(config.environments ?? {})) {
-    const router = env.router?.kind ?? DEFAULT_ROUTER_KIND;
-    const targets: readonly string[] = ROUTER_TARGETS[router] ?? [];
-    if (!targets.includes(env.target.kind)) {
+    // a cluster target splits traffic by itself (an HTTPRoute, Argo Rollouts) unless a router is named
+    const router = env.router?.kind ?? (env.target.kind === 'local' ? DEFAULT_ROUTER_KIND : undefined);
+    const targets: readonly string[] = router === undefined ? [] : (ROUTER_TARGETS[router] ?? []);
+    if (router !== undefined && !targets.includes(env.target.kind)) {
       issues.push({
         ...positions.at(['environments', name, 'router', 'kind']),
         message: `environments.${name}.router.kind ${router} cannot route a ${env.target.kind} target — expected a target of kind ${targets.join(' or ')}`,
       });
     }
+    if (env.target.kind !== 'local') continue;
     for (const key of ['port', 'preview-port'] as const) {
       const port = env.target[key];
       if (port === undefined) continue;

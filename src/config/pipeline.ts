@@ -99,10 +99,35 @@ export interface LocalTarget {
   readyTimeoutMs: number;
 }
 
+/** An environment's Kubernetes target: an existing Deployment, its Service and the route Runway owns. */
+export interface KubernetesTarget {
+  kind: 'kubernetes';
+  /** Absolute, when runway.yaml names one. */
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  deployment: string;
+  container?: string;
+  service: string;
+  port: number;
+  canaryReplicas: number;
+  route: { name: string; gateway: string; gatewayNamespace?: string; hostnames?: string[] };
+}
+
+/** An environment's Argo Rollouts target: an existing Rollout Runway drives. */
+export interface ArgoRolloutsTarget {
+  kind: 'argo-rollouts';
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  rollout: string;
+  container?: string;
+}
+
 /** Where releases of the service run. */
 export interface Environment {
   name: string;
-  target: LocalTarget;
+  target: LocalTarget | KubernetesTarget | ArgoRolloutsTarget;
   /** How traffic is split between versions (the local Node router unless runway.yaml says otherwise). */
   router: RouterSpec;
   /** Releases must carry a valid attestation by this key or certificate identity (paths absolute). */

@@ -2,9 +2,17 @@ import { resolveTriggers } from '../triggers/triggers.ts';
 import { parseDuration } from '../engine/duration.ts';
 import { resolveVerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 import { resolve as resolvePath } from 'node:path';
-import { DEFAULT_CONCURRENCY, type Pipeline, type Readiness, type Stage, type Step } from './pipeline.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  type Environment,
+  type Pipeline,
+  type Readiness,
+  type Stage,
+  type Step,
+} from './pipeline.ts';
 import type {
   Duration,
+  EnvironmentConfig,
   PipelineConfig,
   ReadinessConfig,
   RetryConfig,
@@ -81,19 +89,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
           name,
           ...(e.verify ? { verify: resolveVerifyPolicy(e.verify, root) } : {}),
           router: resolveRouter(e.router, root),
-          target: {
-            kind: 'local' as const,
-            command: e.target.command,
-            port: e.target.port,
-            ...(e.target['preview-port'] === undefined ? {} : { previewPort: e.target['preview-port'] }),
-            replicas: e.target.replicas ?? 1,
-            env: e.target.env ?? {},
-            workingDirectory: resolvePath(
-              root,
-              e.target['working-directory'] ?? config.defaults?.['working-directory'] ?? '.',
-            ),
-            readyTimeoutMs: parseDuration(e.target['ready-timeout'] ?? '30s'),
-          },
+          target: resolveTarget(e.target, config, root),
         },
       ]),
     ),
@@ -163,5 +159,61 @@ function resolveRouter(router: RouterConfig | undefined, root: string): RouterSp
     kind: 'haproxy',
     runtimeApi: /^[^/]+:\d+$/.test(api) ? api : resolvePath(root, api),
     backend: router.backend,
+  };
+}
+
+/** The target of an environment, paths made absolute and defaults filled in. */
+function resolveTarget(
+  t: EnvironmentConfig['target'],
+  config: PipelineConfig,
+  root: string,
+): Environment['target'] {
+  const cluster = {
+    ...(t.kind !== 'local' && t.kubeconfig !== undefined
+      ? { kubeconfig: resolvePath(root, t.kubeconfig) }
+      : {}),
+    ...(t.kind !== 'local' && t.context !== undefined ? { context: t.context } : {}),
+  };
+  if (t.kind === 'kubernetes') {
+    return {
+      kind: 'kubernetes',
+      ...cluster,
+      namespace: t.namespace,
+      deployment: t.deployment,
+      ...(t.container === undefined ? {} : { container: t.container }),
+      service: t.service,
+      port: t.port,
+      canaryReplicas: t['canary-replicas'] ?? 1,
+      route: {
+        name: t.route.name,
+        gateway: t.route.gateway,
+        ...(t.route['gateway-namespace'] === undefined
+          ? {}
+          : { gatewayNamespace: t.route['gateway-namespace'] }),
+        ...(t.route.hostnames === undefined ? {} : { hostnames: t.route.hostnames }),
+      },
+    };
+  }
+  if (t.kind === 'argo-rollouts') {
+    return {
+      kind: 'argo-rollouts',
+      ...cluster,
+      namespace: t.namespace,
+      rollout: t.rollout,
+      ...(t.container === undefined ? {} : { container: t.container }),
+    };
+  }
+  return {
+    kind: 'local',
+    command: t.command,
+    port: t.port,
+    ...(t['preview-port'] === undefined ? {} : { previewPort: t['preview-port'] }),
+    replicas: t.replicas ?? 1,
+    env: t.env ?? {},
+    workingDirectory: resolvePath(
+      root,
+      t['working-directory'] ?? config.defaults?.['working-directory'] ?? '.',
+    ),
+    readyTimeoutMs: parseDuration(t['ready-timeout'] ?? '30s'),
   };
 }

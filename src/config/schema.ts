@@ -4,7 +4,12 @@ import {
   type VerifyPolicyConfig,
 } from '../gates/supply-chain/verify-policy.ts';
 import { ROUTER_DESCRIPTIONS, ROUTER_KINDS, ROUTER_REQUIRED_KEYS } from '../routers/kinds.ts';
-import { TARGET_DESCRIPTIONS, TARGET_KINDS, TARGET_REQUIRED_KEYS } from '../targets/kinds.ts';
+import {
+  TARGET_DESCRIPTIONS,
+  TARGET_KINDS,
+  TARGET_ONLY_KEYS,
+  TARGET_REQUIRED_KEYS,
+} from '../targets/kinds.ts';
 import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
 import { TRIGGERS_SCHEMA } from '../triggers/schema.ts';
 import type { TriggersConfig } from '../triggers/triggers.ts';
@@ -149,6 +154,9 @@ const secretSource = {
   },
 } as const;
 
+/** A Kubernetes object name (RFC 1123 label). */
+const K8S_NAME = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } as const;
+
 export const PIPELINE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://runway.dev/schema/runway-v1.json',
@@ -274,7 +282,10 @@ export const PIPELINE_SCHEMA = {
             required: ['kind'],
             allOf: TARGET_KINDS.map((kind) => ({
               if: { properties: { kind: { const: kind } } },
-              then: { required: TARGET_REQUIRED_KEYS[kind] },
+              then: {
+                required: TARGET_REQUIRED_KEYS[kind],
+                propertyNames: { enum: ['kind', 'port', ...TARGET_ONLY_KEYS[kind]] },
+              },
             })),
             properties: {
               kind: {
@@ -311,6 +322,53 @@ export const PIPELINE_SCHEMA = {
                 description: 'where the command runs when the release has no artifact',
               },
               'ready-timeout': duration,
+              kubeconfig: {
+                type: 'string',
+                minLength: 1,
+                description:
+                  'kubernetes, argo-rollouts: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)',
+              },
+              context: {
+                type: 'string',
+                minLength: 1,
+                description: 'kubernetes, argo-rollouts: the kubeconfig context',
+              },
+              namespace: {
+                ...K8S_NAME,
+                description: 'kubernetes, argo-rollouts: the namespace of the workload',
+              },
+              deployment: {
+                ...K8S_NAME,
+                description: 'kubernetes: the existing Deployment that serves stable traffic',
+              },
+              rollout: { ...K8S_NAME, description: 'argo-rollouts: the existing Rollout Runway drives' },
+              container: {
+                ...K8S_NAME,
+                description:
+                  'kubernetes, argo-rollouts: the container that takes a release image (default: the first)',
+              },
+              service: {
+                ...K8S_NAME,
+                description: 'kubernetes: the existing Service in front of the stable pods',
+              },
+              'canary-replicas': {
+                type: 'integer',
+                minimum: 1,
+                maximum: 100,
+                description: 'kubernetes: replicas of the canary Deployment (default 1)',
+              },
+              route: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'gateway'],
+                description: 'kubernetes: the Gateway API HTTPRoute Runway applies to split traffic',
+                properties: {
+                  name: K8S_NAME,
+                  gateway: { ...K8S_NAME, description: 'the Gateway the route attaches to' },
+                  'gateway-namespace': K8S_NAME,
+                  hostnames: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253 } },
+                },
+              },
             },
           },
           router: {
@@ -411,16 +469,43 @@ export type RouterConfig = { kind: 'local' } | { kind: 'haproxy'; 'runtime-api':
 export interface EnvironmentConfig {
   verify?: VerifyPolicyConfig;
   router?: RouterConfig;
-  target: {
-    kind: 'local';
-    command: string;
-    port: number;
-    'preview-port'?: number;
-    replicas?: number;
-    env?: EnvMap;
-    'working-directory'?: string;
-    'ready-timeout'?: Duration;
-  };
+  target: LocalTargetConfig | KubernetesTargetConfig | ArgoRolloutsTargetConfig;
+}
+
+/** `target:` of kind local. */
+export interface LocalTargetConfig {
+  kind: 'local';
+  command: string;
+  port: number;
+  'preview-port'?: number;
+  replicas?: number;
+  env?: EnvMap;
+  'working-directory'?: string;
+  'ready-timeout'?: Duration;
+}
+
+/** `target:` of kind kubernetes. */
+export interface KubernetesTargetConfig {
+  kind: 'kubernetes';
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  deployment: string;
+  container?: string;
+  service: string;
+  port: number;
+  'canary-replicas'?: number;
+  route: { name: string; gateway: string; 'gateway-namespace'?: string; hostnames?: string[] };
+}
+
+/** `target:` of kind argo-rollouts. */
+export interface ArgoRolloutsTargetConfig {
+  kind: 'argo-rollouts';
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  rollout: string;
+  container?: string;
 }
 
 /** PromQL queries of an SLO kept by Prometheus recording rules. */

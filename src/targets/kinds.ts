@@ -5,15 +5,37 @@
  */
 
 /** Every target kind Runway has. */
-export const TARGET_KINDS = ['local'] as const;
+export const TARGET_KINDS = ['local', 'kubernetes', 'argo-rollouts'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Keys each kind requires besides `kind`. */
 export const TARGET_REQUIRED_KEYS: { readonly [K in TargetKind]: readonly string[] } = {
   local: ['command', 'port'],
+  kubernetes: ['namespace', 'deployment', 'service', 'port', 'route'],
+  'argo-rollouts': ['namespace', 'rollout'],
 };
 
 /** One line per kind, for `--help`, errors and docs. */
 export const TARGET_DESCRIPTIONS: { readonly [K in TargetKind]: string } = {
   local: 'processes on this machine, run by the built-in data-plane agent',
+  kubernetes:
+    'a canary Deployment beside an existing one, traffic split by a Gateway API HTTPRoute (see docs/targets-kubernetes.md)',
+  'argo-rollouts':
+    'an existing Argo Rollout: Runway sets its image, follows its status, promotes and aborts it',
+};
+
+/** Keys only some kinds accept (a key of another kind is an error naming the kind). */
+export const TARGET_ONLY_KEYS: { readonly [K in TargetKind]: readonly string[] } = {
+  local: ['command', 'preview-port', 'replicas', 'env', 'working-directory', 'ready-timeout'],
+  kubernetes: [
+    'kubeconfig',
+    'context',
+    'namespace',
+    'deployment',
+    'container',
+    'service',
+    'route',
+    'canary-replicas',
+  ],
+  'argo-rollouts': ['kubeconfig', 'context', 'namespace', 'rollout', 'container'],
 };

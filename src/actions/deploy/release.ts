@@ -88,6 +88,12 @@ export function releaseRequest(
   env: Environment,
   extra: Pick<RolloutRequest, 'strategy' | 'analysis' | 'args'> = {},
 ): RolloutRequest | string {
+  if (env.target.kind !== 'local') {
+    return (
+      `environment "${env.name}" has a ${env.target.kind} target: runway validates it, but uses: deploy and` +
+      ' uses: rollout drive only local targets so far (see docs/targets-kubernetes.md)'
+    );
+  }
   const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;
   const sha = String((ctx.expressions as { sha?: unknown }).sha ?? '');
   const version = String(ctx.inputs['version'] ?? (sha.slice(0, 12) || 'dev'));

@@ -1,5 +1,6 @@
 import { LocalExecutor } from '../../executors/local/local-executor.ts';
 import type { Executor, ProcessResult } from '../../executors/executor.ts';
+import type { ClusterJobs } from '../../targets/kubernetes/job-runner.ts';
 import type { MeasureContext, MetricQuery, Provider } from '../provider.ts';
 import { argsToEnv } from './job-env.ts';
 import { errorMeasurement, excerpt, isError, queryFor, settle } from './measurement.ts';
@@ -22,6 +23,8 @@ export interface JobOptions {
   readonly cwd?: string;
   /** Where PATH and HOME come from (default: this process's environment); nothing else is passed. */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where `spec:` jobs run: the Kubernetes cluster of the environment's `kubernetes` target. */
+  readonly kubernetes?: ClusterJobs;
 }
 
 /** Output kept per stream: the verdict is at the end, so only the tail matters. */
@@ -37,6 +40,7 @@ export class JobProvider implements Provider {
   readonly #executor: Pick<Executor, 'run'>;
   readonly #cwd: string;
   readonly #baseEnv: Readonly<Record<string, string>>;
+  readonly #kubernetes: ClusterJobs | undefined;
 
   constructor(options: JobOptions = {}) {
     this.#executor = options.executor ?? new LocalExecutor();
@@ -48,6 +52,7 @@ export class JobProvider implements Provider {
       if (value !== undefined) base[name] = value;
     }
     this.#baseEnv = Object.freeze(base);
+    this.#kubernetes = options.kubernetes;
   }
 
   /** Runs the command; never rejects. */
@@ -55,6 +60,20 @@ export class JobProvider implements Provider {
     return settle('job', ctx, async () => {
       const q = queryFor(query, 'job');
       if (isError(q)) return q;
+      if (q.spec !== undefined && this.#kubernetes !== undefined) {
+        if (!Number.isInteger(q.timeoutMs) || q.timeoutMs <= 0) {
+          return errorMeasurement(`job timeoutMs must be a positive whole number, got ${q.timeoutMs}`);
+        }
+        const ran = await this.#kubernetes.run({
+          metric: query.metric,
+          spec: q.spec,
+          timeoutMs: q.timeoutMs,
+          signal: ctx.signal,
+        });
+        return 'error' in ran
+          ? errorMeasurement(ran.error)
+          : Object.freeze({ value: ran.value, exitCode: 0 as const });
+      }
       if (typeof q.run !== 'string' || q.run.trim() === '') {
         return errorMeasurement(
           q.spec !== undefined

@@ -6,6 +6,7 @@ import { formatValue } from '../../analysis/conditions.ts';
 import { AnalysisExecutor, type RunExplanation } from '../../analysis/executor.ts';
 import type { AnalysisPhase, Measurement } from '../../analysis/provider.ts';
 import { ProviderConfigError } from '../../analysis/providers/config-error.ts';
+import type { ProviderDeps } from '../../analysis/providers/registry.ts';
 import { replay, ReplayError, type ReplayResult, type TimelineEntry } from '../../analysis/replay/replay.ts';
 import { parseSeries, SeriesError } from '../../analysis/replay/series.ts';
 import {
@@ -33,7 +34,7 @@ import { cancelOnSignals, FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../s
 
 /** How `runway analysis` is called. */
 export const USAGE =
-  'runway analysis run TEMPLATE [-f runway.yaml] [--arg k=v ...] [--prometheus URL] [--json]\n' +
+  'runway analysis run TEMPLATE [-f runway.yaml] [--arg k=v ...] [--prometheus URL] [--environment ENV] [--json]\n' +
   '       runway analysis replay TEMPLATE --series FILE [--judge JUDGE] [-f runway.yaml] [--arg k=v ...] [--json]\n' +
   '       runway analysis test [DIR|FILE] [-f runway.yaml] [--json]';
 
@@ -44,6 +45,7 @@ const FLAGS = {
   ...JSON_FLAG,
   arg: { type: 'string', multiple: true },
   prometheus: { type: 'string' },
+  environment: { type: 'string' },
   series: { type: 'string' },
   judge: { type: 'string' },
 } as const;
@@ -83,7 +85,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (values.judge !== undefined) throw new UsageError('--judge belongs to analysis replay');
   if (values.series !== undefined) throw new UsageError('--series belongs to analysis replay');
   const prometheus = values.prometheus ?? io.env['RUNWAY_PROMETHEUS_URL'];
-  return runCommand(io, pipeline, name, given, prometheus, json);
+  const jobs = values.environment === undefined ? {} : await clusterJobs(pipeline, values.environment);
+  return runCommand(io, pipeline, name, given, prometheus, json, jobs);
 }
 
 /** `analysis run`: measures the template now, in real time, until its verdict (Ctrl-C stops it). */
@@ -94,6 +97,7 @@ async function runCommand(
   args: Record<string, string>,
   prometheus: string | undefined,
   json: boolean,
+  jobs: ProviderDeps['job'] = {},
 ): Promise<number> {
   const template = parsedTemplate(pipeline, name);
   resolvable(template, args);
@@ -114,7 +118,10 @@ async function runCommand(
       templates: { [name]: pipeline.analysis[name] },
       store: new MemoryRunStore(),
       clock: systemClock,
-      providerDeps: { ...(prometheus !== undefined && { prometheus: { address: prometheus } }) },
+      providerDeps: {
+        ...(prometheus !== undefined && { prometheus: { address: prometheus } }),
+        job: jobs,
+      },
       onChange: (id) => {
         const why = executor.explain(id);
         if (!why) return;
@@ -387,4 +394,29 @@ function offset(ms: number): string {
 function verdictLine(io: Io, phase: AnalysisPhase, message: string): string {
   const mark = phase === 'successful' ? '✔' : phase === 'inconclusive' ? '?' : '✖';
   return `${paint(io, PHASE_STYLE[phase], `${mark} ${phase}`)} ${message}\n`;
+}
+
+/** With `--environment` on a kubernetes target, `job: { spec }` metrics run as Jobs in its namespace. */
+async function clusterJobs(pipeline: Pipeline, name: string): Promise<NonNullable<ProviderDeps['job']>> {
+  const env = pipeline.environments[name];
+  if (env === undefined) {
+    const known = Object.keys(pipeline.environments).join(', ') || 'none';
+    throw new UsageError(`--environment: unknown environment "${name}" — declared: ${known}`);
+  }
+  if (env.target.kind === 'local') return {};
+  const { KubeClient } = await import('../../targets/kubernetes/kube-client.ts');
+  const { KubernetesJobRunner } = await import('../../targets/kubernetes/job-runner.ts');
+  const t = env.target;
+  let client: InstanceType<typeof KubeClient>;
+  try {
+    client = new KubeClient({
+      ...(t.kubeconfig === undefined ? {} : { kubeconfig: t.kubeconfig }),
+      ...(t.context === undefined ? {} : { context: t.context }),
+    });
+  } catch (err) {
+    throw new UsageError(
+      `environments.${name}.target: cannot load the kubeconfig: ${(err as Error).message}`,
+    );
+  }
+  return { kubernetes: new KubernetesJobRunner(client, t.namespace) };
 }

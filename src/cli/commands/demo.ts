@@ -59,6 +59,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const say = (type: string, data: Record<string, unknown>, text: string) =>
     io.out(json ? `${JSON.stringify({ type, ...data })}\n` : text);
   const production = pipeline.environments['production']!;
+  if (production.target.kind !== 'local') throw new UsageError('the demo runs on the local target');
   const service = pipeline.service?.name ?? pipeline.name;
 
   say(
@@ -290,6 +291,7 @@ async function bootstrap(
 ): Promise<void> {
   const service = pipeline.service?.name ?? pipeline.name;
   const env = pipeline.environments['production']!;
+  if (env.target.kind !== 'local') throw new UsageError('the demo runs on the local target');
   const current = await client.environment(service, 'production').catch(() => undefined);
   if (current?.environment.stable) return;
   const source = join(pipeline.root, 'checkout-api');
