@@ -34,6 +34,7 @@ import { rollBackForAlerts } from './alert-rollback.ts';
 import { dora, sinceOf } from '../telemetry/dora-query.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import { jsonErrorReason } from '../engine/json-error.ts';
+import { dashboard } from '../web/dashboard.ts';
 
 /** What the API serves from. */
 export interface ApiDeps {
@@ -62,9 +63,12 @@ const MAX_BODY = 1024 * 1024;
 
 /** Starts the API; resolves once it listens. */
 export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Server; url: string }> {
-  const routes = [...routesOf(deps), ...interopRoutesOf(deps)];
+  const web = dashboard(deps);
+  const routes = [...routesOf(deps), ...interopRoutesOf(deps), ...web.routes];
   const server = createServer((req, res) => {
-    void handle(deps, routes, req, res);
+    void web
+      .handle(req, res, () => authorized(req, deps.token))
+      .then((served) => (served ? undefined : handle(deps, routes, req, res)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
