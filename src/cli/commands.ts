@@ -58,6 +58,17 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'runway incident open|resolve|list|alertmanager … [--json]',
     load: () => import('./commands/incident.ts'),
   },
+  token: {
+    summary: 'create, list or revoke API tokens with a role (viewer, deployer, approver, admin) and a scope',
+    usage:
+      'runway token create NAME --role ROLE [--service S,…] [--env E,…] [--json] | list [--json] | revoke ID|NAME',
+    load: () => import('./commands/token.ts'),
+  },
+  audit: {
+    summary: 'list the audit log: every mutating API call, who made it, when, and its result',
+    usage: 'runway audit [--limit N] [--token ID|NAME] [--json] [--store URL]',
+    load: () => import('./commands/audit.ts'),
+  },
   override: {
     summary: 'grant, revoke or list audited emergency overrides of the release gate',
     usage:

@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/errors.ts';
 import { MissingSecretError, ResumeError } from '../engine/errors.ts';
 import { runwayVersion } from '../package-root.ts';
+import { ServerError } from '../server/client.ts';
 import { RunTakenOverError } from '../store/store.ts';
 import { COMMANDS } from './commands.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -33,6 +34,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (err instanceof ConfigError) {
       io.err(`${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof ServerError && (err.status === 401 || err.status === 403)) {
+      io.err(`runway: not allowed: ${err.message}\n`);
+      return EXIT.auth;
     }
     if (err instanceof RunTakenOverError) {
       io.err(`runway: ${err.message}\n`);

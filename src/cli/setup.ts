@@ -145,7 +145,8 @@ export function serverClientFor(
   return new ServerClient(found);
 }
 
-/** A refused API call as a usage error (exit 2) with the fields the server named. */
-export function refusal(err: ServerError): UsageError {
+/** A refused API call as a usage error (exit 2) with the fields the server named; 401 and 403 stay as they are (exit 4). */
+export function refusal(err: ServerError): Error {
+  if (err.status === 401 || err.status === 403) return err;
   return new UsageError(err.message + err.issues.map((i) => `\n  ${i.field}: ${i.message}`).join(''));
 }

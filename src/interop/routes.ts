@@ -21,6 +21,8 @@ export type Answer = [number, unknown];
 export interface InteropRoute {
   method: 'GET' | 'POST';
   path: RegExp;
+  /** One line for the API's OpenAPI description. */
+  summary: string;
   tokenInMetadata?: boolean;
   handle(url: URL, params: string[], body: unknown): Promise<Answer>;
 }

@@ -72,18 +72,31 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** The control plane's address and token: RUNWAY_SERVER/RUNWAY_TOKEN, else the data dir's files. */
+/**
+ * The control plane's address and token: RUNWAY_SERVER and RUNWAY_TOKEN (or a file named by
+ * RUNWAY_TOKEN_FILE), else the data dir's files.
+ */
 export function locateServer(
   dataDir: string,
   env: Record<string, string | undefined>,
 ): { url: string; token: string } | undefined {
   const url = env['RUNWAY_SERVER'];
-  const token = env['RUNWAY_TOKEN'];
+  const token = env['RUNWAY_TOKEN'] ?? tokenFromFile(env['RUNWAY_TOKEN_FILE']);
   if (url && token) return { url, token };
   const info = readServerInfo(dataDir);
   if (!info || !pidAlive(info.pid)) return undefined;
   try {
     return { url: url ?? info.url, token: token ?? readFileSync(serverFiles(dataDir).token, 'utf8').trim() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token in a file (trimmed), or undefined when no file is named or it cannot be read. */
+function tokenFromFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -1105,6 +1105,90 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
         );
       }),
     );
+
+    it(
+      'api tokens: created once by name, found by hash, listed, revoked by id or name',
+      withStore(async (store) => {
+        const token = {
+          id: 'tok_1',
+          name: 'ci',
+          role: 'deployer',
+          services: ['checkout-api'],
+          environments: ['staging'],
+          hash: 'a'.repeat(64),
+          createdAt: t(0),
+        };
+        assert.equal(await store.createApiToken(token), true);
+        assert.equal(await store.createApiToken({ ...token, id: 'tok_2', hash: 'b'.repeat(64) }), false);
+        assert.deepEqual(await store.apiTokenByHash('a'.repeat(64)), token);
+        assert.equal(await store.apiTokenByHash('c'.repeat(64)), undefined);
+        await store.createApiToken({
+          ...token,
+          id: 'tok_3',
+          name: 'viewer',
+          role: 'viewer',
+          services: [],
+          environments: [],
+          hash: 'd'.repeat(64),
+          createdAt: t(1),
+        });
+        assert.deepEqual(
+          (await store.apiTokens()).map((x) => x.name),
+          ['ci', 'viewer'],
+        );
+        assert.equal(await store.revokeApiToken('viewer', t(2)), true);
+        assert.equal(await store.revokeApiToken('tok_3', t(3)), false, 'already revoked');
+        assert.equal((await store.apiTokenByHash('d'.repeat(64)))?.revokedAt, t(2));
+        assert.equal(await store.revokeApiToken('tok_1', t(4)), true);
+      }),
+    );
+
+    it(
+      'the audit log appends entries and lists them newest first, by token',
+      withStore(async (store) => {
+        const e = {
+          at: t(0),
+          tokenId: 'tok_1',
+          tokenName: 'ci',
+          role: 'deployer',
+          method: 'POST',
+          path: '/v1/rollouts',
+          status: 201,
+        };
+        const first = await store.recordAudit(e);
+        const second = await store.recordAudit({
+          ...e,
+          at: t(1),
+          tokenId: 'tok_2',
+          tokenName: 'viewer',
+          role: 'viewer',
+          status: 403,
+          error: 'needs role deployer',
+        });
+        assert.ok(second > first);
+        assert.deepEqual(await store.auditLog(), [
+          {
+            id: second,
+            ...e,
+            at: t(1),
+            tokenId: 'tok_2',
+            tokenName: 'viewer',
+            role: 'viewer',
+            status: 403,
+            error: 'needs role deployer',
+          },
+          { id: first, ...e },
+        ]);
+        assert.deepEqual(
+          (await store.auditLog({ token: 'ci' })).map((x) => x.id),
+          [first],
+        );
+        assert.deepEqual(
+          (await store.auditLog({ limit: 1 })).map((x) => x.id),
+          [second],
+        );
+      }),
+    );
   });
 }
 

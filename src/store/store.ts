@@ -1,3 +1,4 @@
+import type { ApiTokenRecord, AuditRecord } from '../records/api-tokens.ts';
 import type { EvidenceValue } from '../records/evidence.ts';
 import type { Pipeline } from '../config/pipeline.ts';
 import type { RunContext } from '../records/run-context.ts';
@@ -385,5 +386,17 @@ export interface Store {
   recordDelivery(delivery: DeliveryRecord): Promise<void>;
   /** Notification deliveries, newest first. */
   deliveries(filter?: { runId?: number; limit?: number }): Promise<DeliveryRecord[]>;
+  /** Stores a new API token (its hash); false when the name is taken. */
+  createApiToken(token: ApiTokenRecord): Promise<boolean>;
+  /** The token with this hash, revoked or not. */
+  apiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined>;
+  /** Every token, oldest first. */
+  apiTokens(): Promise<ApiTokenRecord[]>;
+  /** Revokes the token of this id or name; false when there is none still valid. */
+  revokeApiToken(idOrName: string, at: string): Promise<boolean>;
+  /** Appends one mutating API call to the audit log. */
+  recordAudit(entry: Omit<AuditRecord, 'id'>): Promise<number>;
+  /** The audit log, newest first. */
+  auditLog(filter?: { limit?: number; token?: string }): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }

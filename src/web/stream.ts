@@ -5,7 +5,6 @@
  * latency over that second, read from the data plane's counters (deltas, as PromQL's `increase`),
  * and each version's error ratio since it started.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deltaSnapshots } from '../agent/metrics/version-snapshot.ts';
 import type { VersionSnapshot } from '../agent/metrics/version-snapshot.ts';
 import { histogramQuantile } from '../agent/metrics/histogram.ts';
@@ -16,7 +15,6 @@ import type { ViewDeps } from './views.ts';
 
 export interface StreamDeps extends ViewDeps {
   counts?: CountSource;
-  log: (line: string) => void;
   /** How often views are recomputed (ms). */
   intervalMs?: number;
 }
@@ -43,34 +41,33 @@ export function viewOf(d: StreamDeps, q: URLSearchParams): () => Promise<unknown
   }
 }
 
-/** Streams a view until the client goes away. */
-export function streamView(
+/** Where a watched view is written: an SSE stream. */
+export interface ViewSink {
+  send(event: string, data: string): Promise<void>;
+  comment(text: string): Promise<unknown>;
+  sleep(ms: number): Promise<unknown>;
+  done(): boolean;
+}
+
+/** Sends the view each time it changes (and traffic points on a rollout) until the client goes away. */
+export async function watchView(
   d: StreamDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  compute: () => Promise<unknown>,
   q: URLSearchParams,
-): void {
-  const compute = viewOf(d, q);
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-  });
-  res.write(': runway dashboard stream\n\n');
+  out: ViewSink,
+): Promise<void> {
   let last = '';
   let previous: readonly VersionSnapshot[] | undefined;
-  let busy = false;
   let beats = 0;
-  const tick = async () => {
-    if (busy || res.destroyed) return;
-    busy = true;
+  await out.comment('runway dashboard stream');
+  while (!out.done()) {
     try {
       const view = await compute();
       const text = JSON.stringify(view);
       if (text !== last) {
         last = text;
-        res.write(`event: view\ndata: ${text}\n\n`);
-      } else if (++beats % 15 === 0) res.write(': keep-alive\n\n');
+        await out.send('view', text);
+      } else if (++beats % 15 === 0) await out.comment('keep-alive');
       const rollout = (
         view as { rollout?: { service?: string; environment?: string; state?: { weight?: number } } }
       ).rollout;
@@ -83,22 +80,15 @@ export function streamView(
             rollout.state?.weight ?? 0,
             new Date(),
           );
-          res.write(`event: traffic\ndata: ${JSON.stringify({ ...point, since: sinceStart(now) })}\n\n`);
+          await out.send('traffic', JSON.stringify({ ...point, since: sinceStart(now) }));
+          previous = now;
         }
-        if (now) previous = now;
       }
     } catch (err) {
-      const message = err instanceof DeployError ? err.message : (err as Error).message;
-      res.write(`event: problem\ndata: ${JSON.stringify({ error: message })}\n\n`);
-    } finally {
-      busy = false;
+      await out.send('problem', JSON.stringify({ error: (err as Error).message }));
     }
-  };
-  void tick();
-  const timer = setInterval(() => void tick(), d.intervalMs ?? 1000);
-  const stop = () => clearInterval(timer);
-  req.on('close', stop);
-  res.on('close', stop);
+    await out.sleep(d.intervalMs ?? 1000);
+  }
 }
 
 /** Each version's requests and error ratio since it started (the data plane's counters). */

@@ -13,11 +13,16 @@ export interface ViewDeps {
   store: Store;
   controller: Controller;
   dataPlane: DataPlane;
+  /** Whether the caller may see a service and environment (default: everything). */
+  visible?: (service?: string, environment?: string) => boolean;
 }
+
+const all = () => true;
 
 /** Services × environments: release, phase, weights and the last gate decision. */
 export async function overviewView(d: ViewDeps) {
-  const envs = await d.store.environments();
+  const visible = d.visible ?? all;
+  const envs = (await d.store.environments()).filter((e) => visible(e.service, e.environment));
   const rows = await Promise.all(
     envs.map(async (env) => {
       const [rollout] = await d.store.rollouts({
@@ -58,13 +63,15 @@ export async function overviewView(d: ViewDeps) {
     }),
   );
   rows.sort((a, b) => a.service.localeCompare(b.service) || a.environment.localeCompare(b.environment));
-  const runs = await d.store.listRuns({ limit: 10 });
+  const runs = (await d.store.listRuns({ limit: 10 })).filter((r) => visible(r.pipeline.service?.name));
   return { environments: rows, runs: runs.map(runSummary) };
 }
 
 /** One rollout: its state and history (weights over time), analysis reports and live analysis. */
 export async function rolloutView(d: ViewDeps, id: string) {
   const rollout = await d.store.getRollout(id);
+  if (rollout && !(d.visible ?? all)(rollout.service, rollout.environment))
+    throw new DeployError(403, `this token may not see ${rollout.service} in ${rollout.environment}`);
   if (!rollout) throw new DeployError(404, `no rollout "${id}"`);
   const commands = await d.store.pendingRolloutCommands(id);
   return {
@@ -79,6 +86,8 @@ export async function rolloutView(d: ViewDeps, id: string) {
 export async function runView(d: ViewDeps, id: number) {
   const run = await d.store.getRun(id);
   if (!run) throw new DeployError(404, `no run ${id}`);
+  if (!(d.visible ?? all)(run.pipeline.service?.name))
+    throw new DeployError(403, `this token may not see run ${id} of ${run.pipeline.service?.name}`);
   const [stages, steps, events, approvals] = await Promise.all([
     d.store.stages(id),
     d.store.steps(id),
@@ -115,7 +124,13 @@ export async function runView(d: ViewDeps, id: number) {
 
 /** Gate decisions (newest first) with violations and evidence, the overrides, and waiting approvals. */
 export async function gatesView(d: ViewDeps) {
-  const [decisions, overrides] = await Promise.all([d.store.decisions({ limit: 30 }), d.store.overrides({})]);
+  const visible = d.visible ?? all;
+  const [allDecisions, allOverrides] = await Promise.all([
+    d.store.decisions({ limit: 30 }),
+    d.store.overrides({}),
+  ]);
+  const decisions = allDecisions.filter((x) => visible(x.service, x.environment));
+  const overrides = allOverrides.filter((o) => visible(o.service, o.environment));
   return {
     decisions: decisions.map((x) => ({
       id: x.id,
@@ -131,7 +146,7 @@ export async function gatesView(d: ViewDeps) {
       evidence: evidenceOf(x.input),
     })),
     overrides,
-    approvals: await waitingApprovals(d.store),
+    approvals: (await waitingApprovals(d.store)).filter((a) => visible(a.service)),
   };
 }
 
@@ -147,6 +162,7 @@ export async function waitingApprovals(store: Store) {
         if (step.uses !== 'approval' || !running.has(step.key)) continue;
         out.push({
           runId: run.id,
+          service: run.pipeline.service?.name,
           step: step.key,
           roles: (step.with['roles'] as string[] | undefined) ?? [],
           required: Number(step.with['required'] ?? 1),

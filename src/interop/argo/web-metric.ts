@@ -23,6 +23,7 @@ export function argoRoutes(
     {
       method: 'GET',
       path: /^\/v1\/argo\/judge$/,
+      summary: "Argo Rollouts' web metric: Runway's judge of canary against stable.",
       handle: async (url) => {
         const q = url.searchParams;
         const service = required(q, 'service');
@@ -66,6 +67,7 @@ export function argoRoutes(
     {
       method: 'GET',
       path: /^\/v1\/argo\/gate$/,
+      summary: "Argo Rollouts' web metric: Runway's release gate.",
       handle: async (url) => {
         const q = url.searchParams;
         const rollout = required(q, 'rollout');

@@ -34,6 +34,7 @@ export function flaggerRoutes(d: InteropDeps): InteropRoute[] {
     {
       method: 'POST',
       path: /^\/v1\/flagger\/([^/]+)$/,
+      summary: "Flagger's webhooks (gates, checks, rollback, events) answered by Runway.",
       tokenInMetadata: true,
       handle: async (url, [hook], body) => {
         if (!FLAGGER_HOOKS.includes(hook as FlaggerHook)) {
@@ -60,6 +61,7 @@ export function flaggerRoutes(d: InteropDeps): InteropRoute[] {
     {
       method: 'GET',
       path: /^\/v1\/flagger\/events$/,
+      summary: 'Events Flagger reported, newest first (service, limit).',
       handle: async (url) => {
         const service = url.searchParams.get('service');
         const limit = Number(url.searchParams.get('limit') ?? 100);

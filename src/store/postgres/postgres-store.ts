@@ -23,6 +23,8 @@ import type {
 } from '../store.ts';
 import { LeaseLostError, RunTakenOverError } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { auditOfRow, tokenOfRow } from '../api-token-rows.ts';
+import type { ApiTokenRecord, AuditRecord } from '../../records/api-tokens.ts';
 import type { DeliveryRecord } from '../../notify/delivery-record.ts';
 import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
 import {
@@ -815,6 +817,50 @@ export class PostgresStore implements Store {
       ...opt('message', r['message']),
       at: String(r['at']),
     }));
+  }
+
+  async createApiToken(t: ApiTokenRecord): Promise<boolean> {
+    const n = await this.#count(
+      `INSERT INTO api_tokens (id, name, role, services_json, environments_json, hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [t.id, t.name, t.role, JSON.stringify(t.services), JSON.stringify(t.environments), t.hash, t.createdAt],
+    );
+    return n === 1;
+  }
+
+  async apiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined> {
+    const [row] = await this.#rows('SELECT * FROM api_tokens WHERE hash = $1', [hash]);
+    return row ? tokenOfRow(row) : undefined;
+  }
+
+  async apiTokens(): Promise<ApiTokenRecord[]> {
+    return (await this.#rows('SELECT * FROM api_tokens ORDER BY created_at, id')).map(tokenOfRow);
+  }
+
+  async revokeApiToken(idOrName: string, at: string): Promise<boolean> {
+    const n = await this.#count(
+      'UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL',
+      [at, idOrName],
+    );
+    return n > 0;
+  }
+
+  async recordAudit(e: Omit<AuditRecord, 'id'>): Promise<number> {
+    const [row] = await this.#rows(
+      `INSERT INTO audit_log (at, token_id, token_name, role, method, path, status, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [e.at, e.tokenId, e.tokenName, e.role, e.method, e.path, e.status, e.error ?? null],
+    );
+    return Number(row!['id']);
+  }
+
+  async auditLog(filter: { limit?: number; token?: string } = {}): Promise<AuditRecord[]> {
+    const rows = await this.#rows(
+      `SELECT * FROM audit_log WHERE ($1::text IS NULL OR token_id = $1 OR token_name = $1)
+         ORDER BY id DESC LIMIT $2`,
+      [filter.token ?? null, filter.limit ?? 100],
+    );
+    return rows.map(auditOfRow);
   }
 
   async close(): Promise<void> {

@@ -363,4 +363,32 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'api tokens (hashed) and the audit log',
+    sql: `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        services_json TEXT NOT NULL,
+        environments_json TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        token_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        error TEXT
+      );
+      CREATE INDEX audit_log_token ON audit_log(token_id);
+    `,
+  },
 ];

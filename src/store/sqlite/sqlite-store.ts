@@ -28,6 +28,8 @@ import { LeaseLostError, RunTakenOverError } from '../store.ts';
 import type { DeploymentRecord, DeploymentStats } from '../../records/deployment-record.ts';
 import { deploymentStats, linkIncident, listDeployments, projectRollout } from './deployment-records.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { auditOfRow, tokenOfRow } from '../api-token-rows.ts';
+import type { ApiTokenRecord, AuditRecord } from '../../records/api-tokens.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -832,6 +834,54 @@ export class SqliteStore implements Store {
 
   async pruneMetricSamples(before: string): Promise<number> {
     return Number(this.#sql('DELETE FROM metric_samples WHERE at_ms < ?').run(epochMs(before)).changes);
+  }
+
+  async createApiToken(t: ApiTokenRecord): Promise<boolean> {
+    const r = this.#sql(
+      `INSERT INTO api_tokens (id, name, role, services_json, environments_json, hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ).run(
+      t.id,
+      t.name,
+      t.role,
+      JSON.stringify(t.services),
+      JSON.stringify(t.environments),
+      t.hash,
+      t.createdAt,
+    );
+    return Number(r.changes) === 1;
+  }
+
+  async apiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined> {
+    const row = this.#sql('SELECT * FROM api_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    return row ? tokenOfRow(row) : undefined;
+  }
+
+  async apiTokens(): Promise<ApiTokenRecord[]> {
+    return (this.#sql('SELECT * FROM api_tokens ORDER BY created_at, rowid').all() as Row[]).map(tokenOfRow);
+  }
+
+  async revokeApiToken(idOrName: string, at: string): Promise<boolean> {
+    const r = this.#sql(
+      'UPDATE api_tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL',
+    ).run(at, idOrName, idOrName);
+    return Number(r.changes) > 0;
+  }
+
+  async recordAudit(e: Omit<AuditRecord, 'id'>): Promise<number> {
+    const r = this.#sql(
+      `INSERT INTO audit_log (at, token_id, token_name, role, method, path, status, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(e.at, e.tokenId, e.tokenName, e.role, e.method, e.path, e.status, e.error ?? null);
+    return Number(r.lastInsertRowid);
+  }
+
+  async auditLog(filter: { limit?: number; token?: string } = {}): Promise<AuditRecord[]> {
+    const rows = this.#sql(
+      `SELECT * FROM audit_log WHERE (?1 IS NULL OR token_id = ?1 OR token_name = ?1)
+         ORDER BY id DESC LIMIT ?2`,
+    ).all(filter.token ?? null, filter.limit ?? 100) as Row[];
+    return rows.map(auditOfRow);
   }
 
   async close(): Promise<void> {

@@ -6,16 +6,17 @@ const KEY = 'runway.token';
 const WHO = 'runway.identity';
 
 export function token(): string | null {
-  return sessionStorage.getItem(KEY);
+  return sessionStorage.getItem(KEY) || null;
 }
 export function setToken(t: string): void {
   sessionStorage.setItem(KEY, t);
 }
+/** Whom the server's own token acts as; empty: the token's name. */
 export function identity(): string {
-  return localStorage.getItem(WHO) ?? '';
+  return sessionStorage.getItem(WHO) ?? '';
 }
 export function setIdentity(who: string): void {
-  localStorage.setItem(WHO, who);
+  sessionStorage.setItem(WHO, who);
 }
 
 /** An answer other than 2xx: the server's reason, as it gave it. */

@@ -41,21 +41,36 @@ function signIn(): void {
         },
       },
       h('h1', {}, 'Sign in'),
-      h('p', {}, 'The API token of this control plane (runway serve prints where it is kept).'),
+      h('p', {}, 'An API token: runway token create NAME --role viewer|deployer|approver|admin makes one.'),
       h('label', { for: 'token' }, 'Token'),
       tokenInput,
-      h('label', { for: 'identity' }, 'Your identity (for approvals and commands)'),
+      h('label', { for: 'identity' }, 'Act as (optional)'),
       whoInput,
+      h(
+        'p',
+        { id: 'identity-help', class: 'muted' },
+        "Only with the control plane's own token: whom approvals and commands are recorded as. Other tokens act as their name.",
+      ),
       h('button', { type: 'submit' }, 'Open the dashboard'),
     ),
   );
+}
+
+function signOut(): void {
+  setToken('');
+  setIdentity('');
+  route();
 }
 
 function route(): void {
   current?.abort();
   current = new AbortController();
   const who = document.getElementById('who');
-  if (who) who.textContent = identity() ? `signed in as ${identity()}` : '';
+  if (who)
+    put(
+      who,
+      token() ? h('button', { type: 'button', class: 'link light', onclick: signOut }, 'Sign out') : null,
+    );
   if (!token()) return signIn();
   const [, page, id] = (location.hash.replace(/^#/, '') || '/').split('/');
   const signal = current.signal;

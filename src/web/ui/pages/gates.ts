@@ -49,13 +49,13 @@ export function gatesPage(main: HTMLElement, signal: AbortSignal): void {
     const answer = h('p', { role: 'status' }, notes.get(key) ?? '');
     const give = async (verdict: 'approve' | 'reject') => {
       try {
-        await call('POST', `/v1/runs/${a.runId}/approvals`, {
+        const given = (await call('POST', `/v1/runs/${a.runId}/approvals`, {
           verdict,
-          as: identity(),
           comment: comment.value,
           step: a.step,
-        });
-        notes.set(key, `${verdict === 'approve' ? 'approved' : 'rejected'} by ${identity()}`);
+          ...(identity() ? { as: identity() } : {}),
+        })) as { approver?: string };
+        notes.set(key, `${verdict === 'approve' ? 'approved' : 'rejected'} by ${given.approver ?? 'you'}`);
         answer.textContent = notes.get(key)!;
       } catch (err) {
         answer.textContent = `refused${err instanceof ApiError ? ` (${err.status})` : ''}: ${(err as Error).message}`;
