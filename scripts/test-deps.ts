@@ -34,6 +34,12 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     neededBy:
       'src/store/postgres/*.test.ts and test/e2e/ha-*.test.ts (the store contract on a real PostgreSQL 15)',
   },
+  {
+    package: 'chromium',
+    provides: ['/usr/bin/chromium'],
+    neededBy:
+      'test/e2e/dashboard.test.ts (playwright-core drives a real headless Chromium through the dashboard)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

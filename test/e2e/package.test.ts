@@ -66,6 +66,8 @@ describe('the packed CLI', () => {
     assert.ok(listing.includes('package/dist/agent/main.js'), 'dist/agent/main.js is packed');
     assert.ok(listing.includes('package/dist/schema-validators.cjs'), 'precompiled validators are packed');
     assert.ok(listing.includes('package/templates/init/runway.yaml'), 'init templates are packed');
+    for (const file of ['index.html', 'app.js', 'app.css'])
+      assert.ok(listing.includes(`package/dist/web/${file}`), `the dashboard's ${file} is packed`);
     // data files read at run time (Gitleaks' rules with their licence, Sigstore's public-good root), no code
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/src/') && !f.endsWith('/README.md')).sort(),
