@@ -107,7 +107,11 @@ test(
         await page.getByLabel('Token').fill(secret);
         await page.getByRole('button', { name: 'Open the dashboard' }).click();
       };
+      // a wrong token is sent back to signing in, with the server's reason
+      await signIn('rwy_not-a-token');
+      await page.getByRole('alert').filter({ hasText: 'missing or wrong token' }).waitFor();
       await signIn(viewer);
+      await page.locator('#caller').filter({ hasText: 'vera-viewer (viewer)' }).waitFor();
 
       // the overview: both environments once the first run reached staging
       await watch(page.locator('td[data-env="staging"] strong').waitFor({ timeout: 240_000 }));
@@ -192,6 +196,7 @@ test(
       const approvalDone = new Promise<number | null>((resolve) => approvalRun.on('close', resolve));
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(approver);
+      await page.locator('#caller').filter({ hasText: 'po@example.com (approver)' }).waitFor();
       await page.goto(`${url}/#/gates`);
       const card = page.locator('.approval');
       await card.waitFor({ timeout: 60_000 });

@@ -8,7 +8,7 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { identity, setIdentity, setToken, token } from './api.ts';
+import { ApiError, call, identity, setIdentity, setToken, token } from './api.ts';
 import { h, put } from './dom.ts';
 import { overviewPage } from './pages/overview.ts';
 import { rolloutPage } from './pages/rollout.ts';
@@ -19,7 +19,7 @@ import { sloPage } from './pages/slo.ts';
 const main = document.getElementById('main') as HTMLElement;
 let current: AbortController | undefined;
 
-function signIn(): void {
+function signIn(problem?: string): void {
   const tokenInput = h('input', { id: 'token', type: 'password', required: true, autocomplete: 'off' });
   const whoInput = h('input', {
     id: 'identity',
@@ -41,6 +41,7 @@ function signIn(): void {
         },
       },
       h('h1', {}, 'Sign in'),
+      problem ? h('p', { role: 'alert', class: 'refusal' }, problem) : null,
       h('p', {}, 'An API token: runway token create NAME --role viewer|deployer|approver|admin makes one.'),
       h('label', { for: 'token' }, 'Token'),
       tokenInput,
@@ -66,12 +67,25 @@ function route(): void {
   current?.abort();
   current = new AbortController();
   const who = document.getElementById('who');
-  if (who)
-    put(
-      who,
-      token() ? h('button', { type: 'button', class: 'link light', onclick: signOut }, 'Sign out') : null,
-    );
+  if (who) put(who);
   if (!token()) return signIn();
+  if (who)
+    void call<{ caller: { name: string; role: string } }>('GET', '/v1/whoami').then(
+      ({ caller }) =>
+        put(
+          who,
+          h('span', { id: 'caller' }, `${identity() || caller.name} (${caller.role}) `),
+          h('button', { type: 'button', class: 'link light', onclick: signOut }, 'Sign out'),
+        ),
+      (err: unknown) => {
+        // a wrong or revoked token: back to signing in, with the server's reason
+        if (err instanceof ApiError && err.status === 401) {
+          current?.abort();
+          setToken('');
+          signIn((err as Error).message);
+        }
+      },
+    );
   const [, page, id] = (location.hash.replace(/^#/, '') || '/').split('/');
   const signal = current.signal;
   put(main);
