@@ -16,7 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the pipeline for the current commit',
     usage:
-      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T] [--at ISO-TIME]',
+      'runway run [-f runway.yaml] [--store URL] [--json] [--sha S] [--ref R] [--message M] [--author A] [--committed-at T] [--trigger T] [--at ISO-TIME] [--github-event push|pull_request --event-file PAYLOAD.json]',
     load: () => import('./commands/run.ts'),
   },
   runs: {

@@ -17,7 +17,8 @@ import { pipelineFile } from './flags.ts';
 export { FILE_FLAG, instantFlag, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG } from './flags.ts';
 
 /** The store's URL: `--store`, else RUNWAY_STORE, else beside the pipeline file. */
-function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
+/** The store's URL: --store, else RUNWAY_STORE, else the SQLite file beside runway.yaml. */
+export function storeUrl(io: Io, flags: { store?: string | undefined; file?: string | undefined }): string {
   return flags.store ?? io.env['RUNWAY_STORE'] ?? defaultStoreUrl(dirname(pipelineFile(io, flags.file)));
 }
 

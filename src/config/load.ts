@@ -13,6 +13,7 @@ import { subscriptionIssues } from '../notify/subscription.ts';
 import { resolvePipeline } from './resolve.ts';
 import { CalendarError } from '../gates/windows/calendar.ts';
 import { parseWindows } from '../gates/windows/parse.ts';
+import { triggerIssues } from '../triggers/triggers.ts';
 import { formatAnalysisIssue } from '../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../analysis/template.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -83,6 +84,7 @@ export function parsePipeline(text: string, file: string, root: string, opts: Lo
   const semanticIssues = [
     ...checkSemantics(config, positions, actions, root),
     ...windowIssues(config, positions),
+    ...triggerIssues(config.on).map((i) => ({ ...positions.at(i.path), message: i.message })),
     ...analysisIssues(config, positions),
     ...environmentIssues(config, positions),
     ...subscriptionIssues(

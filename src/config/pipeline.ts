@@ -1,3 +1,4 @@
+import type { Triggers } from '../triggers/triggers.ts';
 import type { Subscription } from '../notify/subscription.ts';
 import type { EnvMap } from './schema.ts';
 import type { VerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
@@ -65,6 +66,8 @@ export interface Pipeline {
   service?: { name: string; tier?: number; health?: string; slo?: { objective: number; window?: string } };
   /** Deployment-window calendars as written (validated); `calendarsOf()` parses them. */
   windows: Record<string, unknown>;
+  /** What starts the pipeline in runway serve (absent: only runway run). */
+  on?: Triggers;
   /** Role name → identities allowed to act in that role (approvals). */
   roles: Record<string, string[]>;
   /** Analysis templates as written (validated); `parseAnalysisTemplates` reads them. */

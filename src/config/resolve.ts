@@ -1,3 +1,4 @@
+import { resolveTriggers } from '../triggers/triggers.ts';
 import { parseDuration } from '../engine/duration.ts';
 import { resolveVerifyPolicy } from '../gates/supply-chain/verify-policy.ts';
 import { resolve as resolvePath } from 'node:path';
@@ -60,6 +61,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
     secrets: config.secrets ?? {},
     ...(config.service ? { service: config.service } : {}),
     windows: config.windows ?? {},
+    ...(config.on ? { on: resolveTriggers(config.on)! } : {}),
     roles: config.roles ?? {},
     analysis: config.analysis ?? {},
     notifications: resolveSubscriptions(config.notifications),

@@ -4,6 +4,8 @@ import {
   type VerifyPolicyConfig,
 } from '../gates/supply-chain/verify-policy.ts';
 import { WINDOWS_SCHEMA } from '../gates/windows/schema.ts';
+import { TRIGGERS_SCHEMA } from '../triggers/schema.ts';
+import type { TriggersConfig } from '../triggers/triggers.ts';
 import { NOTIFICATIONS_SCHEMA, type NotificationsConfig } from '../notify/subscription.ts';
 
 /** JSON Schema (draft-07) of runway.yaml version 1; the validator and `runway schema` share it. */
@@ -193,6 +195,7 @@ export const PIPELINE_SCHEMA = {
       properties: { timeout: duration, retry, 'working-directory': common['working-directory'] },
     },
     windows: WINDOWS_SCHEMA,
+    on: TRIGGERS_SCHEMA,
     analysis: {
       type: 'object',
       description:
@@ -340,6 +343,8 @@ export interface PipelineConfig {
   defaults?: { timeout?: Duration; retry?: RetryConfig; 'working-directory'?: string };
   /** Deployment-window calendars by name, checked by parseWindows. */
   windows?: Record<string, unknown>;
+  /** What starts the pipeline in runway serve: webhooks and schedules. */
+  on?: TriggersConfig;
   roles?: Record<string, string[]>;
   environments?: Record<string, EnvironmentConfig>;
   /** Analysis templates, checked by parseAnalysisTemplates. */

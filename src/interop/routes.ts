@@ -23,6 +23,8 @@ export interface InteropRoute {
   path: RegExp;
   /** One line for the API's OpenAPI description. */
   summary: string;
+  /** Names of the path's groups, in order, for the description (default p1, p2…). */
+  params?: string[];
   tokenInMetadata?: boolean;
   handle(url: URL, params: string[], body: unknown): Promise<Answer>;
 }

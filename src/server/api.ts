@@ -24,10 +24,12 @@ import type { Authenticator } from './auth/authenticator.ts';
 import { StoreAuthenticator } from './auth/tokens.ts';
 import { controlRoutes } from './control-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { overrideRoutes } from './override-routes.ts';
 import { runRoutes } from './run-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { controlPlaneMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { webhookRoutes, type WebhookDeps } from '../triggers/webhook-route.ts';
 import type { ApiRoute } from './route.ts';
 import { mountDashboard } from '../web/dashboard.ts';
 import { webRoutes } from '../web/routes.ts';
@@ -54,6 +56,8 @@ export interface ApiDeps {
   counts?: CountSource;
   /** The same counts from Prometheus (`runway serve --prometheus`), for pods outside the data plane. */
   prometheusCounts?: CountSource;
+  /** What starts runs: `on:` of the served pipeline, the webhook secret, the run starter. */
+  triggers?: WebhookDeps;
   /** Mounts more routes (the dashboard under `/ui`); see {@link AppOptions.mount}. */
   mount?: (app: Hono<ApiEnv>) => void;
 }
@@ -64,8 +68,10 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...controlRoutes(d),
     ...eventRoutes(d),
     ...runRoutes(d),
+    ...overrideRoutes(d),
     ...tokenRoutes(d),
     ...webRoutes(d),
+    ...webhookRoutes(d.triggers),
     ...interopRoutesOf(d),
     {
       method: 'GET',
@@ -115,7 +121,7 @@ function interopRoutesOf(d: ApiDeps): ApiRoute[] {
     ...(d.prometheusCounts ? { prometheus: d.prometheusCounts } : {}),
   }).map((r): ApiRoute => ({
     method: r.method,
-    path: honoPath(r.path),
+    path: honoPath(r.path, r.params ?? []),
     summary: r.summary,
     action: r.method === 'GET' ? 'read' : 'interop',
     ...(r.tokenInMetadata ? { tokenInMetadata: true } : {}),
@@ -123,11 +129,11 @@ function interopRoutesOf(d: ApiDeps): ApiRoute[] {
   }));
 }
 
-/** `/^\/v1\/flagger\/([^/]+)$/` as Hono's `/v1/flagger/:p1`. */
-function honoPath(re: RegExp): string {
+/** `/^\/v1\/flagger\/([^/]+)$/` as Hono's `/v1/flagger/:hook` (names given, else p1, p2…). */
+function honoPath(re: RegExp, names: readonly string[]): string {
   let n = 0;
   return re.source
     .replace(/^\^|\$$/g, '')
     .replace(/\\\//g, '/')
-    .replace(/\(\[\^\/\]\+\)/g, () => `:p${++n}`);
+    .replace(/\(\[\^\/\]\+\)/g, () => `:${names[n++] ?? `p${n}`}`);
 }

@@ -12,7 +12,7 @@ import { metadataToken } from '../interop/routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { refusal, type Caller } from './auth/roles.ts';
 import type { Authenticator } from './auth/authenticator.ts';
-import { checkedParams, drain, MAX_BODY, pathMatcher, rawPath, readJson } from './request.ts';
+import { checkedParams, drain, MAX_BODY, pathMatcher, rawPath, readBody, readJson } from './request.ts';
 import type { ApiRoute } from './route.ts';
 
 /** The Hono environment of the API: Node's request and response, and the authenticated caller. */
@@ -49,7 +49,7 @@ export function createApp(o: AppOptions): Hono<ApiEnv> {
     if (caller || OPEN.has(path)) return next();
     // webhooks that cannot send headers (Flagger) carry the token in their metadata instead
     const route = matchers.find((m) => m.route.method === c.req.method && m.re.test(path))?.route;
-    if (route?.tokenInMetadata) return next();
+    if (route?.tokenInMetadata || route?.signed) return next();
     throw new DeployError(401, DENIED);
   });
 
@@ -65,6 +65,7 @@ export function createApp(o: AppOptions): Hono<ApiEnv> {
       const params = checkedParams((re.exec(path) ?? []).slice(1), route.params ?? []);
       if (Number(c.req.header('content-length') ?? 0) > MAX_BODY)
         throw new DeployError(413, `request body over ${MAX_BODY} bytes (1 MiB)`);
+      if (route.signed) return answer(route.signed.caller, await readBody(c.env.incoming));
       const body = route.method === 'GET' ? undefined : await readJson(c.env.incoming);
       const caller = c.get('caller') ?? (await o.auth.authenticate(metadataToken(body) ?? ''));
       if (!caller) throw new DeployError(401, `${DENIED}, or metadata.token in the webhook's metadata`);
@@ -73,19 +74,23 @@ export function createApp(o: AppOptions): Hono<ApiEnv> {
         await audited(o, caller, c, path, 403, why);
         throw new DeployError(403, why);
       }
-      let status = 500;
-      let error: string | undefined;
-      try {
-        const out = await route.handle({ url: new URL(c.req.url), params, body, caller, context: c });
-        if (out instanceof Response) return out;
-        status = out[0];
-        return c.json(out[1], out[0] as ContentfulStatusCode);
-      } catch (err) {
-        status = err instanceof DeployError ? err.status : 500;
-        error = (err as Error).message;
-        throw err;
-      } finally {
-        await audited(o, caller, c, path, status, error);
+      return answer(caller, body);
+
+      async function answer(caller: Caller, body: unknown): Promise<Response> {
+        let status = 500;
+        let error: string | undefined;
+        try {
+          const out = await route.handle({ url: new URL(c.req.url), params, body, caller, context: c });
+          if (out instanceof Response) return out;
+          status = out[0];
+          return c.json(out[1], out[0] as ContentfulStatusCode);
+        } catch (err) {
+          status = err instanceof DeployError ? err.status : 500;
+          error = (err as Error).message;
+          throw err;
+        } finally {
+          await audited(o, caller, c, path, status, error);
+        }
       }
     });
   }

@@ -73,6 +73,14 @@ export class ServerClient {
     return this.#call('GET', `/v1/environments/${enc(service)}/${enc(environment)}`);
   }
 
+  /** A verdict on the approval a run waits at; the approver is the token's name. */
+  verdict(
+    run: number,
+    v: { verdict: 'approve' | 'reject'; step?: string; comment?: string },
+  ): Promise<{ run: number; step: string; approver: string; verdict: 'approve' | 'reject' }> {
+    return this.#call('POST', `/v1/runs/${run}/approvals`, v);
+  }
+
   command(
     service: string,
     environment: string,

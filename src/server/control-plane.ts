@@ -23,7 +23,12 @@ import type { Calendar } from '../gates/windows/calendar.ts';
 import { PrometheusProvider } from '../analysis/providers/prometheus.ts';
 import { PrometheusCounts } from '../interop/argo/prometheus-counts.ts';
 import type { Store } from '../store/store.ts';
+import type { Hono } from 'hono';
 import { startApi } from './api.ts';
+import type { ApiEnv } from './app.ts';
+import { NOP_RUN_STARTER, type RunStarter } from '../triggers/run-starter.ts';
+import { Scheduler } from '../triggers/scheduler.ts';
+import type { Triggers } from '../triggers/triggers.ts';
 import { RolloutNotifications } from '../notify/rollout-events.ts';
 import { clearServerInfo, ensureToken, serverFiles, writeServerInfo } from './discovery.ts';
 
@@ -46,6 +51,10 @@ export interface ControlPlaneOptions {
   calendars?: Readonly<Record<string, Calendar>>;
   /** Prometheus's address, where the Argo judge may also read its counts (`source=prometheus`). */
   prometheus?: string;
+  /** Mounts routes outside `/v1` on the API's Hono app (the dashboard under `/ui`); see `AppOptions.mount`. */
+  mount?: (app: Hono<ApiEnv>) => void;
+  /** What starts runs: `on:` of the served pipeline, the webhook secret and how runs start. */
+  triggers?: { on: Triggers | undefined; starter: RunStarter; secret: string | undefined };
 }
 
 /**
@@ -113,6 +122,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         samples: { maxGapMs: sampler.maxGapMs, retentionMs: sampler.retentionMs },
         ...(o.calendars ? { calendars: o.calendars } : {}),
         counts: dataPlane,
+        ...(o.triggers ? { triggers: { ...o.triggers, log: o.log } } : {}),
+        ...(o.mount ? { mount: o.mount } : {}),
         ...(o.prometheus
           ? {
               prometheusCounts: new PrometheusCounts(new PrometheusProvider({ address: o.prometheus }), () =>
@@ -132,6 +143,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   }
   writeServerInfo(o.dataDir, { url, pid: process.pid, startedAt: clock.now().toISOString() });
   sampler.start();
+  const scheduler = new Scheduler({
+    schedules: o.triggers?.on?.schedule ?? [],
+    starter: o.triggers?.starter ?? NOP_RUN_STARTER,
+    clock,
+    log: o.log,
+  });
+  scheduler.start();
   o.log(`sampling request counters for SLOs every ${formatDuration(sampler.intervalMs)}`);
 
   // the agent is a separate process: if it dies, start it again (it re-reads its desired state)
@@ -171,6 +189,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     sampler,
     async close() {
       clearInterval(watchdog);
+      await scheduler.close();
       await sampler.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

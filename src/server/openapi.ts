@@ -142,8 +142,9 @@ export function apiMarkdown(doc: Record<string, unknown>): string {
   }
   lines.push(
     '',
-    'A token scoped to services or environments (`--service`, `--env`) may read everything but acts only',
-    'on what its scope names; a mutating call that names no service needs an unscoped token.',
+    'A token scoped to services or environments (`--service`, `--env`) sees the lists of every service but',
+    'acts on, and reads the details of, only what its scope names; a mutating call that names no service',
+    'needs an unscoped token.',
     '',
   );
   return lines.join('\n');

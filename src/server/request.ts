@@ -16,8 +16,8 @@ export type ParamKind = 'name' | 'version' | 'id' | 'token';
 const ROLLOUT_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 const TOKEN_REF = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-/** The body as JSON (undefined when empty); 413 past {@link MAX_BODY}, 400 when not JSON. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The body's bytes; 413 past {@link MAX_BODY}. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   // read to the end even past the limit (discarding it), so the client gets the answer, not a reset
@@ -26,7 +26,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
   if (size > MAX_BODY) throw new DeployError(413, `request body over ${MAX_BODY} bytes (1 MiB)`);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The body as JSON (undefined when empty); 413 past {@link MAX_BODY}, 400 when not JSON. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -26,6 +26,11 @@ export interface ApiRoute {
   params?: readonly ParamKind[];
   /** Where the call acts, for tokens scoped to services or environments. */
   scope?: (params: string[], body: unknown) => Scope | Promise<Scope>;
+  /**
+   * No token: the handler authenticates the request itself (a webhook's signature over the raw
+   * body, which it gets as a Buffer); audited as {@link ApiRoute.caller}.
+   */
+  signed?: { caller: Caller };
   /** The caller cannot send headers (Flagger webhooks): the token may come as `metadata.token`. */
   tokenInMetadata?: boolean;
   handle(call: ApiCall): Promise<[number, unknown] | Response>;

@@ -1220,7 +1220,7 @@ function contractEnvironment(): EnvironmentRecord {
   };
 }
 
-function contractRollout(id: string, phase: RolloutState['phase']): RolloutRecord {
+export function contractRollout(id: string, phase: RolloutState['phase']): RolloutRecord {
   const stable = contractEnvironment().stable!;
   const canary = { ...stable, version: 'v2', revision: 2, cwd: '/srv/releases/v2' };
   const state = {

@@ -275,6 +275,69 @@ describe('the API authorises every call by the token’s role and scope', { time
     );
   });
 
+  it('runway approve with a token of its own goes through the server, which checks the role', async () => {
+    const child = spawnRunway(['run', '--json', '--message', 'feat: y', '--author', 'dev@example.com'], {
+      cwd: dir,
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('"step.started"') && resolve());
+    });
+    const viewer = await runway(['approve', '2'], { cwd: dir, env: { RUNWAY_TOKEN: tokens.get('viewer')! } });
+    assert.equal(viewer.code, 4, viewer.stderr);
+    assert.match(viewer.stderr, /approve needs one of the roles approver, admin/);
+    const as = await runway(['approve', '2', '--as', 'po@example.com'], {
+      cwd: dir,
+      env: { RUNWAY_TOKEN: tokens.get('sre@example.com')! },
+    });
+    assert.equal(as.code, 2);
+    const ok = await runway(['approve', '2', '--comment', 'ok'], {
+      cwd: dir,
+      env: { RUNWAY_TOKEN: tokens.get('po@example.com')! },
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'po@example.com approved uat/sign-off of run 2\n');
+    assert.equal(await closed, 0);
+  });
+
+  it('an approver grants and revokes an override over the API, recorded as granted by the token', async () => {
+    const refused = await call('deployer', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'hotfix for the checkout outage',
+      expires: '2h',
+    });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error ?? '', /override needs one of the roles approver, admin/);
+    const bad = await call('approver', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'too short',
+      expires: '48h',
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'expires must be more than 0 and at most 24h, got 48h');
+    const granted = await call('approver', 'POST', '/v1/overrides', {
+      service: 'shop',
+      environment: 'production',
+      reason: 'hotfix for the checkout outage',
+      expires: '2h',
+      rules: ['window'],
+    });
+    assert.equal(granted.status, 201, granted.body.error);
+    const o = granted.body as unknown as { id: number; grantedBy: string; rules: string[] };
+    assert.equal(o.grantedBy, 'approver');
+    const cli = await runway(['override', 'list', '--json'], { cwd: dir });
+    assert.deepEqual(
+      (JSON.parse(cli.stdout) as { id: number; grantedBy: string }[]).map((x) => [x.id, x.grantedBy]),
+      [[o.id, 'approver']],
+    );
+    assert.equal((await call('shop-staging-deployer', 'DELETE', `/v1/overrides/${o.id}`)).status, 403);
+    assert.equal((await call('approver', 'DELETE', `/v1/overrides/${o.id}`)).status, 200);
+    const list = (await call('viewer', 'GET', '/v1/overrides')).body as unknown as { overrides: unknown[] };
+    assert.deepEqual(list.overrides, []);
+  });
+
   it('no token appears in clear in the logs, the store or the audit log', async () => {
     const data = join(dir, '.runway');
     const files = readdirSync(data, { recursive: true, withFileTypes: true })

@@ -4,7 +4,20 @@ import { loadPipeline } from '../../config/load.ts';
 import { EXTERNAL_GATE, ExternalVerdictError, giveExternalVerdict } from '../../interop/external-approval.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, pipelineFile, runId, STORE_FLAG, storeFor, whoAmI } from '../setup.ts';
+import { ServerError } from '../../server/client.ts';
+import {
+  FILE_FLAG,
+  JSON_FLAG,
+  parse,
+  pipelineFile,
+  refusal,
+  runId,
+  serverClientFor,
+  serverRunning,
+  STORE_FLAG,
+  storeFor,
+  whoAmI,
+} from '../setup.ts';
 
 /** `runway approve|reject RUN`: gives a verdict on a run's waiting approval step. */
 export function verdictCommand(verdict: 'approve' | 'reject') {
@@ -24,6 +37,7 @@ export function verdictCommand(verdict: 'approve' | 'reject') {
       return external(io, positionals[0]!, verdict, values);
     }
     const id = runId(positionals[0], usage);
+    if (tokenGiven(io) && serverRunning(io, values)) return viaServer(io, id, verdict, values);
     const who = whoAmI(io, values.as);
     const { store } = await storeFor(io, values, { existing: true });
     try {
@@ -81,3 +95,32 @@ async function external(
 
 /** `runway approve RUN`. */
 export const run = verdictCommand('approve');
+
+/** Whether the caller brought a token of their own (RUNWAY_TOKEN or RUNWAY_TOKEN_FILE). */
+function tokenGiven(io: Io): boolean {
+  return Boolean(io.env['RUNWAY_TOKEN'] || io.env['RUNWAY_TOKEN_FILE']);
+}
+
+/** With a token of one's own, the verdict goes to the server, which checks the token's role. */
+async function viaServer(
+  io: Io,
+  id: number,
+  verdict: 'approve' | 'reject',
+  values: { as?: string; step?: string; comment?: string; store?: string; file?: string; json?: boolean },
+): Promise<number> {
+  if (values.as !== undefined)
+    throw new UsageError("--as does not go with RUNWAY_TOKEN: the token's name is who gives the verdict");
+  try {
+    const given = await serverClientFor(io, values).verdict(id, {
+      verdict,
+      ...(values.step ? { step: values.step } : {}),
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
+    const text = `${given.approver} ${verdict === 'approve' ? 'approved' : 'rejected'} ${given.step} of run ${id}`;
+    io.out(values.json ? `${JSON.stringify(given)}\n` : `${text}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof ServerError) throw refusal(err);
+    throw err;
+  }
+}

@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs';
 import { identityOf, rolesOf } from '../../actions/approval/eligibility.ts';
 import { loadPipeline } from '../../config/load.ts';
-import { DEFAULT_POLICY_DOCUMENT } from '../../gates/policy/default-policy.ts';
-import { ENVIRONMENTS } from '../../gates/policy/gate-input.ts';
-import { parseDuration } from '../../engine/duration.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
 import {
@@ -17,10 +14,10 @@ import {
   whoAmI,
 } from '../setup.ts';
 import { systemClock } from '../../engine/clock.ts';
+import { overrideFrom } from '../../gates/release/override-request.ts';
 
 /** The role that may grant emergency overrides. */
 export const OVERRIDE_ROLE = 'release-manager';
-const MAX_MS = 24 * 3_600_000;
 const USAGE =
   'runway override grant --service S --env ENV --reason TEXT --expires 2h [--from ISO-TIME] [--rules r1,r2] [--as EMAIL] | revoke ID | list [--all]';
 
@@ -52,24 +49,6 @@ export async function run(args: string[], io: Io): Promise<number> {
     for (const flag of ['service', 'env', 'reason', 'expires'] as const) {
       if (!values[flag]) throw new UsageError(`--${flag} is required — usage: ${USAGE}`);
     }
-    let ms: number;
-    try {
-      ms = parseDuration(values.expires as string);
-    } catch (err) {
-      throw new UsageError(`--expires: ${(err as Error).message}`);
-    }
-    if (ms <= 0 || ms > MAX_MS)
-      throw new UsageError(`--expires must be more than 0 and at most 24h, got ${values.expires}`);
-    if ((values.reason ?? '').trim().length < 10)
-      throw new UsageError('--reason must say why, in at least 10 characters');
-    if (!ENVIRONMENTS.includes(values.env as never)) {
-      throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, got "${values.env}"`);
-    }
-    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(values.service as string)) {
-      throw new UsageError(
-        `--service "${values.service}" is not a service name (letters, digits, "_" or "-")`,
-      );
-    }
     const rules =
       values.rules === undefined
         ? []
@@ -77,18 +56,29 @@ export async function run(args: string[], io: Io): Promise<number> {
             .split(',')
             .map((r) => r.trim())
             .filter(Boolean);
+    const who = whoAmI(io, values.as);
+    const record = overrideFrom(
+      {
+        service: values.service as string,
+        environment: values.env as string,
+        reason: values.reason as string,
+        expires: values.expires as string,
+        rules,
+        ...(from ? { from } : {}),
+      },
+      identityOf(who),
+      now,
+      {
+        service: '--service',
+        environment: '--env',
+        reason: '--reason',
+        expires: '--expires',
+        rules: '--rules',
+      },
+    );
+    if ('issue' in record) throw new UsageError(record.issue);
     if (values.rules !== undefined && rules.length === 0) {
       throw new UsageError('--rules names no rule; leave it out to override every overridable rule');
-    }
-    const overridable = [...(DEFAULT_POLICY_DOCUMENT.deny ?? [])]
-      .filter((r) => r.overridable !== false)
-      .map((r) => r.name);
-    overridable.push('in-flight', 'slo-source');
-    const bad = rules.filter((r) => !overridable.includes(r));
-    if (bad.length > 0) {
-      throw new UsageError(
-        `--rules: ${bad.join(', ')} cannot be overridden — overridable rules: ${overridable.join(', ')}`,
-      );
     }
     const file = pipelineFile(io, values.file);
     if (!existsSync(file))
@@ -96,7 +86,6 @@ export async function run(args: string[], io: Io): Promise<number> {
         `overrides are granted against the roles of a pipeline file; ${file} does not exist`,
       );
     const pipeline = loadPipeline(file);
-    const who = whoAmI(io, values.as);
     if (rolesOf(pipeline, who, [OVERRIDE_ROLE]).length === 0) {
       io.err(
         `runway: ${identityOf(who)} does not hold the ${OVERRIDE_ROLE} role in ${file}; only they may grant overrides\n`,
@@ -105,21 +94,6 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     const { store } = await storeFor(io, values);
     try {
-      const record = {
-        service: values.service as string,
-        environment: values.env as string,
-        rules: values.rules
-          ? values.rules
-              .split(',')
-              .map((r) => r.trim())
-              .filter(Boolean)
-          : [],
-        reason: (values.reason as string).trim(),
-        grantedBy: identityOf(who),
-        grantedAt: now.toISOString(),
-        ...(from ? { validFrom: from.toISOString() } : {}),
-        expiresAt: new Date((from ?? now).getTime() + ms).toISOString(),
-      };
       const id = await store.grantOverride(record);
       const scope = record.rules.length ? record.rules.join(', ') : 'every overridable rule';
       io.out(

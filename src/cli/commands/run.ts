@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../config/errors.ts';
 import { loadPipeline } from '../../config/load.ts';
 import type { Pipeline } from '../../config/pipeline.ts';
@@ -6,12 +7,13 @@ import { EventFunnel } from '../../engine/events.ts';
 import { resolveSecrets } from '../../engine/secrets.ts';
 import { readRunContext, type ContextOverrides } from '../../engine/run-context.ts';
 import { actionsJob } from '../../interop/github/actions-context.ts';
+import { eventContext } from '../../triggers/github-event.ts';
 import { configAnnotations, maskCommands, reportRun } from '../../interop/github/report.ts';
 import { annotation } from '../../interop/github/workflow-commands.ts';
 import { Notifications } from '../../notify/notifications.ts';
 import { runNotificationSink } from '../../notify/run-events.ts';
 import type { RunRecord, Store } from '../../store/store.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../io.ts';
 import { liveView } from '../render/live.ts';
 import { ndjsonSink } from '../render/ndjson.ts';
@@ -41,6 +43,8 @@ const FLAGS = {
   trigger: { type: 'string' },
   'committed-at': { type: 'string' },
   at: { type: 'string' },
+  'github-event': { type: 'string' },
+  'event-file': { type: 'string' },
 } as const;
 
 /** `runway run`: validates the pipeline, then runs it for the current commit. */
@@ -57,14 +61,16 @@ export async function run(args: string[], io: Io): Promise<number> {
       for (const line of configAnnotations(err.issues)) io.out(`${line}\n`);
     throw err;
   }
+  const webhook = webhookContext(values['github-event'], values['event-file']);
   const overrides: ContextOverrides = {
     ...job?.context,
+    ...webhook,
     ...(values.sha !== undefined ? { sha: values.sha } : {}),
     ...(values.ref !== undefined ? { ref: values.ref } : {}),
     ...(values.message !== undefined ? { message: values.message } : {}),
     ...(values.author !== undefined ? { author: values.author } : {}),
     ...(values['committed-at'] !== undefined ? { committedAt: values['committed-at'] } : {}),
-    trigger: values.trigger ?? job?.context.trigger ?? 'manual',
+    trigger: values.trigger ?? webhook.trigger ?? job?.context.trigger ?? 'manual',
     ...(values.at !== undefined ? { at: instantFlag(values.at, systemClock, '--at').toISOString() } : {}),
   };
   const context = readRunContext(pipeline.root, overrides);
@@ -126,4 +132,22 @@ export async function execute(
   if (!json) await printSummary(io, store, record);
   await finished?.(record);
   return record.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+}
+
+/** The context of a GitHub webhook delivery (`--github-event push|pull_request --event-file F`). */
+function webhookContext(event: string | undefined, file: string | undefined): ContextOverrides {
+  if (event === undefined && file === undefined) return {};
+  if (event !== 'push' && event !== 'pull_request')
+    throw new UsageError(
+      `--github-event must be push or pull_request (with --event-file), got "${event ?? ''}"`,
+    );
+  if (file === undefined)
+    throw new UsageError("--github-event needs --event-file, the delivery's JSON payload");
+  let payload: unknown;
+  try {
+    payload = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--event-file ${file}: ${(err as Error).message}`);
+  }
+  return eventContext(event, payload);
 }

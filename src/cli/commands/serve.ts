@@ -5,7 +5,20 @@ import { locateServer, pidAlive, readServerInfo, serverFiles } from '../../serve
 import { EXIT, UsageError } from '../errors.ts';
 import { calendarsFor } from './window.ts';
 import type { Io } from '../io.ts';
-import { FILE_FLAG, JSON_FLAG, parse, STORE_FLAG, storeFor, storeLabel } from '../setup.ts';
+import {
+  FILE_FLAG,
+  JSON_FLAG,
+  parse,
+  pipelineFile,
+  STORE_FLAG,
+  storeFor,
+  storeLabel,
+  storeUrl,
+} from '../setup.ts';
+import { existsSync } from 'node:fs';
+import { loadPipeline } from '../../config/load.ts';
+import { NOP_RUN_STARTER, ProcessRunStarter } from '../../triggers/run-starter.ts';
+import { WEBHOOK_SECRET_ENV } from '../../triggers/webhook-route.ts';
 
 const USAGE =
   'runway serve [start] [--port N] [-f runway.yaml] [--store sqlite:PATH|postgres://USER:PW@HOST/DB] | serve status | serve stop';
@@ -72,8 +85,10 @@ export async function run(args: string[], io: Io): Promise<number> {
         : `${new Date().toISOString()} ${line}\n`,
     );
   let calendars;
+  let triggers;
   try {
     calendars = calendarsFor(io, values.file);
+    triggers = triggersFor(io, values, dataDir);
   } catch (err) {
     await store.close();
     throw err;
@@ -86,6 +101,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       port,
       log,
       calendars,
+      triggers,
       ...(values.prometheus ? { prometheus: values.prometheus } : {}),
       analysis: analysisFactory({
         store,
@@ -109,4 +125,23 @@ export async function run(args: string[], io: Io): Promise<number> {
   await plane.close();
   await store.close();
   return EXIT.ok;
+}
+
+/** `on:` of the pipeline file (when there is one), the webhook secret, and a starter of runs. */
+function triggersFor(io: Io, values: { file?: string; store?: string }, dataDir: string) {
+  const file = pipelineFile(io, values.file);
+  const pipeline = values.file === undefined && !existsSync(file) ? undefined : loadPipeline(file);
+  return {
+    on: pipeline?.on,
+    secret: io.env[WEBHOOK_SECRET_ENV] || undefined,
+    starter: pipeline
+      ? new ProcessRunStarter({
+          file,
+          cwd: pipeline.root,
+          storeUrl: storeUrl(io, values),
+          dataDir,
+          env: io.env,
+        })
+      : NOP_RUN_STARTER,
+  };
 }

@@ -34,6 +34,7 @@ export function flaggerRoutes(d: InteropDeps): InteropRoute[] {
     {
       method: 'POST',
       path: /^\/v1\/flagger\/([^/]+)$/,
+      params: ['hook'],
       summary: "Flagger's webhooks (gates, checks, rollback, events) answered by Runway.",
       tokenInMetadata: true,
       handle: async (url, [hook], body) => {
