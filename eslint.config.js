@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's pages run in the browser.
+    files: ['src/web/ui/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // The store and the records it persists are leaves: they never import the layers that use them.
     files: ['src/store/**/*.ts', 'src/records/**/*.ts'],
     rules: {

@@ -3,10 +3,11 @@
  * data-plane agent (dist/agent/main.js), with every lazily loaded command in a chunk of its own and
  * the npm dependencies left as imports (but for the two every command needs, see BUNDLED); then Ajv compiles the JSON Schema validators of runway.yaml
  * and of every built-in action's `with:` inputs ahead of time (dist/schema-validators.cjs), so no
- * command pays for compiling them at start-up. `npm pack` runs this (prepack); bin/runway.js runs
+ * command pays for compiling them at start-up; and the web dashboard (dist/web/: index.html, app.js
+ * with uPlot bundled, app.css), so a package serves it offline. `npm pack` runs this (prepack); bin/runway.js runs
  * dist/ in a package. Type errors are `npm run typecheck`'s job, not this script's.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -15,6 +16,7 @@ import { build, type Plugin } from 'esbuild';
 import { ACTIONS } from '../src/actions/registry.ts';
 import { PIPELINE_SCHEMA } from '../src/config/schema.ts';
 import { AJV_OPTIONS, schemaKey } from '../src/config/validate-schema.ts';
+import { buildDashboard } from '../src/web/assets.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -76,6 +78,9 @@ writeFileSync(
     return `${name}@${meta.version}, bundled into dist/:\n\n${licence}\n`;
   }).join('\n---\n\n'),
 );
+// the dashboard's page, script and styles (uPlot bundled in), served by runway serve from dist/web/
+mkdirSync(join(DIST, 'web'), { recursive: true });
+for (const [name, body] of await buildDashboard(ROOT)) writeFileSync(join(DIST, 'web', name), body);
 process.stdout.write(
-  `built dist/ (CLI, agent, ${Object.keys(schemas).length} precompiled schema validators)\n`,
+  `built dist/ (CLI, agent, ${Object.keys(schemas).length} precompiled schema validators, dashboard)\n`,
 );

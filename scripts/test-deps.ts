@@ -108,6 +108,12 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     provides: ['/usr/bin/curl'],
     neededBy: 'test/e2e/example-dawsos.test.ts (examples/dawsos: its health checks)',
   },
+  {
+    package: 'chromium',
+    provides: ['/usr/bin/chromium'],
+    neededBy:
+      'test/e2e/dashboard.test.ts (playwright-core drives a real headless Chromium through the dashboard)',
+  },
 ];
 
 function onPath(name: string): string | undefined {

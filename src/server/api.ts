@@ -31,6 +31,8 @@ import { controlPlaneMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { webhookRoutes, type WebhookDeps } from '../triggers/webhook-route.ts';
 import type { ApiRoute } from './route.ts';
+import { mountDashboard } from '../web/dashboard.ts';
+import { webRoutes } from '../web/routes.ts';
 
 /** What the API serves from. */
 export interface ApiDeps {
@@ -69,6 +71,7 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...runRoutes(d),
     ...overrideRoutes(d),
     ...tokenRoutes(d),
+    ...webRoutes(d),
     ...webhookRoutes(d.triggers),
     ...interopRoutesOf(d),
     {
@@ -94,7 +97,10 @@ export async function startApi(deps: ApiDeps, port = 0): Promise<{ server: Serve
     audit: deps.audit ?? new StoreAuditLog(deps.store, deps.clock),
     log: deps.log,
     metrics: () => controlPlaneMetrics(deps.store),
-    ...(deps.mount ? { mount: deps.mount } : {}),
+    mount: (app) => {
+      mountDashboard(app);
+      deps.mount?.(app);
+    },
   });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolve, reject) => {

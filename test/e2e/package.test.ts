@@ -72,6 +72,8 @@ describe('the packed CLI', () => {
     });
     assert.match(notices, /^yaml@\d+\.\d+\.\d+, bundled/m);
     assert.match(notices, /^@marcbachmann\/cel-js@\d+\.\d+\.\d+, bundled/m);
+    for (const file of ['index.html', 'app.js', 'app.css'])
+      assert.ok(listing.includes(`package/dist/web/${file}`), `the dashboard's ${file} is packed`);
     // data files read at run time (Gitleaks' rules with their licence, Sigstore's public-good root), no code
     assert.deepEqual(
       listing.filter((f) => f.startsWith('package/src/') && !f.endsWith('/README.md')).sort(),
