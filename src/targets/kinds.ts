@@ -19,7 +19,7 @@ export const TARGET_REQUIRED_KEYS: { readonly [K in TargetKind]: readonly string
 export const TARGET_DESCRIPTIONS: { readonly [K in TargetKind]: string } = {
   local: 'processes on this machine, run by the built-in data-plane agent',
   kubernetes:
-    'a canary Deployment beside an existing one, traffic split by a Gateway API HTTPRoute (see docs/targets-kubernetes.md)',
+    'a canary Deployment beside an existing one, traffic split by a Gateway API HTTPRoute (see docs/targets.md)',
   'argo-rollouts':
     'an existing Argo Rollout: Runway sets its image, follows its status, promotes and aborts it',
 };

@@ -91,7 +91,7 @@ export function releaseRequest(
   if (env.target.kind !== 'local') {
     return (
       `environment "${env.name}" has a ${env.target.kind} target: runway validates it, but uses: deploy and` +
-      ' uses: rollout drive only local targets so far (see docs/targets-kubernetes.md)'
+      ' uses: rollout drive only local targets so far (see docs/targets.md)'
     );
   }
   const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;
