@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { project, REPO, runway, spawnRunway } from './helpers.ts';
+import { lockDemoPorts, project, REPO, runway, spawnRunway } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -45,6 +45,7 @@ test(
     skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (Debian package chromium)`,
   },
   async (t) => {
+    t.after(await lockDemoPorts()); // the demo's fixed ports, one test file at a time
     const work = mkdtempSync(join(tmpdir(), 'runway-dashboard-'));
     const artifacts = process.env['RUNWAY_ARTIFACTS'] ?? join(work, 'artifacts');
     mkdirSync(artifacts, { recursive: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { REPO, runway } from './helpers.ts';
+import { lockDemoPorts, REPO, runway } from './helpers.ts';
 
 interface Line {
   type: string;
@@ -12,7 +12,8 @@ interface Line {
 test(
   'the demo takes a good change to 100% of production and rolls a faulty one back on its own',
   { timeout: 240_000 },
-  async () => {
+  async (t) => {
+    t.after(await lockDemoPorts()); // the demo's fixed ports, one test file at a time
     const res = await runway(['demo', '--json'], { cwd: REPO });
     assert.equal(res.code, 0, res.stdout.slice(-4000) + res.stderr);
     const lines = res.stdout
@@ -92,7 +93,8 @@ test(
 test(
   'on a Saturday the release gate refuses production; an audited override lets it through',
   { timeout: 300_000 },
-  async () => {
+  async (t) => {
+    t.after(await lockDemoPorts()); // the demo's fixed ports, one test file at a time
     const saturday = '2026-11-28T11:00:00Z';
     const refused = await runway(['demo', '--json', '--at', saturday], { cwd: REPO });
     assert.equal(refused.code, 1, refused.stdout.slice(-3000) + refused.stderr);
@@ -159,7 +161,8 @@ test(
 test(
   'a production port taken by another program stops the demo with one clear line and leaves nothing running',
   { timeout: 120_000 },
-  async () => {
+  async (t) => {
+    t.after(await lockDemoPorts()); // the demo's fixed ports, one test file at a time
     const { createServer } = await import('node:net');
     const { mkdtempSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -204,7 +207,8 @@ function shape(value: unknown, prefix = ''): Set<string> {
 test(
   "the demo's own runs tell Slack and a signed webhook, and Prometheus fires CanaryRollback on its rollback",
   { timeout: 300_000 },
-  async () => {
+  async (t) => {
+    t.after(await lockDemoPorts()); // the demo's fixed ports, one test file at a time
     const { spawn, spawnSync } = await import('node:child_process');
     const { createHmac, timingSafeEqual } = await import('node:crypto');
     const { existsSync, mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +105,32 @@ export function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+const DEMO_LOCK = join(tmpdir(), 'runway-e2e-demo-ports.lock');
+
+/**
+ * `runway demo` serves examples/runway.yaml's fixed ports (24200, 24201): test files that run it
+ * (in parallel processes, or in two checkouts) take turns. Waits for the lock, breaks it when its
+ * holder is dead, and returns the release.
+ */
+export async function lockDemoPorts(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(DEMO_LOCK);
+      writeFileSync(join(DEMO_LOCK, 'pid'), String(process.pid));
+      return () => rmSync(DEMO_LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(DEMO_LOCK, 'pid'), 'utf8'));
+      } catch {
+        // being written or removed just now
+      }
+      if (holder > 0 && !alive(holder)) rmSync(DEMO_LOCK, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
