@@ -41,6 +41,20 @@ test(
       canary: 'succeeded',
     });
     assert.equal(stages(runs[1])['canary'], 'failed', 'the faulty version fails its canary');
+    // what the banner and the README promise: on a fresh store the error budget is unknown, so the
+    // release gate picks the slow canary
+    const logOf = (runId: number | undefined, prefix: string) =>
+      lines
+        .filter(
+          (e) => e.type === 'step.output' && e.runId === runId && String(e.data?.['step']).startsWith(prefix),
+        )
+        .map((e) => String(e.data?.['text'] ?? ''))
+        .join('');
+    assert.match(logOf(runs[0], 'release-gate/'), /strategy slow/);
+    const weights = [...logOf(runs[0], 'canary/').matchAll(/weight-set: (\d+)% of traffic/g)].map((m) =>
+      Number(m[1]),
+    );
+    assert.deepEqual(weights, [1, 5, 10, 25, 50, 100]);
 
     const results = lines.filter((e) => e.type === 'demo.result');
     const first = results.find((r) => r['n'] === 1);

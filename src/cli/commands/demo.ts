@@ -31,7 +31,7 @@ const FAULT_RATIO = 0.3;
 
 /**
  * `runway demo`: runs examples/runway.yaml on the sample service twice, offline, at any hour —
- * first a good change that goes through staging and a tier-2 canary to 100% of production, then
+ * first a good change that goes through staging and a canary to 100% of production, then
  * a faulty version (a rollback rehearsal: the data plane fails 30% of its requests) that the
  * canary analysis catches and rolls back on its own. Steady traffic flows through production all
  * along.
@@ -70,7 +70,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       paint(
         io,
         'dim',
-        'commit → build (SBOM, signed provenance) → unit ∥ integration ∥ security → golden path → staging → tier-2 canary in production (10% → 50% → 100%)\n',
+        'commit → build (SBOM, signed provenance) → unit ∥ integration ∥ security → golden path → staging → canary in production, its steps picked by the release gate (slow while the error budget is unknown: 1% → 5% → 10% → 25% → 50% → 100%)\n',
       ),
   );
   const gateAt =
@@ -153,7 +153,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     say(
       'demo.run',
       { n: 1 },
-      `\n${paint(io, 'bold', '1/2')} a good change: through staging and a tier-2 canary to 100% of production\n\n`,
+      `\n${paint(io, 'bold', '1/2')} a good change: through staging and a canary to 100% of production\n\n`,
     );
     good = await runOnce(demoIo, store, pipeline, json, dataDir, at);
     const first = await client.environment(service, 'production').catch(() => undefined);
