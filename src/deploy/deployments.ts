@@ -54,7 +54,7 @@ export class Deployments {
   }
 
   /** Starts a rollout (or returns the one made for the same key). */
-  async create(body: unknown): Promise<{ rollout: RolloutRecord; created: boolean }> {
+  async create(body: unknown): Promise<{ rollout: RolloutRecord; created: boolean; note?: string }> {
     const checked = checkRolloutRequest(body);
     if (!checked.ok) throw new DeployError(400, 'invalid rollout request', checked.issues);
     const req = checked.request;
@@ -81,6 +81,16 @@ export class Deployments {
       }
     }
     if (env.stable?.version === req.release.version) {
+      // a re-run of a pipeline whose rollout already made this version stable: nothing to do, and
+      // the step follows that finished rollout instead of failing
+      const lastId = env.rolloutId ?? env.revisions.revisions.at(-1)?.rolloutId;
+      const last = lastId ? await this.#store.getRollout(lastId) : undefined;
+      if (last && last.canary.version === req.release.version && last.state.phase === 'completed')
+        return {
+          rollout: last,
+          created: false,
+          note: `${req.service} ${req.release.version} is already stable in ${req.environment} (${last.id}): nothing to roll out`,
+        };
       throw new DeployError(
         409,
         `${req.service} ${req.release.version} is already the stable release in ${req.environment}; nothing to roll out`,

@@ -47,7 +47,7 @@ export class ServerClient {
     return this.#call('GET', '/v1/health');
   }
 
-  createRollout(req: RolloutRequest): Promise<{ rollout: RolloutRecord; created: boolean }> {
+  createRollout(req: RolloutRequest): Promise<{ rollout: RolloutRecord; created: boolean; note?: string }> {
     return this.#call('POST', '/v1/rollouts', req);
   }
 

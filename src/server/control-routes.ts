@@ -53,8 +53,8 @@ export function controlRoutes(d: ApiDeps): ApiRoute[] {
         };
       },
       handle: async ({ body }) => {
-        const { rollout, created } = await d.deployments.create(body);
-        return [created ? 201 : 200, { rollout, created }];
+        const { rollout, created, note } = await d.deployments.create(body);
+        return [created ? 201 : 200, { rollout, created, ...(note ? { note } : {}) }];
       },
     },
     {

@@ -17,10 +17,10 @@ function rows(): { line: number; status: string; shownBy: string }[] {
       return;
     }
     const cells = text
-      .replace(/\\\|/g, '\u0000')
+      .replace(/\\\|/g, '\uE000')
       .split('|')
       .slice(1, -1)
-      .map((c) => c.trim().replace(/\u0000/g, '|'));
+      .map((c) => c.trim().replace(/\uE000/g, '|'));
     if (!header) {
       header = cells.map((c) => c.toLowerCase());
       return;

@@ -144,6 +144,22 @@ describe('rollouts through runway serve and the data-plane agent', { timeout: 12
     assert.deepEqual(versions, { v1: 20 });
   });
 
+  it('running the pipeline again, its version already stable, succeeds and starts nothing new', async () => {
+    const before = await cli(['rollout', 'history', 'web', '--env', 'production', '--json']);
+    const res = await cli(['run']);
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    assert.match(
+      res.stdout,
+      /web v1 is already stable in production \(web\.production\.r1\): nothing to roll out/,
+    );
+    assert.doesNotMatch(res.stdout, /deploying directly/, 'the finished rollout is not replayed');
+    const after = await cli(['rollout', 'history', 'web', '--env', 'production', '--json']);
+    assert.equal(after.stdout, before.stdout, 'no new rollout');
+    const { versions, failures } = await sample(10);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(versions, { v1: 10 });
+  });
+
   it('a canary splits traffic, survives a kill -9 of the control plane, and continues on promote', async () => {
     writeFileSync(join(dir, 'runway.yaml'), pipelineYaml('v2', PAUSED_AT_20));
     const runDone = cli(['run']);

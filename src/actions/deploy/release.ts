@@ -243,6 +243,8 @@ export async function runRollout(
   req: RolloutRequest,
 ): Promise<ActionResult> {
   let rollout: RolloutRecord;
+  // an already finished rollout (the version was stable before this run) is not replayed
+  let seen = 0;
   try {
     // the request carries the step's idempotency key: sending it again after a lost answer is safe
     let res: Awaited<ReturnType<ServerClient['createRollout']>> | undefined;
@@ -262,15 +264,22 @@ export async function runRollout(
       }
     }
     rollout = res.rollout;
-    ctx.log(
-      `${res.created ? 'started' : 'following'} ${rollout.id}: ${req.service} ${rollout.stable?.version ?? '(nothing)'} → ${rollout.canary.version} in ${req.environment}`,
-    );
-    if (!rollout.stable)
-      ctx.log(`no stable release in ${req.environment} yet: deploying directly, nothing to compare against`);
+    if (res.note) {
+      ctx.log(res.note);
+      seen = rollout.state.history.length;
+    } else {
+      ctx.log(
+        `${res.created ? 'started' : 'following'} ${rollout.id}: ${req.service} ${rollout.stable?.version ?? '(nothing)'} → ${rollout.canary.version} in ${req.environment}`,
+      );
+      if (!rollout.stable)
+        ctx.log(
+          `no stable release in ${req.environment} yet: deploying directly, nothing to compare against`,
+        );
+    }
   } catch (err) {
     return { ok: false, reason: describe(err) };
   }
-  let seen = 0;
+
   let aborted = false;
   let lostSince: number | undefined;
   for (;;) {
