@@ -1,6 +1,6 @@
 /**
  * Fails when package.json and package-lock.json disagree, or when any range in the locked tree is a
- * moving dist-tag (`latest`, `next`, …) that no `overrides` entry pins: such a range makes `npm ci`
+ * moving dist-tag (`latest`, `next`, …) or any version (`*`) that no `overrides` entry pins: such a range makes `npm ci`
  * refuse the lock on the day the tag moves. Offline and fast; `npm test` runs it first.
  *
  *   node scripts/check-lock.ts [DIR]     DIR holds package.json and package-lock.json (default: the repo)
@@ -29,6 +29,9 @@ interface Lock {
 
 const GROUPS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 const INSTALLED = ['dependencies', 'optionalDependencies'] as const;
+
+/** A range that takes whatever is newest: as moving as a tag for an installed dependency. */
+const ANY_VERSION = /^\s*(\*|x|X)?\s*$/;
 
 /** Ranges that are not dist-tags: semver ranges, aliases, files, links, git and tarball URLs. */
 function isPinnedKind(spec: string): boolean {
@@ -96,11 +99,12 @@ export function lockProblems(pkg: Manifest, lock: Lock): string[] {
     if (path === '' || entry.link) continue;
     for (const group of INSTALLED) {
       for (const [name, spec] of Object.entries(entry[group] ?? {})) {
-        if (isPinnedKind(spec)) continue;
+        const anyVersion = ANY_VERSION.test(spec);
+        if (isPinnedKind(spec) && !anyVersion) continue;
         const pinned = overrides[name];
         if (pinned !== undefined && semver.valid(pinned) !== null) continue;
         problems.push(
-          `${path.replace(/^node_modules\//, '')} asks for ${name} "${spec}", a moving tag: npm ci will refuse this lock when the tag moves — pin it with "overrides": { "${name}": "<exact version>" } in package.json`,
+          `${path.replace(/^node_modules\//, '')} asks for ${name} "${spec}", ${anyVersion ? 'any version: what it means moves with every release' : 'a moving tag: npm ci will refuse this lock when the tag moves'} — pin it with "overrides": { "${name}": "<exact version>" } in package.json`,
         );
       }
     }

@@ -38,10 +38,11 @@ describe('scripts/check-lock.ts', () => {
     const tagged = lock();
     tagged.packages['node_modules/yaml'].dependencies = { 'left-pad': 'latest' };
     const problems = lockProblems({ ...pkg(), overrides: {} }, tagged);
-    assert.equal(problems.length, 2, problems.join('\n')); // jschardet too, once its override is gone
+    // jschardet's "latest" and the three "*" of @types/pg and @types/stream-buffers too, once their overrides are gone
+    assert.equal(problems.length, 5, problems.join('\n'));
     assert.match(problems.join('\n'), /yaml asks for left-pad "latest", a moving tag/);
     assert.deepEqual(
-      lockProblems({ ...pkg(), overrides: { jschardet: '4.1.0', 'left-pad': '1.3.0' } }, tagged),
+      lockProblems({ ...pkg(), overrides: { ...pkg().overrides, 'left-pad': '1.3.0' } }, tagged),
       [],
     );
     assert.match(
@@ -53,7 +54,6 @@ describe('scripts/check-lock.ts', () => {
   it('accepts ranges that are not tags: semver ranges, aliases, files and git URLs', () => {
     const ok = lock();
     ok.packages['node_modules/yaml'].dependencies = {
-      a: '*',
       b: '>=1 <3 || 4.x',
       c: 'npm:other@^1',
       d: 'file:../d',
@@ -61,5 +61,18 @@ describe('scripts/check-lock.ts', () => {
       f: 'owner/repo',
     };
     assert.deepEqual(lockProblems(pkg(), ok), []);
+  });
+
+  it('refuses a dependency on any version ("*") unless an override pins it; peers may say "*"', () => {
+    const any = lock();
+    any.packages['node_modules/yaml'].dependencies = { a: '*' };
+    assert.match(lockProblems(pkg(), any).join('\n'), /yaml asks for a "\*", any version/);
+    assert.deepEqual(
+      lockProblems({ ...pkg(), overrides: { ...pkg().overrides, yaml: { a: '1.2.3' } } }, any),
+      [],
+    );
+    const peer = lock();
+    peer.packages['node_modules/yaml'].peerDependencies = { a: '*' };
+    assert.deepEqual(lockProblems(pkg(), peer), []);
   });
 });
