@@ -72,7 +72,9 @@ export function apiRoutes(d: ApiDeps): ApiRoute[] {
     ...overrideRoutes(d),
     ...tokenRoutes(d),
     ...webRoutes(d),
-    ...webhookRoutes(d.triggers),
+    ...webhookRoutes(d.triggers, (delivery, event) =>
+      d.store.claimWebhookDelivery(delivery, event, d.clock.now().toISOString()),
+    ),
     ...interopRoutesOf(d),
     {
       method: 'GET',

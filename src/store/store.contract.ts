@@ -1142,6 +1142,16 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     );
 
     it(
+      'webhook deliveries: the first claim of a delivery id wins, every later one is refused',
+      withStore(async (store) => {
+        assert.equal(await store.claimWebhookDelivery('d-1', 'push', t(0)), true);
+        assert.equal(await store.claimWebhookDelivery('d-1', 'push', t(1)), false);
+        assert.equal(await store.claimWebhookDelivery('d-1', 'pull_request', t(2)), false);
+        assert.equal(await store.claimWebhookDelivery('d-2', 'push', t(3)), true);
+      }),
+    );
+
+    it(
       'api tokens: created once by name, found by hash, listed, revoked by id or name',
       withStore(async (store) => {
         const token = {

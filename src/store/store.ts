@@ -389,6 +389,11 @@ export interface Store {
   recordDelivery(delivery: DeliveryRecord): Promise<void>;
   /** Notification deliveries, newest first. */
   deliveries(filter?: { runId?: number; limit?: number }): Promise<DeliveryRecord[]>;
+  /**
+   * Records that a webhook delivery (GitHub's `X-GitHub-Delivery`) was acted on; false when it already
+   * was, so a redelivery starts nothing, even after a restart of the control plane.
+   */
+  claimWebhookDelivery(delivery: string, event: string, at: string): Promise<boolean>;
   /** Stores a new API token (its hash); false when the name is taken. */
   createApiToken(token: ApiTokenRecord): Promise<boolean>;
   /** The token with this hash, revoked or not. */

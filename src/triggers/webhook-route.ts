@@ -24,10 +24,15 @@ export interface WebhookDeps {
   log: (line: string) => void;
 }
 
+/**
+ * Records a delivery as acted on (durably: in the store); false when it already was. GitHub
+ * redelivers a delivery with the same X-GitHub-Delivery when it saw no answer, and a user may press
+ * "Redeliver": either way it starts one run, across restarts of the control plane.
+ */
+export type ClaimDelivery = (delivery: string, event: string) => Promise<boolean>;
+
 /** The GitHub webhook endpoint. */
-export function webhookRoutes(d: WebhookDeps | undefined): ApiRoute[] {
-  // GitHub redelivers a delivery (same X-GitHub-Delivery) when it saw no answer: start it once
-  const handled = new Set<string>();
+export function webhookRoutes(d: WebhookDeps | undefined, claim: ClaimDelivery): ApiRoute[] {
   return [
     {
       method: 'POST',
@@ -70,17 +75,14 @@ export function webhookRoutes(d: WebhookDeps | undefined): ApiRoute[] {
             "the delivery is not JSON: set the webhook's content type to application/json",
           );
         }
-        if (delivery !== '' && handled.has(delivery))
-          return [200, { started: false, event, delivery, why: `delivery ${delivery} was already handled` }];
         const decision = decideGithubEvent(d.on, event, payload);
         if (!decision.start) {
           d.log(`github ${event} ${delivery}: nothing started: ${decision.why}`);
           return [200, { started: false, event, delivery, why: decision.why }];
         }
-        if (delivery !== '') {
-          handled.add(delivery);
-          if (handled.size > 10_000) handled.delete(handled.values().next().value!);
-        }
+        // claimed before the run starts (at most once): a crash in between loses the start, never doubles it
+        if (delivery !== '' && !(await claim(delivery, event)))
+          return [200, { started: false, event, delivery, why: `delivery ${delivery} was already handled` }];
         const { log } = await d.starter.start({
           kind: 'github',
           event: event as 'push' | 'pull_request',

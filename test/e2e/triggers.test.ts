@@ -50,8 +50,9 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
   let url = '';
   let logs = '';
 
-  before(async () => {
-    dir = project(PIPELINE);
+  /** Starts `runway serve` in the project and waits for its URL. */
+  const startServe = async () => {
+    url = '';
     serve = spawnRunway(['serve'], { cwd: dir, env: { RUNWAY_WEBHOOK_SECRET: SECRET } });
     serve.stdout?.setEncoding('utf8').on('data', (c: string) => (logs += c));
     serve.stderr?.setEncoding('utf8').on('data', (c: string) => (logs += c));
@@ -64,6 +65,11 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
       if (!url) await sleep(50);
     }
     if (!url) throw new Error(`runway serve did not start: ${logs}`);
+  };
+
+  before(async () => {
+    dir = project(PIPELINE);
+    await startServe();
   });
 
   after(async () => {
@@ -183,6 +189,22 @@ describe('GitHub webhooks start the pipeline in runway serve', { timeout: 120_00
     const labelled = await finished(3);
     assert.deepEqual(labelled.context.labels, ['bug', 'e2e']);
     assert.equal(labelled.stages.find((s) => s.name === 'e2e')?.status, 'succeeded');
+  });
+
+  it('a redelivery after runway serve was killed (-9) and restarted starts nothing: handled deliveries are stored', async () => {
+    const before = (await runs()).length;
+    serve?.kill('SIGKILL');
+    await new Promise((done) => serve?.once('exit', done));
+    await startServe();
+    const payload = JSON.parse(raw('push-new-branch-with-commit.json').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const body = Buffer.from(JSON.stringify({ ...payload, ref: 'refs/heads/main' }));
+    const again = await deliver('push', body, sign(body), 'delivery-1');
+    assert.deepEqual([again.status, again.body.why], [200, 'delivery delivery-1 was already handled']);
+    await sleep(1000);
+    assert.equal((await runs()).length, before, 'no run started');
   });
 
   it('serve logs when the schedule fires next, in its timezone', () => {

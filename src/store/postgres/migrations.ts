@@ -361,4 +361,15 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql:
       CREATE INDEX audit_log_token ON audit_log(token_id);
     `,
   },
+  {
+    version: 7,
+    name: 'webhook deliveries acted on, so a redelivery starts nothing after a restart',
+    sql: `
+      CREATE TABLE webhook_deliveries (
+        delivery TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

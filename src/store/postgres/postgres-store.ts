@@ -819,6 +819,14 @@ export class PostgresStore implements Store {
     }));
   }
 
+  async claimWebhookDelivery(delivery: string, event: string, at: string): Promise<boolean> {
+    const n = await this.#count(
+      'INSERT INTO webhook_deliveries (delivery, event, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [delivery, event, at],
+    );
+    return n === 1;
+  }
+
   async createApiToken(t: ApiTokenRecord): Promise<boolean> {
     const n = await this.#count(
       `INSERT INTO api_tokens (id, name, role, services_json, environments_json, hash, created_at)

@@ -391,4 +391,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: s
       CREATE INDEX audit_log_token ON audit_log(token_id);
     `,
   },
+  {
+    version: 13,
+    name: 'webhook deliveries acted on, so a redelivery starts nothing after a restart',
+    sql: `
+      CREATE TABLE webhook_deliveries (
+        delivery TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

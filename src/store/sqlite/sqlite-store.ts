@@ -836,6 +836,13 @@ export class SqliteStore implements Store {
     return Number(this.#sql('DELETE FROM metric_samples WHERE at_ms < ?').run(epochMs(before)).changes);
   }
 
+  async claimWebhookDelivery(delivery: string, event: string, at: string): Promise<boolean> {
+    const r = this.#sql(
+      'INSERT INTO webhook_deliveries (delivery, event, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(delivery, event, at);
+    return Number(r.changes) === 1;
+  }
+
   async createApiToken(t: ApiTokenRecord): Promise<boolean> {
     const r = this.#sql(
       `INSERT INTO api_tokens (id, name, role, services_json, environments_json, hash, created_at)
