@@ -197,6 +197,23 @@ describe('a judged metric in a run', () => {
     assert.match(out.next.message ?? '', /window of 60 measurements ended without a pass/);
   });
 
+  it('the window’s last scrape makes the final look: a mild regression the sequential test passed fails there', () => {
+    const steps = drive(
+      run(),
+      scrapes(() => 0.014),
+      { roundTrip: true },
+    );
+    const out = lastOf(steps);
+    assert.equal(out.phase, 'failed', out.next.message);
+    assert.equal(out.next.metrics[0]?.result.count, 60, 'at the last scrape of the window');
+    assert.match(
+      out.next.message ?? '',
+      /sequential-errors fail: at the window's end, canary error ratio 1\.40% of 59000 against stable 1\.00% of 59000 over the window: the final look's exact test finds it more than 1\.2× stable's/,
+    );
+    const before = out.next.metrics[0]?.result.measurements.at(-2);
+    assert.equal(before?.phase, 'successful', 'a provisional pass, the scrape before');
+  });
+
   it('comparison: passes a healthy canary after its looks, fails one with 3× the errors at a look', () => {
     const comparing = {
       ...ERRORS,

@@ -66,9 +66,9 @@ export function sequentialLatencyJudge(options: SequentialLatencyOptions): Judge
 }
 
 /** Trials and events of one version between two of its samples, or why they cannot be counted. */
-type Counts = { trials: number; events: number } | string;
+export type Counts = { trials: number; events: number } | string;
 /** Counts what `series` served in samples (from, to]; `from` −1 means since the counters started. */
-type Counter = (series: readonly VersionSample[], from: number, to: number) => Counts;
+export type Counter = (series: readonly VersionSample[], from: number, to: number) => Counts;
 
 interface Settings {
   readonly name: string;
@@ -322,13 +322,15 @@ function verdictOf(
   });
 }
 
-const errorCounts: Counter = (series, from, to) => {
+/** Requests and failed requests. */
+export const errorCounts: Counter = (series, from, to) => {
   const a = from >= 0 ? (series[from] as VersionSample) : undefined;
   const b = series[to] as VersionSample;
   return whole(b.requests - (a?.requests ?? 0), b.errors - (a?.errors ?? 0));
 };
 
-function slowCounts(threshold: number): Counter {
+/** Timed requests and those slower than `threshold` seconds (a histogram bound, or raw samples). */
+export function slowCounts(threshold: number): Counter {
   const slowAt = (sample: VersionSample | undefined): Totals | string => {
     if (!sample) return { trials: 0, events: 0 };
     const buckets = sample.latencyBuckets;
