@@ -5,6 +5,8 @@
  * Prints one table per traffic band and regression kind. See bench/judges.md.
  *
  *   node bench/judges-watch.ts [--runs 40] [--seed 1] [--horizon 600] [--beta 0.01]
+ *
+ * Without --beta the judges take runway.yaml's default (0.001).
  */
 import { parseArgs } from 'node:util';
 import { buildJudge, FINAL_LOOK_SHARE } from '../src/analysis/judge-metric.ts';
@@ -19,14 +21,14 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '40' },
     seed: { type: 'string', default: '1' },
     horizon: { type: 'string', default: '600' },
-    /** The judges' `beta` (runway.yaml's default is 0.01). */
-    beta: { type: 'string', default: '0.01' },
+    /** The judges' `beta`; runway.yaml's default when absent. */
+    beta: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
 const SEED = Number(args.seed);
 const HORIZON = Number(args.horizon);
-const BETA = Number(args.beta);
+const BETA = args.beta === undefined ? undefined : Number(args.beta);
 const T0 = new Date('2026-03-10T10:00:00.000Z');
 /** Canary requests per second; the canary takes 25% of the traffic. */
 const CANARY_RATES = [0.5, 5, 50, 100];
@@ -75,7 +77,7 @@ function judge(): Judge {
       {
         kind: 'sequential-errors',
         alpha: 0.005,
-        beta: BETA,
+        ...(BETA !== undefined && { beta: BETA }),
         tolerance: TOLERANCE,
         regression: 3,
         minCanaryTrials: 50,
@@ -88,7 +90,7 @@ function judge(): Judge {
         kind: 'sequential-latency',
         thresholdSeconds: THRESHOLD,
         alpha: 0.005,
-        beta: BETA,
+        ...(BETA !== undefined && { beta: BETA }),
         tolerance: TOLERANCE,
         regression: 3,
         minCanaryTrials: 50,
@@ -280,7 +282,7 @@ console.log();
 console.log(
   `Canary at ${100 * WEIGHT}% of the traffic, ${CANARY_RATES.join(', ')} canary req/s; stable ${100 * ERROR_RATIO}% errors, ` +
     `latency log-normal (median ${1000 * MEDIAN} ms, σ ${SIGMA}); judge: sequential-errors (tolerance 0.5, regression 3, ` +
-    `α 0.005, β ${BETA}, acceptBelow 0.02) and sequential-latency (> ${THRESHOLD} s, tolerance 0.5, regression 3, α 0.005, β ${BETA}), ` +
+    `α 0.005, β ${BETA ?? 'default'}, acceptBelow 0.02) and sequential-latency (> ${THRESHOLD} s, tolerance 0.5, regression 3, α 0.005, β ${BETA ?? 'default'}), ` +
     `each a pass that holds only until the window ends, and a final exact look at the window's end (${100 * FINAL_LOOK_SHARE}% of each α); asked every second. Over-dispersed: each version's ` +
     `error ratio times an independent gamma factor (mean 1, CV 1) each second. ${RUNS} rollouts per cell.`,
 );
@@ -328,6 +330,11 @@ const promoted = busy.filter((o) => o.decision === 'pass').length;
 console.log(`- 0 bad canaries promoted → ${promotedBad} of ${bad.length} (${mark(promotedBad === 0)})`);
 console.log(
   `- ≥ 99% of ideal-detectable regressions caught → ${pct(caught, detectable.length)} of ${detectable.length} (${mark(caught >= 0.99 * detectable.length)})`,
+);
+const busyDetectable = detectable.filter((o) => o.rate >= 5);
+const busyCaught = busyDetectable.filter((o) => o.decision === 'fail').length;
+console.log(
+  `  from 5 canary req/s up: ${pct(busyCaught, busyDetectable.length)} of ${busyDetectable.length}`,
 );
 console.log(
   `  ideal: told the onset, one exact conditional test (Fisher's, odds ratio ${1 + TOLERANCE}) of the canary's ` +

@@ -74,6 +74,9 @@ describe('judge: in an analysis template', () => {
     assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-errors': { beta: 'low' } } }), [
       'analysis.t.metrics[0].judge.sequential-errors.beta: expected a number, got "low"',
     ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-errors': { warmupSeconds: -2 } } }), [
+      'analysis.t.metrics[0].judge.sequential-errors.warmupSeconds: warmupSeconds must be a number of seconds ≥ 0, got -2',
+    ]);
     assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-latency': {} } }), [
       'analysis.t.metrics[0].judge.sequential-latency.thresholdSeconds: is required (a latency histogram bound in seconds, e.g. 0.05)',
     ]);

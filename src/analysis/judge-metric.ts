@@ -13,6 +13,7 @@ import { createJudge, JUDGE_KINDS } from './judges/registry.ts';
 import { DIRECTIONS, type Direction } from './judges/comparison.ts';
 import { keepWatching } from './judges/watch.ts';
 import { withFinalLook } from './judges/final-look.ts';
+import { afterWarmUp } from './judges/warm-up.ts';
 import { errorCounts, slowCounts } from './judges/sequential.ts';
 import type { StoredSample, StoredSamples } from '../records/samples.ts';
 
@@ -36,6 +37,8 @@ export interface JudgeConfig {
   readonly regression?: number;
   readonly minCanaryTrials?: number;
   readonly acceptBelow?: number;
+  /** Sequential judges: seconds at the window's start that are not judged (a fresh canary is slow); default 0. */
+  readonly warmupSeconds?: number;
   /** sequential-latency: requests slower than this (a histogram bound) are the events compared. */
   readonly thresholdSeconds?: number;
   /** comparison: the metric compared (errors: error ratios; latency: a quantile of the histograms). */
@@ -56,7 +59,15 @@ export interface JudgeConfig {
   readonly power?: number;
 }
 
-const OPTION_KEYS = ['alpha', 'beta', 'tolerance', 'regression', 'minCanaryTrials', 'acceptBelow'] as const;
+const OPTION_KEYS = [
+  'alpha',
+  'beta',
+  'tolerance',
+  'regression',
+  'minCanaryTrials',
+  'acceptBelow',
+  'warmupSeconds',
+] as const;
 const KEYS: Readonly<Record<MetricJudgeKind, readonly string[]>> = {
   'sequential-errors': OPTION_KEYS,
   'sequential-latency': [...OPTION_KEYS, 'thresholdSeconds'],
@@ -140,7 +151,7 @@ export interface JudgeWindow {
  */
 export function buildJudge(config: JudgeConfig, window: JudgeWindow = { bounded: false }): Judge {
   if (config.kind === 'comparison') return buildComparison(config);
-  const { kind, ...options } = config;
+  const { kind, warmupSeconds, ...options } = config;
   const alpha = options.alpha ?? 0.01;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   if (options.beta !== undefined && !(options.beta > 0 && options.beta < 1))
@@ -150,14 +161,15 @@ export function buildJudge(config: JudgeConfig, window: JudgeWindow = { bounded:
     kind === 'sequential-latency'
       ? createJudge({ ...options, kind, alpha: a, thresholdSeconds: threshold })
       : createJudge({ ...options, kind, alpha: a });
-  if (!window.bounded) return keepWatching(kind, alpha, build);
+  if (!window.bounded) return afterWarmUp(keepWatching(kind, alpha, build), warmupSeconds ?? 0);
   const final = alpha * FINAL_LOOK_SHARE;
-  return withFinalLook(keepWatching(kind, alpha - final, build), {
+  const judge = withFinalLook(keepWatching(kind, alpha - final, build), {
     metric: kind === 'sequential-latency' ? `share slower than ${threshold}s` : 'error ratio',
     alpha: final,
     tolerance: options.tolerance ?? 0,
     count: kind === 'sequential-latency' ? slowCounts(threshold) : errorCounts,
   });
+  return afterWarmUp(judge, warmupSeconds ?? 0);
 }
 
 /** The comparison judge of a metric: fixed looks, so its pass after the last look is final. */

@@ -20,8 +20,10 @@ function series(seconds: number, n: number, ratio: (s: number) => number): Windo
   return { startedAt: T0, canary, stable };
 }
 
+/** β 0.01 (not the default 0.001) so that the healthy stretch passes, and passes again, sooner. */
 const CONFIG: JudgeConfig = {
   kind: 'sequential-errors',
+  beta: 0.01,
   tolerance: 0.5,
   regression: 3,
   alpha: 0.01,

@@ -19,7 +19,7 @@ export interface SequentialOptions {
   readonly name?: string;
   /** Bound on P(fail) when the canary's rate is at most stable × (1 + tolerance); default 0.01. */
   readonly alpha?: number;
-  /** Bound on P(pass) when the canary's rate is at least stable × regression; default 0.01. */
+  /** Bound on P(pass) when the canary's rate is at least stable × regression; default 0.001. */
   readonly beta?: number;
   /** Relative worsening that still counts as healthy; default 0. */
   readonly tolerance?: number;
@@ -132,7 +132,7 @@ function sequentialJudge(name: string, metric: string, options: SequentialOption
 
 function settle(name: string, metric: string, o: SequentialOptions): Settings {
   const alpha = o.alpha ?? 0.01;
-  const beta = o.beta ?? 0.01;
+  const beta = o.beta ?? 0.001;
   const tolerance = o.tolerance ?? 0;
   const regression = o.regression ?? 2;
   const minCanaryTrials = o.minCanaryTrials ?? 100;
