@@ -211,7 +211,7 @@ describe('a judged metric in a run', () => {
     assert.equal(out.next.metrics[0]?.result.count, 60, 'at the last scrape of the window');
     assert.match(
       out.next.message ?? '',
-      /sequential-errors fail: at the window's end, canary error ratio 1\.40% of 59000 against stable 1\.00% of 59000 over the window: the final look's exact test finds it more than 1\.2× stable's/,
+      /sequential-errors fail: at the window's end, canary error ratio 1\.40% of 59000 against stable 1\.00% of 59000 over the window: the final look's exact test finds it more than 1\.2× stable's \(p = 0\.0019 ≤ α = 0\.0025\)/,
     );
     const before = out.next.metrics[0]?.result.measurements.at(-2);
     assert.equal(before?.phase, 'successful', 'a provisional pass, the scrape before');
