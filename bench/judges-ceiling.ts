@@ -1,5 +1,10 @@
 /*
- * The ceiling on "≥ 99% of ideal-detectable regressions caught" at low canary rates, computed
+ * Why judges-watch.ts no longer calls a regression "ideal-detectable" when an oracle that knows
+ * stable's TRUE error ratio detects it (its definition until December 2026): no judge can know that
+ * ratio, and this computes exactly how far that oracle outruns any real test. judges-watch.ts now
+ * uses the exact conditional test a system could run if told the onset.
+ *
+ * The ceiling on "≥ 99% of oracle-detectable regressions caught" at low canary rates, computed
  * exactly (no simulation): how often the strongest test a judge could run would reject, against how
  * often the aim's oracle does. Same traffic and regressions as judges-watch.ts (0.5% errors, 25% of
  * the traffic to the canary, a 600 s window, 3× from the start or 5× from 240 s; binomial counts at

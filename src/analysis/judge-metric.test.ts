@@ -74,6 +74,9 @@ describe('judge: in an analysis template', () => {
     assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-errors': { beta: 'low' } } }), [
       'analysis.t.metrics[0].judge.sequential-errors.beta: expected a number, got "low"',
     ]);
+    assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-errors': { warmupSeconds: -2 } } }), [
+      'analysis.t.metrics[0].judge.sequential-errors.warmupSeconds: warmupSeconds must be a number of seconds ≥ 0, got -2',
+    ]);
     assert.deepEqual(problems({ ...ERRORS, judge: { 'sequential-latency': {} } }), [
       'analysis.t.metrics[0].judge.sequential-latency.thresholdSeconds: is required (a latency histogram bound in seconds, e.g. 0.05)',
     ]);
@@ -195,6 +198,23 @@ describe('a judged metric in a run', () => {
     const out = lastOf(drive(run(), quiet));
     assert.equal(out.phase, 'inconclusive');
     assert.match(out.next.message ?? '', /window of 60 measurements ended without a pass/);
+  });
+
+  it('the window’s last scrape makes the final look: a mild regression the sequential test passed fails there', () => {
+    const steps = drive(
+      run(),
+      scrapes(() => 0.014),
+      { roundTrip: true },
+    );
+    const out = lastOf(steps);
+    assert.equal(out.phase, 'failed', out.next.message);
+    assert.equal(out.next.metrics[0]?.result.count, 60, 'at the last scrape of the window');
+    assert.match(
+      out.next.message ?? '',
+      /sequential-errors fail: at the window's end, canary error ratio 1\.40% of 59000 against stable 1\.00% of 59000 over the window: the final look's exact test finds it more than 1\.2× stable's \(p = 0\.0019 ≤ α = 0\.0025\)/,
+    );
+    const before = out.next.metrics[0]?.result.measurements.at(-2);
+    assert.equal(before?.phase, 'successful', 'a provisional pass, the scrape before');
   });
 
   it('comparison: passes a healthy canary after its looks, fails one with 3× the errors at a look', () => {

@@ -12,6 +12,9 @@ import type { Judge, LatencyBucket, VersionSample, Verdict } from './judges/judg
 import { createJudge, JUDGE_KINDS } from './judges/registry.ts';
 import { DIRECTIONS, type Direction } from './judges/comparison.ts';
 import { keepWatching } from './judges/watch.ts';
+import { withFinalLook } from './judges/final-look.ts';
+import { afterWarmUp } from './judges/warm-up.ts';
+import { errorCounts, slowCounts } from './judges/sequential.ts';
 import type { StoredSample, StoredSamples } from '../records/samples.ts';
 
 /** Judges a metric can name in runway.yaml. */
@@ -34,6 +37,8 @@ export interface JudgeConfig {
   readonly regression?: number;
   readonly minCanaryTrials?: number;
   readonly acceptBelow?: number;
+  /** Sequential judges: seconds at the window's start that are not judged (a fresh canary is slow); default 0. */
+  readonly warmupSeconds?: number;
   /** sequential-latency: requests slower than this (a histogram bound) are the events compared. */
   readonly thresholdSeconds?: number;
   /** comparison: the metric compared (errors: error ratios; latency: a quantile of the histograms). */
@@ -54,7 +59,15 @@ export interface JudgeConfig {
   readonly power?: number;
 }
 
-const OPTION_KEYS = ['alpha', 'beta', 'tolerance', 'regression', 'minCanaryTrials', 'acceptBelow'] as const;
+const OPTION_KEYS = [
+  'alpha',
+  'beta',
+  'tolerance',
+  'regression',
+  'minCanaryTrials',
+  'acceptBelow',
+  'warmupSeconds',
+] as const;
 const KEYS: Readonly<Record<MetricJudgeKind, readonly string[]>> = {
   'sequential-errors': OPTION_KEYS,
   'sequential-latency': [...OPTION_KEYS, 'thresholdSeconds'],
@@ -122,22 +135,41 @@ export function parseJudge(r: FieldReader, value: unknown, path: FieldPath): Jud
   return Object.freeze(judge);
 }
 
+/** The share of a sequential judge's alpha its final look spends when the window has an end. */
+export const FINAL_LOOK_SHARE = 0.5;
+
+/** What the judge knows of the metric's window. */
+export interface JudgeWindow {
+  /** Whether the window has an end (a `count`): then a sequential judge makes a final look there. */
+  readonly bounded: boolean;
+}
+
 /**
- * The judge of a metric: the configured one, whose passes hold only until the window ends.
- * @example buildJudge({ kind: 'sequential-errors', tolerance: 0.2 }).decide(observations, now)
+ * The judge of a metric: the configured one, whose passes hold only until the window ends; in a
+ * bounded window a sequential judge spends part of its alpha on one exact look at the window's end.
+ * @example buildJudge({ kind: 'sequential-errors', tolerance: 0.2 }, { bounded: true }).decide(observations, now)
  */
-export function buildJudge(config: JudgeConfig): Judge {
+export function buildJudge(config: JudgeConfig, window: JudgeWindow = { bounded: false }): Judge {
   if (config.kind === 'comparison') return buildComparison(config);
-  const { kind, ...options } = config;
+  const { kind, warmupSeconds, ...options } = config;
   const alpha = options.alpha ?? 0.01;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
   if (options.beta !== undefined && !(options.beta > 0 && options.beta < 1))
     throw new RangeError(`beta must be in (0, 1), got ${options.beta}`);
+  const threshold = options.thresholdSeconds ?? NaN;
   const build = (a: number): Judge =>
     kind === 'sequential-latency'
-      ? createJudge({ ...options, kind, alpha: a, thresholdSeconds: options.thresholdSeconds ?? NaN })
+      ? createJudge({ ...options, kind, alpha: a, thresholdSeconds: threshold })
       : createJudge({ ...options, kind, alpha: a });
-  return keepWatching(kind, alpha, build);
+  if (!window.bounded) return afterWarmUp(keepWatching(kind, alpha, build), warmupSeconds ?? 0);
+  const final = alpha * FINAL_LOOK_SHARE;
+  const judge = withFinalLook(keepWatching(kind, alpha - final, build), {
+    metric: kind === 'sequential-latency' ? `share slower than ${threshold}s` : 'error ratio',
+    alpha: final,
+    tolerance: options.tolerance ?? 0,
+    count: kind === 'sequential-latency' ? slowCounts(threshold) : errorCounts,
+  });
+  return afterWarmUp(judge, warmupSeconds ?? 0);
 }
 
 /** The comparison judge of a metric: fixed looks, so its pass after the last look is final. */
@@ -190,6 +222,11 @@ export interface JudgedMeasurement {
   readonly samples: StoredSamples;
 }
 
+/** The metric's window as of one scrape: whether it has an end, and whether this scrape is its last. */
+export interface ScrapeWindow extends JudgeWindow {
+  readonly last: boolean;
+}
+
 /**
  * Adds one scrape to the samples and asks the judge; a value that is not a scrape of both
  * versions is an error message.
@@ -199,6 +236,7 @@ export function judgeScrape(
   samples: StoredSamples | undefined,
   value: unknown,
   now: Date,
+  window: ScrapeWindow = { bounded: false, last: false },
 ): JudgedMeasurement | string {
   const batch = (value as Partial<RecordedScrapes> | null)?.scrapes;
   const scrapes = Array.isArray(batch) ? batch.map(asCounters) : [asCounters(value)];
@@ -216,9 +254,10 @@ export function judgeScrape(
   const next: StoredSamples = { canary, stable };
   const first = next.canary[0];
   if (!first) return 'no scrape of both versions recorded yet';
-  const verdict = buildJudge(config).decide(
+  const verdict = buildJudge(config, window).decide(
     {
       startedAt: new Date(first.at),
+      ...(window.last && { endsAt: now }),
       canary: next.canary.map(toVersionSample),
       stable: next.stable.map(toVersionSample),
     },

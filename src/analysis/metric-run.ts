@@ -141,7 +141,9 @@ function finishJudged(
   pending: Measurement,
   now: Date,
 ): MetricResult {
-  const judged = judgeScrape(spec.judge!, result.samples, value, now);
+  const target = effectiveCount(spec);
+  const window = { bounded: target !== undefined, last: target !== undefined && result.count + 1 >= target };
+  const judged = judgeScrape(spec.judge!, result.samples, value, now, window);
   if (typeof judged === 'string') return finishMeasurement(spec, result, { error: judged }, now);
   const phase = JUDGED_PHASE[judged.decision];
   const measurement: Measurement = {

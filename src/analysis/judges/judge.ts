@@ -30,6 +30,11 @@ export interface VersionSample {
 export interface WindowObservations {
   /** When the canary started to take traffic, or this analysis window began. */
   readonly startedAt: Date;
+  /**
+   * When the window ends, once that is known (its last scrape): a judge with a final look makes it
+   * on the samples up to then. Absent in a window without an end (background analysis) or before.
+   */
+  readonly endsAt?: Date;
   readonly canary: readonly VersionSample[];
   readonly stable: readonly VersionSample[];
 }

@@ -19,7 +19,7 @@ export interface SequentialOptions {
   readonly name?: string;
   /** Bound on P(fail) when the canary's rate is at most stable × (1 + tolerance); default 0.01. */
   readonly alpha?: number;
-  /** Bound on P(pass) when the canary's rate is at least stable × regression; default 0.01. */
+  /** Bound on P(pass) when the canary's rate is at least stable × regression; default 0.001. */
   readonly beta?: number;
   /** Relative worsening that still counts as healthy; default 0. */
   readonly tolerance?: number;
@@ -66,9 +66,9 @@ export function sequentialLatencyJudge(options: SequentialLatencyOptions): Judge
 }
 
 /** Trials and events of one version between two of its samples, or why they cannot be counted. */
-type Counts = { trials: number; events: number } | string;
+export type Counts = { trials: number; events: number } | string;
 /** Counts what `series` served in samples (from, to]; `from` −1 means since the counters started. */
-type Counter = (series: readonly VersionSample[], from: number, to: number) => Counts;
+export type Counter = (series: readonly VersionSample[], from: number, to: number) => Counts;
 
 interface Settings {
   readonly name: string;
@@ -132,7 +132,7 @@ function sequentialJudge(name: string, metric: string, options: SequentialOption
 
 function settle(name: string, metric: string, o: SequentialOptions): Settings {
   const alpha = o.alpha ?? 0.01;
-  const beta = o.beta ?? 0.01;
+  const beta = o.beta ?? 0.001;
   const tolerance = o.tolerance ?? 0;
   const regression = o.regression ?? 2;
   const minCanaryTrials = o.minCanaryTrials ?? 100;
@@ -322,13 +322,15 @@ function verdictOf(
   });
 }
 
-const errorCounts: Counter = (series, from, to) => {
+/** Requests and failed requests. */
+export const errorCounts: Counter = (series, from, to) => {
   const a = from >= 0 ? (series[from] as VersionSample) : undefined;
   const b = series[to] as VersionSample;
   return whole(b.requests - (a?.requests ?? 0), b.errors - (a?.errors ?? 0));
 };
 
-function slowCounts(threshold: number): Counter {
+/** Timed requests and those slower than `threshold` seconds (a histogram bound, or raw samples). */
+export function slowCounts(threshold: number): Counter {
   const slowAt = (sample: VersionSample | undefined): Totals | string => {
     if (!sample) return { trials: 0, events: 0 };
     const buckets = sample.latencyBuckets;

@@ -23,12 +23,14 @@ function traffic(seconds: number, canaryRatio: (s: number) => number, n = 100): 
 }
 
 const errors = (alpha = 0.01) =>
-  keepWatching('errors', alpha, (a) => sequentialErrorJudge({ alpha: a, tolerance: 0.2, regression: 2 }));
+  keepWatching('errors', alpha, (a) =>
+    sequentialErrorJudge({ alpha: a, beta: 0.01, tolerance: 0.2, regression: 2 }),
+  );
 
 describe('keepWatching: a pass holds only until the window ends', () => {
   it('a plain sequential judge passes early and never sees a regression that starts later', () => {
     const o = traffic(120, (s) => (s <= 60 ? 0.01 : 0.2));
-    const plain = sequentialErrorJudge({ alpha: 0.01, tolerance: 0.2, regression: 2 });
+    const plain = sequentialErrorJudge({ alpha: 0.01, beta: 0.01, tolerance: 0.2, regression: 2 });
     assert.equal(plain.decide(o, at(60)).decision, 'pass');
     assert.equal(plain.decide(o, at(120)).decision, 'pass');
   });
