@@ -19,6 +19,7 @@ import { PIPELINE_SCHEMA } from '../src/config/schema.ts';
 import { AJV_OPTIONS, schemaKey } from '../src/config/validate-schema.ts';
 import { buildDashboard } from '../src/web/assets.ts';
 import { eagerValidators } from './eager-validators.ts';
+import { lazyCrypto } from './lazy-crypto.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -54,7 +55,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22.18',
-  plugins: [externalExcept(BUNDLED)],
+  plugins: [lazyCrypto(), externalExcept(BUNDLED)],
   // the bundled CommonJS (yaml) requires builtins; ESM has no `require` of its own
   banner: {
     js: "import { createRequire as __runwayRequire } from 'node:module'; const require = __runwayRequire(import.meta.url);",
