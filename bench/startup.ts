@@ -1,7 +1,7 @@
 /**
  * Start-up cost of the CLI against a bare Node start, measured side by side in one run.
  *
- *   node bench/startup.ts [--rounds 15] [--sources] [--no-build]
+ *   node bench/startup.ts [--rounds 15] [--sources] [--no-build] [--baseline DIR]
  *
  * Commands, alternated round by round so machine noise hits all of them alike:
  *   node -e 0                                  the floor: Node itself
@@ -9,7 +9,10 @@
  *   runway validate -f examples/runway.yaml    the demo pipeline (17 stages, analysis, environments)
  *   runway run (1 step)                        a one-step pipeline (`run: "true"`), fresh store each round
  * Runway runs as a package runs it: the built dist/ (scripts/build.ts first, unless --no-build);
- * --sources measures the TypeScript sources instead. Prints median wall time, max RSS (when
+ * --sources measures the TypeScript sources instead. --baseline DIR also runs the three Runway commands
+ * of another copy of the package (DIR/bin/runway.js with DIR/dist/, e.g. the build before a change:
+ * `mkdir DIR && cp -a bin dist package.json DIR && ln -s $PWD/node_modules DIR/`) in the same rounds,
+ * so a before/after comparison shares the machine's load. Prints median wall time, max RSS (when
  * /usr/bin/time is there) and the ratio of each median to the bare Node median, with the aims of
  * issue #10: --version ≤ 2×, validate ≤ 4×, the 1-step run ≤ 6×. A measurement, not a test: exits 0
  * whatever the ratios, 1 only when a command fails.
@@ -39,18 +42,20 @@ function options() {
       rounds: { type: 'string', default: '15' },
       sources: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('usage: node bench/startup.ts [--rounds 15] [--sources] [--no-build]');
+    console.log('usage: node bench/startup.ts [--rounds 15] [--sources] [--no-build] [--baseline DIR]');
     process.exit(0);
   }
   return {
     rounds: intFlag('rounds', values.rounds, 1, 1000),
     sources: values.sources,
     build: !values['no-build'],
+    baseline: values.baseline === undefined ? undefined : resolve(values.baseline),
   };
 }
 
@@ -78,6 +83,28 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The three Runway commands, run by the `bin` given; `tag` marks a baseline's rows. */
+function runwayCases(bin: string, tag: string, work: string): Case[] {
+  const store = (r: number) => join(work, `store${tag ? '-baseline' : ''}-${r}`, 'runway.db');
+  return [
+    { label: `runway --version${tag}`, args: () => [bin, '--version'], aim: 2, ms: [], rssKb: [] },
+    {
+      label: `runway validate examples/runway.yaml${tag}`,
+      args: () => [bin, 'validate', '-f', join(ROOT, 'examples', 'runway.yaml')],
+      aim: 4,
+      ms: [],
+      rssKb: [],
+    },
+    {
+      label: `runway run (1 step, fresh store)${tag}`,
+      args: (r) => [bin, 'run', '--store', store(r), '--sha', 'b'.repeat(40), '--message', 'bench'],
+      aim: 6,
+      ms: [],
+      rssKb: [],
+    },
+  ];
+}
+
 function main(): void {
   const opts = options();
   if (!opts.sources && opts.build) {
@@ -92,30 +119,8 @@ function main(): void {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', RUNWAY_BUILT: opts.sources ? '0' : '1' };
   const cases: Case[] = [
     { label: 'node -e 0', args: () => ['-e', '0'], ms: [], rssKb: [] },
-    { label: 'runway --version', args: () => [BIN, '--version'], aim: 2, ms: [], rssKb: [] },
-    {
-      label: 'runway validate examples/runway.yaml',
-      args: () => [BIN, 'validate', '-f', join(ROOT, 'examples', 'runway.yaml')],
-      aim: 4,
-      ms: [],
-      rssKb: [],
-    },
-    {
-      label: 'runway run (1 step, fresh store)',
-      args: (r) => [
-        BIN,
-        'run',
-        '--store',
-        join(work, `store-${r}`, 'runway.db'),
-        '--sha',
-        'b'.repeat(40),
-        '--message',
-        'bench',
-      ],
-      aim: 6,
-      ms: [],
-      rssKb: [],
-    },
+    ...runwayCases(BIN, '', work),
+    ...(opts.baseline ? runwayCases(join(opts.baseline, 'bin', 'runway.js'), ' [baseline]', work) : []),
   ];
 
   console.log(

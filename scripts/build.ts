@@ -3,7 +3,8 @@
  * data-plane agent (dist/agent/main.js), with every lazily loaded command in a chunk of its own and
  * the npm dependencies left as imports (but for the two every command needs, see BUNDLED); then Ajv compiles the JSON Schema validators of runway.yaml
  * and of every built-in action's `with:` inputs ahead of time (dist/schema-validators.cjs), so no
- * command pays for compiling them at start-up; and the web dashboard (dist/web/: index.html, app.js
+ * command pays for compiling them at start-up (written so that V8 compiles them with the file and
+ * Node's compile cache keeps their bytecode); and the web dashboard (dist/web/: index.html, app.js
  * with uPlot bundled, app.css), so a package serves it offline. `npm pack` runs this (prepack); bin/runway.js runs
  * dist/ in a package. Type errors are `npm run typecheck`'s job, not this script's.
  */
@@ -17,6 +18,8 @@ import { ACTIONS } from '../src/actions/registry.ts';
 import { PIPELINE_SCHEMA } from '../src/config/schema.ts';
 import { AJV_OPTIONS, schemaKey } from '../src/config/validate-schema.ts';
 import { buildDashboard } from '../src/web/assets.ts';
+import { eagerValidators } from './eager-validators.ts';
+import { lazyCrypto } from './lazy-crypto.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -52,7 +55,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22.18',
-  plugins: [externalExcept(BUNDLED)],
+  plugins: [lazyCrypto(), externalExcept(BUNDLED)],
   // the bundled CommonJS (yaml) requires builtins; ESM has no `require` of its own
   banner: {
     js: "import { createRequire as __runwayRequire } from 'node:module'; const require = __runwayRequire(import.meta.url);",
@@ -67,7 +70,8 @@ const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
 for (const [key, schema] of Object.entries(schemas)) ajv.addSchema(schema, key);
 const standaloneCode = standalone as unknown as (a: Ajv, refs: Record<string, string>) => string;
 const refs = Object.fromEntries(Object.keys(schemas).map((k) => [k, k]));
-writeFileSync(join(DIST, 'schema-validators.cjs'), standaloneCode(ajv, refs));
+// compiled with the file, so Node's compile cache keeps them (see eager-validators.ts)
+writeFileSync(join(DIST, 'schema-validators.cjs'), eagerValidators(standaloneCode(ajv, refs)));
 writeFileSync(
   join(DIST, 'THIRD-PARTY-LICENSES.txt'),
   BUNDLED.map((name) => {

@@ -3,7 +3,12 @@
  * `push` (branches, tags, paths), `pull_request` (types, branches, paths) and `schedule` (cron with
  * a timezone). Branch and path filters are globs (`*` within a segment, `**` across).
  */
-import { Cron } from 'croner';
+import type * as Croner from 'croner';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+/** croner, loaded when a file has `on.schedule` to check, not at every command's start. */
+const croner = () => require('croner') as typeof Croner;
 
 /** The `pull_request` activity types a run starts on by default, as in GitHub Actions. */
 export const DEFAULT_PR_TYPES = ['opened', 'synchronize', 'reopened'] as const;
@@ -52,7 +57,7 @@ export function triggerIssues(
       }
     }
     try {
-      new Cron(s.cron, { paused: true, timezone: s.timezone ?? 'UTC' });
+      new (croner().Cron)(s.cron, { paused: true, timezone: s.timezone ?? 'UTC' });
     } catch (err) {
       issues.push({
         path: ['on', 'schedule', i, 'cron'],

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { sign, type KeyObject } from 'node:crypto';
@@ -217,10 +216,13 @@ function slsaLevel(input: unknown): { value: SlsaLevel; why: string } {
 /** The origin remote of the repository at `dir`, without credentials; undefined outside a repository. */
 function originOf(dir: string): string | undefined {
   try {
-    const url = execFileSync('git', ['config', '--get', 'remote.origin.url'], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    // node:child_process loads here, not when a command that never attests starts
+    const url = process
+      .getBuiltinModule('node:child_process')
+      .execFileSync('git', ['config', '--get', 'remote.origin.url'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
       .toString('utf8')
       .trim();
     return url === '' ? undefined : url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');

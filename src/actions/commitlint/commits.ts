@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import type { ExecFileOptionsWithStringEncoding } from 'node:child_process';
 import { promisify } from 'node:util';
 
 /** One commit of a range, as `git log` reports it. */
@@ -42,7 +42,10 @@ export function revisionProblem(revision: string, name = 'revision'): string | u
   return undefined;
 }
 
-const run = promisify(execFile);
+/** Runs `file` without a shell; node:child_process loads at the first call, not at start-up. */
+function run(file: string, args: string[], options: ExecFileOptionsWithStringEncoding) {
+  return promisify(process.getBuiltinModule('node:child_process').execFile)(file, args, options);
+}
 
 /**
  * Reads the commits of `range` in `dir`, newest first, with `git log -z` and no shell; the range is

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, matchesGlob } from 'node:path';
@@ -155,11 +154,14 @@ function lineOf(lineStarts: readonly number[], index: number): number {
 
 function gitFiles(dir: string): string[] | undefined {
   try {
-    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    // node:child_process loads here, not when a command that never scans starts
+    const out = process
+      .getBuiltinModule('node:child_process')
+      .execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 256 * 1024 * 1024,
+      });
     return [...new Set(out.toString('utf8').split('\0').filter(Boolean))];
   } catch {
     return undefined;

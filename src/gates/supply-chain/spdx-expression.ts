@@ -2,18 +2,35 @@ import { createRequire } from 'node:module';
 import { didYouMean } from '../../config/suggest.ts';
 
 const require = createRequire(import.meta.url);
-/** SPDX license ids (current and deprecated) and exception ids, from the SPDX license list packages. */
-const LICENSE_IDS: readonly string[] = [
-  ...(require('spdx-license-ids') as string[]),
-  ...(require('spdx-license-ids/deprecated.json') as string[]),
-];
-const EXCEPTION_IDS: readonly string[] = [
-  ...(require('spdx-exceptions') as string[]),
-  ...(require('spdx-exceptions/deprecated.json') as string[]),
-];
-const byLowerCase = (ids: readonly string[]) => new Map(ids.map((id) => [id.toLowerCase(), id]));
-const LICENSES = byLowerCase(LICENSE_IDS);
-const EXCEPTIONS = byLowerCase(EXCEPTION_IDS);
+
+/** SPDX license ids and exception ids (current and deprecated), by lower case; read on first use. */
+interface SpdxLists {
+  licenseIds: readonly string[];
+  exceptionIds: readonly string[];
+  licenses: Map<string, string>;
+  exceptions: Map<string, string>;
+}
+let lists: SpdxLists | undefined;
+
+function spdxLists(): SpdxLists {
+  if (lists) return lists;
+  const licenseIds = [
+    ...(require('spdx-license-ids') as string[]),
+    ...(require('spdx-license-ids/deprecated.json') as string[]),
+  ];
+  const exceptionIds = [
+    ...(require('spdx-exceptions') as string[]),
+    ...(require('spdx-exceptions/deprecated.json') as string[]),
+  ];
+  const byLowerCase = (ids: readonly string[]) => new Map(ids.map((id) => [id.toLowerCase(), id]));
+  lists = {
+    licenseIds,
+    exceptionIds,
+    licenses: byLowerCase(licenseIds),
+    exceptions: byLowerCase(exceptionIds),
+  };
+  return lists;
+}
 
 /**
  * A parsed SPDX license expression (SPDX 2.3 annex D). `and`/`or` are n-ary and never directly
@@ -108,7 +125,7 @@ export function parseSpdx(text: string): LicenseExpression {
     }
     const leaf: LicenseLeaf = {
       type: 'license',
-      id: REF.test(id) ? id : known(LICENSES, id, token, 'license'),
+      id: REF.test(id) ? id : known(spdxLists().licenses, id, token, 'license'),
       orLater,
     };
     if (operator() === 'with') {
@@ -117,7 +134,7 @@ export function parseSpdx(text: string): LicenseExpression {
       if (!exception || !IDSTRING.test(exception.text) || operator() !== undefined)
         return fail('an exception id after WITH');
       pos++;
-      leaf.exception = known(EXCEPTIONS, exception.text, exception, 'exception');
+      leaf.exception = known(spdxLists().exceptions, exception.text, exception, 'exception');
     }
     return leaf;
   };
@@ -125,7 +142,7 @@ export function parseSpdx(text: string): LicenseExpression {
   const known = (list: Map<string, string>, id: string, token: Token, what: string): string => {
     const found = list.get(id.toLowerCase());
     if (found !== undefined) return found;
-    const ids = what === 'license' ? LICENSE_IDS : EXCEPTION_IDS;
+    const ids = what === 'license' ? spdxLists().licenseIds : spdxLists().exceptionIds;
     throw new SpdxSyntaxError(
       `invalid SPDX expression "${text}": "${id}" at position ${token.at + 1} is not an SPDX ${what} id${didYouMean(id, ids)}`,
     );
