@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +17,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/gates/supply-chain/dsse.ts';
+import { buildProvenance, RUNWAY_BUILDER_ID } from '../../src/gates/supply-chain/provenance.ts';
 import { startStandInApi, type StandInApi } from '../../src/targets/kubernetes/stand-in-api.fixture.ts';
 import { validateSent } from '../../src/targets/kubernetes/schemas.fixture.ts';
 import { alive, project, runway, spawnRunway, type CliResult } from './helpers.ts';
@@ -28,6 +31,8 @@ const V1 = image('1.0', 'a');
 const V2 = image('2.0', 'b');
 const V3 = image('3.0', 'c');
 const V4 = image('4.0', 'd');
+const V5 = image('5.0', 'e');
+const V6 = image('6.0', 'f');
 
 /** The user's Deployment and Service, as `kubectl apply` left them. */
 function seedCluster(api: StandInApi): void {
@@ -56,7 +61,7 @@ function seedCluster(api: StandInApi): void {
   });
 }
 
-function pipelineYaml(kubeconfig: string, analysisUrl: string, step: Record<string, unknown>): string {
+function pipelineYaml(analysisUrl: string, step: Record<string, unknown>, verifyKey?: string): string {
   return stringify(
     {
       version: 1,
@@ -65,13 +70,13 @@ function pipelineYaml(kubeconfig: string, analysisUrl: string, step: Record<stri
         production: {
           target: {
             kind: 'kubernetes',
-            kubeconfig,
             namespace: NS,
             deployment: 'shop',
             service: 'shop',
             port: 80,
             route: { name: 'shop', gateway: 'public', 'gateway-namespace': 'infra' },
           },
+          ...(verifyKey === undefined ? {} : { verify: { key: verifyKey } }),
         },
       },
       analysis: {
@@ -152,7 +157,8 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
 
   const startServe = async (): Promise<ChildProcess> => {
     const info = join(dir, '.runway', 'runway', 'server.json');
-    const child = spawnRunway(['serve'], { cwd: dir });
+    // no kubeconfig in runway.yaml: runway serve finds the cluster as kubectl does, by $KUBECONFIG
+    const child = spawnRunway(['serve'], { cwd: dir, env: { KUBECONFIG: api.kubeconfig } });
     // the control plane's log, for a failure's explanation
     const log = createWriteStream(join(dir, 'serve.log'), { flags: 'a' });
     child.stdout?.pipe(log);
@@ -166,9 +172,9 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     return child;
   };
 
-  const write = (step: Record<string, unknown>) => {
+  const write = (step: Record<string, unknown>, verifyKey?: string) => {
     const url = `http://127.0.0.1:${(analysis.address() as AddressInfo).port}/checkout`;
-    writeFileSync(join(dir, 'runway.yaml'), pipelineYaml(api.kubeconfig, url, step));
+    writeFileSync(join(dir, 'runway.yaml'), pipelineYaml(url, step, verifyKey));
   };
 
   before(async () => {
@@ -277,6 +283,65 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     assert.ok(
       !resumed.slice(0, resumed.indexOf(1000)).some((w) => w < 200),
       `after restart: ${resumed.join(' → ')}`,
+    );
+    for (const a of api.applied.slice(from)) validateSent(a.body);
+  });
+
+  it('runway rollout status reads the instances from pod status and the split from the HTTPRoute', async () => {
+    const status = await cli(['rollout', 'status', 'shop', '--env', 'production', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const view = JSON.parse(status.stdout) as {
+      site?: { weights: Record<string, number>; instances: { version: string; ready: boolean }[] };
+    };
+    assert.deepEqual(view.site?.weights, { v4: 1000 });
+    assert.ok(
+      view.site?.instances.some((i) => i.version === 'v4' && i.ready),
+      status.stdout,
+    );
+  });
+
+  it("verify: an image whose digest is not its attestation's subject is refused before anything is sent; the attested one deploys", async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(join(dir, 'cosign.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const attest = (file: string, img: string) => {
+      const hex = img.split('@sha256:')[1]!;
+      const statement = buildProvenance({
+        subject: { name: img.split('@')[0]!, digest: { sha256: hex } },
+        builderId: RUNWAY_BUILDER_ID,
+        slsaLevel: 2,
+        externalParameters: {},
+        resolvedDependencies: [],
+        invocationId: 'e2e',
+        finishedOn: new Date().toISOString(),
+      });
+      const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), privateKey);
+      writeFileSync(join(dir, file), `${JSON.stringify(envelope)}\n`);
+    };
+    attest('v5.intoto.jsonl', V5);
+    attest('v6.intoto.jsonl', V6);
+    const from = api.applied.length;
+    const deploy = (version: string, img: string, attestation: string) =>
+      write(
+        { uses: 'deploy', with: { environment: 'production', version, image: img, attestation } },
+        'cosign.pub',
+      );
+
+    deploy('v5', V5, 'v6.intoto.jsonl');
+    const refused = await cli(['run']);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stdout,
+      /attestation check "digest" failed: image ghcr\.io\/acme\/shop:5\.0@sha256:e{64} is not the image its attestation names/,
+    );
+    assert.equal(api.applied.length, from, 'nothing was sent to the cluster');
+
+    deploy('v5', V5, 'v5.intoto.jsonl');
+    const run = await cli(['run']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /attestation verified: image ghcr\.io\/acme\/shop:5\.0 is sha256:eeeeeeeeeeee…/);
+    await eventually(
+      'stable runs v5',
+      () => containerImage(api.get(APPS, 'shop')) === V5 && canaryReplicas(api) === 0,
     );
     for (const a of api.applied.slice(from)) validateSent(a.body);
   });
