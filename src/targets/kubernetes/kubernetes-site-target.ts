@@ -90,7 +90,13 @@ export class KubernetesSiteTarget implements Target {
       // promote: stable takes the image, then traffic back to stable, then the canary scales to zero
       const release = beside[0]!;
       this.#log(`${this.#where()}: promoting ${release.version} into ${this.placement.deployment}`);
-      await this.cluster.promote(imageOf(release), release.readinessTimeoutMs ?? PROMOTION_TIMEOUT_MS);
+      try {
+        await this.cluster.promote(imageOf(release), release.readinessTimeoutMs ?? PROMOTION_TIMEOUT_MS);
+      } catch (err) {
+        // stable never became ready on the new image: traffic stays where it is, and the instances
+        // report why (the controller judges them)
+        this.#log(`${this.#where()}: ${release.version} not promoted: ${(err as Error).message}`);
+      }
       return;
     }
     if (beside.length === 2) {
