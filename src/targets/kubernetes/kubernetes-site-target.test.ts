@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { targetContract } from '../target.contract.ts';
 import { KubeClient } from './kube-client.ts';
 import { KubernetesSiteTarget } from './kubernetes-site-target.ts';
+import { promotedStable } from './manifests.ts';
 import { imageRelease, seedShop } from './site.fixture.ts';
 import { startStandInApi, type StandInApi } from './stand-in-api.fixture.ts';
 
@@ -73,6 +74,36 @@ describe('the kubernetes target beyond the contract', () => {
     assert.equal((api.get(APPS, 'shop-canary') as { spec: { replicas: number } }).spec.replicas, 1);
     await target.apply({ ...site, releases: [v1] });
     assert.equal((api.get(APPS, 'shop-canary') as { spec: { replicas: number } }).spec.replicas, 0);
+  });
+
+  it('a new process finding a promotion half done (stable on the new image, route on the canary) routes back before scaling down', async () => {
+    const v1 = imageRelease('v1', 1);
+    const v2 = imageRelease('v2', 1);
+    const pinned = (r: typeof v1) =>
+      `${(r.artifact as { image: string }).image}@${(r.artifact as { digest: string }).digest}`;
+    await target.apply({ ...site, releases: [v1, v2] });
+    await target.cluster.setWeight(1000);
+    // the control plane that was promoting got as far as stable's pod template, then was killed
+    const client = new KubeClient({ kubeconfig: api.kubeconfig });
+    await client.apply(promotedStable(PLACEMENT, await client.readDeployment(NS, 'shop'), pinned(v2)), true);
+    target.close();
+    const from = api.applied.length;
+    target = new KubernetesSiteTarget(PLACEMENT, new KubeClient({ kubeconfig: api.kubeconfig }));
+    await target.apply({ ...site, releases: [v2] });
+    const sent = api.applied.slice(from).map((a) => a.path.split('/').at(-1));
+    assert.deepEqual(
+      sent,
+      ['shop', 'shop-canary'],
+      'the route back to stable, then the canary scaled to zero; stable is not applied again',
+    );
+    assert.equal((api.get(APPS, 'shop-canary') as { spec: { replicas: number } }).spec.replicas, 0);
+    const route = api.get(`/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, 'shop') as {
+      spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
+    };
+    assert.deepEqual(
+      route.spec.rules.at(-1)!.backendRefs.map((b) => b.weight),
+      [1000, 0],
+    );
   });
 
   it('refuses a third release, a process bundle and faults, saying why', async () => {
