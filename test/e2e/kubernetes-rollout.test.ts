@@ -284,6 +284,17 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
       !resumed.slice(0, resumed.indexOf(1000)).some((w) => w < 200),
       `after restart: ${resumed.join(' → ')}`,
     );
+    // the canary was re-applied as it was (same image, same replicas: no pod restarted) until the
+    // promotion scaled it to zero
+    const canaryApplies = api.applied.slice(beforeRestart).filter((a) => a.path === `${APPS}/shop-canary`);
+    const shapes = canaryApplies.map((a) => {
+      const spec = a.body['spec'] as {
+        replicas: number;
+        template: { spec: { containers: { image: string }[] } };
+      };
+      return `${spec.template.spec.containers[0]!.image === V4 ? 'v4' : 'other'}×${spec.replicas}`;
+    });
+    assert.deepEqual([...new Set(shapes)], ['v4×1', 'v4×0'], shapes.join(', '));
     for (const a of api.applied.slice(from)) validateSent(a.body);
   });
 
