@@ -298,6 +298,18 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     for (const a of api.applied.slice(from)) validateSent(a.body);
   });
 
+  it('a crash-looping canary (CrashLoopBackOff in its pod status) is rolled back on its own', async () => {
+    const from = api.applied.length;
+    const crashing = `ghcr.io/acme/crashloop:7.0@sha256:${'7'.repeat(64)}`;
+    write(canary('v7', crashing));
+    const run = await cli(['run']);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stdout, /aborted: v7 is crash-looping; v4 keeps serving production/);
+    await eventually('the canary is scaled to zero', () => canaryReplicas(api) === 0);
+    assert.equal(containerImage(api.get(APPS, 'shop')), V4, 'stable still runs v4');
+    assert.ok(!routeWeights(api, from).some((w) => w > 0), 'no traffic ever reached the crashing canary');
+  });
+
   it('runway rollout status reads the instances from pod status and the split from the HTTPRoute', async () => {
     const status = await cli(['rollout', 'status', 'shop', '--env', 'production', '--json']);
     assert.equal(status.code, 0, status.stderr);
