@@ -220,6 +220,11 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
       `weights: ${weights.join(' → ')}`,
     );
     assert.equal(containerImage(api.get(APPS, 'shop')), V2);
+    assert.equal(
+      (api.get(APPS, 'shop')?.['spec'] as { replicas: number }).replicas,
+      2,
+      "stable's scale is the user's",
+    );
     // the route went back to stable before the canary was scaled down
     const sent = api.applied.slice(from);
     const lastRoute = sent.findLastIndex((a) => a.path.startsWith(`${ROUTES}/`));
