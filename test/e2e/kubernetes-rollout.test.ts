@@ -212,6 +212,9 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     write(canary('v2', V2));
     const run = await cli(['run']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
+    // the step ends once the cluster rolled stable out to the new image, not when the rollout is recorded
+    assert.match(run.stdout, /production runs v2 on its stable workload: 2 ready/);
+    assert.equal(containerImage(api.get(APPS, 'shop')), V2);
     await eventually('the canary is scaled to zero', () => canaryReplicas(api) === 0);
     const weights = steps(routeWeights(api, from));
     assert.deepEqual(
