@@ -65,11 +65,15 @@ export class Deployments {
     const now = this.#clock.now();
     const stored = await this.#store.getEnvironment(req.service, req.environment);
     const env = stored ?? emptyEnvironment(req.service, req.environment, req.port, now, req.previewPort);
-    await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
+    // a cluster target's port is its Service's, not one on this machine
+    if (req.target === undefined)
+      await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
     env.port = req.port;
     if (req.previewPort !== undefined) env.previewPort = req.previewPort;
     if (req.router && req.router.kind !== 'local') env.router = req.router;
     else delete env.router;
+    if (req.target) env.target = req.target;
+    else delete env.target;
     if (env.rolloutId) {
       const active = await this.#store.getRollout(env.rolloutId);
       if (active && !isTerminal(active.state.phase)) {
@@ -367,7 +371,7 @@ export class Deployments {
     previewPort?: number,
   ): Promise<void> {
     const others = (await this.#store.environments()).filter(
-      (e) => !(e.service === env.service && e.environment === env.environment),
+      (e) => !(e.service === env.service && e.environment === env.environment) && e.target === undefined,
     );
     for (const p of [port, previewPort]) {
       if (p === undefined) continue;

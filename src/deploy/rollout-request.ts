@@ -8,6 +8,9 @@ import type { Strategy } from '../rollout/strategy.ts';
 import type { ReleaseSpec } from './records.ts';
 import { routerSpecProblem } from '../routers/kinds.ts';
 import type { RouterSpec } from '../routers/kinds.ts';
+import { parseImageReference, pinnedImage } from '../targets/image-reference.ts';
+import { targetSpecProblem } from '../targets/target-spec.ts';
+import type { TargetSpec } from '../targets/registry.ts';
 
 /** A request to deploy or roll out a release. */
 export interface RolloutRequest {
@@ -18,6 +21,8 @@ export interface RolloutRequest {
   /** How the environment's traffic is split (the local Node router when absent). */
   router?: RouterSpec;
   release: Omit<ReleaseSpec, 'revision'>;
+  /** Where releases run, for a target other than local (a kubernetes target's resolved spec). */
+  target?: TargetSpec;
   /** A resolved strategy (JSON), or absent for a plain deploy (replace once healthy). */
   strategy?: unknown;
   analysis?: Record<string, unknown>;
@@ -63,6 +68,10 @@ export function checkRolloutRequest(
     const problem = routerSpecProblem(b['router']);
     if (problem) fail('router', problem);
   }
+  if (b['target'] !== undefined) {
+    const problem = targetSpecProblem(b['target']);
+    if (problem) fail('target', problem);
+  }
   const r = b['release'];
   if (typeof r !== 'object' || r === null) {
     fail('release', 'expected {version, command, cwd, env, replicas, health}');
@@ -70,16 +79,41 @@ export function checkRolloutRequest(
     const rel = r as Record<string, unknown>;
     if (typeof rel['version'] !== 'string' || !VERSION.test(rel['version']))
       fail('release.version', 'expected a version such as 1.4.2 or a commit sha (letters, digits, . _ + -)');
-    if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
-      fail('release.command', 'expected the command that starts one instance');
-    if (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/'))
-      fail('release.cwd', 'expected an absolute directory');
+    const image = rel['image'];
+    if (image !== undefined) {
+      const i = image as Record<string, unknown> | null;
+      const parsed =
+        typeof i === 'object' && i !== null && i['type'] === 'image' && typeof i['image'] === 'string'
+          ? parseImageReference(`${i['image']}@${String(i['digest'])}`)
+          : 'expected {type: "image", image, digest}';
+      if (typeof parsed === 'string') fail('release.image', parsed);
+      else if (
+        pinnedImage(parsed) !== `${String(i!['image'])}@${String(i!['digest'])}` ||
+        Object.keys(i!).length !== 3
+      )
+        fail('release.image', 'expected exactly {type: "image", image, digest}');
+      if (rel['command'] !== '' || rel['cwd'] !== '')
+        fail('release.command', 'an image release runs no command: expected command and cwd to be ""');
+      if (b['target'] === undefined)
+        fail('target', 'an image release needs the target that runs images (a kubernetes target)');
+    } else {
+      if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
+        fail('release.command', 'expected the command that starts one instance');
+      if (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/'))
+        fail('release.cwd', 'expected an absolute directory');
+      if (b['target'] !== undefined)
+        fail(
+          'release.image',
+          `a ${String((b['target'] as { kind?: unknown }).kind)} target runs images: expected release.image`,
+        );
+    }
+    const most = image === undefined ? 32 : 100;
     if (
       !Number.isInteger(rel['replicas']) ||
       (rel['replicas'] as number) < 1 ||
-      (rel['replicas'] as number) > 32
+      (rel['replicas'] as number) > most
     )
-      fail('release.replicas', 'expected an integer from 1 to 32');
+      fail('release.replicas', `expected an integer from 1 to ${most}`);
     if (typeof rel['health'] !== 'string' || !rel['health'].startsWith('/'))
       fail('release.health', 'expected a path such as /health');
     const env = rel['env'];

@@ -4,18 +4,21 @@
  * exactly what the controller reads back.
  */
 import type { RouterSpec } from '../routers/kinds.ts';
+import type { TargetSpec } from '../targets/registry.ts';
 import type { StoredSamples } from './samples.ts';
 import type { RevisionHistory } from '../rollout/revisions.ts';
 import type { RolloutState } from '../rollout/state.ts';
 
-/** How to run one version of a service on the local target. */
+/** How to run one version of a service: a process bundle (local target) or an OCI image. */
 export interface ReleaseSpec {
   version: string;
   revision: number;
-  /** Shell command that starts one instance; it reads `PORT`. */
+  /** Shell command that starts one instance; it reads `PORT` (empty for an image). */
   command: string;
-  /** Directory the command runs in: the release's immutable copy when it has an artifact. */
+  /** Directory the command runs in: the release's immutable copy when it has an artifact (empty for an image). */
   cwd: string;
+  /** The OCI image pinned by digest, for targets that run images (kubernetes). */
+  image?: { readonly type: 'image'; readonly image: string; readonly digest: string };
   env: Record<string, string>;
   replicas: number;
   /** Health path probed for readiness and liveness. */
@@ -49,6 +52,8 @@ export interface EnvironmentRecord {
   faults?: Record<string, { errorRatio?: number; latencyMs?: number; abortRatio?: number }>;
   /** How traffic is split (runway.yaml's `router:`); the local Node router when absent. */
   router?: RouterSpec;
+  /** Where releases run (runway.yaml's resolved `target:`) for targets other than local. */
+  target?: TargetSpec;
   updatedAt: string;
 }
 

@@ -32,7 +32,7 @@ const LOCAL_ROUTER: RouterSpec = { kind: 'local' };
 export function placements(ctx: TargetContext): PlacementOf {
   const cache = new Map<string, { key: string; placement: Placement }>();
   return (env) => {
-    const targetSpec = localTargetSpec(env);
+    const targetSpec = env.target ?? localTargetSpec(env);
     const routerSpec = env.router ?? LOCAL_ROUTER;
     const key = JSON.stringify([targetSpec, routerSpec]);
     const id = `${env.service}/${env.environment}`;

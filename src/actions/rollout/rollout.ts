@@ -37,7 +37,7 @@ export const rollout: Action = {
     },
   },
   check(inputs, pipeline) {
-    const problems = checkEnvironment(inputs, pipeline.environments);
+    const problems = checkEnvironment(inputs, pipeline);
     // a preset from an expression (the release gate's strategy) is checked when the step runs
     if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);
