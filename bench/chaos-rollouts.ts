@@ -7,7 +7,15 @@
  * more than once; and whether the run succeeded with production serving the new version.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -159,7 +167,9 @@ export async function rolloutChaos(options: {
   let serve: ChildProcess | undefined;
   async function startServe(): Promise<void> {
     serve = spawnCli(['serve']);
-    serve.stdout?.resume();
+    // with --keep, the control plane's log stays beside the store
+    if (options.keep) serve.stdout?.pipe(createWriteStream(join(dir, 'serve.log'), { flags: 'a' }));
+    else serve.stdout?.resume();
     const info = join(dataDir, 'server.json');
     for (let i = 0; i < 600; i++) {
       if (existsSync(info) && pidIn(info) === serve.pid) return;
@@ -305,7 +315,17 @@ export async function rolloutChaos(options: {
       }
       if (served !== version) {
         wrongVersion++;
-        failures.push(`${version}: production serves ${served}`);
+        // how long until it does, if ever: tells a late route from a lost one
+        const t = performance.now();
+        let later = served;
+        for (let i = 0; i < 100 && later !== version; i++) {
+          await sleep(100);
+          later = await get(port);
+        }
+        const after = ((performance.now() - t) / 1000).toFixed(1);
+        failures.push(
+          `${version}: run ${runId} succeeded while production served ${served}; ${later === version ? `${version} after ${after} s` : `still ${later} after ${after} s`}`,
+        );
       }
     }
   } finally {
