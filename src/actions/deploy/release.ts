@@ -28,6 +28,8 @@ import type { ActionContext, ActionResult } from '../action.ts';
 
 /** How long a step follows a rollout while the control plane does not answer. */
 const LOST_CONTROL_PLANE_MS = 5 * 60_000;
+/** How long a step waits for the router to serve an ended rollout's final split before it fails. */
+const ROUTER_CONFIRM_MS = 60_000;
 
 /** `with:` inputs deploy and rollout share. */
 export const RELEASE_INPUTS = {
@@ -282,11 +284,24 @@ export async function runRollout(
 
   let aborted = false;
   let lostSince: number | undefined;
+  let endedAt: number | undefined;
   for (;;) {
     for (const h of rollout.state.history.slice(seen))
       ctx.log(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}`);
     seen = rollout.state.history.length;
-    if (isTerminal(rollout.state.phase)) break;
+    // an end counts once the router serves the final split (read back from it by the controller)
+    if (isTerminal(rollout.state.phase)) {
+      if (rollout.dataPlane !== 'pending') break;
+      if (endedAt === undefined) {
+        endedAt = Date.now();
+        ctx.log(`${rollout.state.phase}; waiting for the router to serve the final split`);
+      } else if (Date.now() - endedAt > ROUTER_CONFIRM_MS) {
+        return {
+          ok: false,
+          reason: `${rollout.id} ${rollout.state.phase}, but its router has not served the final split for ${ROUTER_CONFIRM_MS / 1000}s; the control plane keeps applying it (runway rollout status ${req.service} --env ${req.environment})`,
+        };
+      }
+    }
     if (ctx.signal.aborted && !aborted) {
       aborted = true;
       await client
