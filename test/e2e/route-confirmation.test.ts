@@ -155,7 +155,11 @@ describe('the end of a rollout counts once the router serves the final split', {
     for (let i = 0; i < 300 && rolloutOf('v2')?.phase !== 'completed'; i++) await sleep(20);
     assert.equal(rolloutOf('v2')?.phase, 'completed');
     assert.equal(await promoted, 'promoted');
-    await sleep(2000);
+    const waitFrom = Date.now();
+    const status = await runway(['rollout', 'status', 'web', '--env', 'production'], { cwd: dir });
+    assert.match(status.stdout, /rollout web\.production\.r2: completed/);
+    assert.match(status.stdout, /waiting for the router to serve the final split/);
+    await sleep(Math.max(0, 2000 - (Date.now() - waitFrom)));
     assert.equal(
       ended,
       undefined,

@@ -285,6 +285,7 @@ export async function runRollout(
   let aborted = false;
   let lostSince: number | undefined;
   let endedAt: number | undefined;
+  let waitSaid = false;
   for (;;) {
     for (const h of rollout.state.history.slice(seen))
       ctx.log(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}`);
@@ -292,13 +293,17 @@ export async function runRollout(
     // an end counts once the router serves the final split (read back from it by the controller)
     if (isTerminal(rollout.state.phase)) {
       if (rollout.dataPlane !== 'pending') break;
-      if (endedAt === undefined) {
-        endedAt = Date.now();
+      endedAt ??= Date.now();
+      // the controller reads the split back right after applying it: say so only when that lasts
+      if (!waitSaid && Date.now() - endedAt >= 1000) {
+        waitSaid = true;
         ctx.log(`${rollout.state.phase}; waiting for the router to serve the final split`);
-      } else if (Date.now() - endedAt > ROUTER_CONFIRM_MS) {
+      }
+      const waited = Date.now() - endedAt;
+      if (ctx.signal.aborted || waited > ROUTER_CONFIRM_MS) {
         return {
           ok: false,
-          reason: `${rollout.id} ${rollout.state.phase}, but its router has not served the final split for ${ROUTER_CONFIRM_MS / 1000}s; the control plane keeps applying it (runway rollout status ${req.service} --env ${req.environment})`,
+          reason: `${rollout.id} ${rollout.state.phase}, but its router has not served the final split after ${(waited / 1000).toFixed(0)}s; the control plane keeps applying it (runway rollout status ${req.service} --env ${req.environment})`,
         };
       }
     }
