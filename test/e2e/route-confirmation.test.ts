@@ -156,6 +156,10 @@ describe('the end of a rollout counts once the router serves the final split', {
     assert.equal(rolloutOf('v2')?.phase, 'completed');
     assert.equal(await promoted, 'promoted');
     const waitFrom = Date.now();
+    let watchEnded: CliResult | undefined;
+    const watch = runway(['rollout', 'status', 'web', '--env', 'production', '--watch'], { cwd: dir }).then(
+      (r) => (watchEnded = r),
+    );
     const status = await runway(['rollout', 'status', 'web', '--env', 'production'], { cwd: dir });
     assert.match(status.stdout, /rollout web\.production\.r2: completed/);
     assert.match(status.stdout, /waiting for the router to serve the final split/);
@@ -166,6 +170,7 @@ describe('the end of a rollout counts once the router serves the final split', {
       `the run ended while no router served the final split: ${ended?.stdout ?? ''}`,
     );
     assert.equal(rolloutOf('v2')?.dataPlane, 'pending', 'the store says the router has not served it yet');
+    assert.equal(watchEnded, undefined, 'rollout status --watch waits for the router too');
 
     // the agent can start again: the watchdog starts it, the controller applies the final split and
     // reads it back, the rollout is confirmed, and only then does the run succeed
@@ -175,5 +180,6 @@ describe('the end of a rollout counts once the router serves the final split', {
     assert.match(done.stdout + done.stderr, /waiting for the router to serve the final split/);
     for (let i = 0; i < 20; i++) assert.equal(await get(port), 'v2');
     assert.equal(rolloutOf('v2')?.dataPlane, 'confirmed');
+    assert.equal((await watch).code, 0);
   });
 });
