@@ -7,7 +7,15 @@
  * more than once; and whether the run succeeded with production serving the new version.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +41,8 @@ export interface RolloutChaosResult {
   readonly resumes: number;
   /** Runs started again because the step found the control plane down and said to run again. */
   readonly advisedReruns: number;
+  /** Runners killed after the run had ended: the resume found nothing to do and said so (exit 2). */
+  readonly endedBeforeResume: number;
   /** What went wrong, one line per rollout that did not end well. */
   readonly failures: readonly string[];
   /** A second rollout of one version, or an instance of the new version started again. */
@@ -131,8 +141,26 @@ export async function rolloutChaos(options: {
   mkdirSync(join(dir, 'app'));
   writeFileSync(join(dir, 'app', 'server.js'), APP);
 
-  const spawnCli = (args: string[]): ChildProcess =>
-    spawn(process.execPath, [RUNWAY_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  /** The last lines each runner wrote to stderr, for the report of a run that did not end well. */
+  const stderrOf = new WeakMap<ChildProcess, string>();
+  const spawnCli = (args: string[]): ChildProcess => {
+    const child = spawn(process.execPath, [RUNWAY_BIN, ...args], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      stderrOf.set(child, ((stderrOf.get(child) ?? '') + c).slice(-400));
+    });
+    return child;
+  };
+  const runStatus = (runId: number): string => {
+    const d = db();
+    const row = d.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as
+      { status: string } | undefined;
+    d.close();
+    return row?.status ?? 'none';
+  };
   const exited = (child: ChildProcess): Promise<number | null> =>
     child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve(child.exitCode)
@@ -159,7 +187,9 @@ export async function rolloutChaos(options: {
   let serve: ChildProcess | undefined;
   async function startServe(): Promise<void> {
     serve = spawnCli(['serve']);
-    serve.stdout?.resume();
+    // with --keep, the control plane's log stays beside the store
+    if (options.keep) serve.stdout?.pipe(createWriteStream(join(dir, 'serve.log'), { flags: 'a' }));
+    else serve.stdout?.resume();
     const info = join(dataDir, 'server.json');
     for (let i = 0; i < 600; i++) {
       if (existsSync(info) && pidIn(info) === serve.pid) return;
@@ -198,6 +228,7 @@ export async function rolloutChaos(options: {
   let duplicates = 0;
   let wrongVersion = 0;
   let advisedReruns = 0;
+  let endedBeforeResume = 0;
   const failures: string[] = [];
   const advisedToRunAgain = (runId: number): boolean => {
     const d = db();
@@ -221,6 +252,7 @@ export async function rolloutChaos(options: {
       let current = runner(['run', '--trigger', 'bench']);
       let runId = await Promise.race([current.runId, exited(current.child).then(() => 0)]);
       let finished: number | null | undefined;
+      let last = current.child;
       while (finished === undefined) {
         const wait = Math.floor(random() * maxDelay);
         const ended = await Promise.race([exited(current.child), sleep(wait).then(() => undefined)]);
@@ -238,6 +270,7 @@ export async function rolloutChaos(options: {
           current.child.kill('SIGKILL');
           await exited(current.child);
           current = runner(['resume', String(runId)]);
+          last = current.child;
           resumes++;
           const r = await Promise.race([
             current.resumed.then(() => true),
@@ -269,9 +302,16 @@ export async function rolloutChaos(options: {
         const next = runner(['run', '--trigger', 'bench']);
         runId = await Promise.race([next.runId, exited(next.child).then(() => 0)]);
         finished = await exited(next.child);
+        last = next.child;
       }
 
       // check: the run succeeded, one rollout of this version, each of its instances started once
+      // the runner killed after the run's last write: the resume finds it ended and refuses (exit 2);
+      // the run's stored outcome is what counts
+      if (finished !== 0 && runStatus(runId) === 'succeeded') {
+        endedBeforeResume++;
+        finished = 0;
+      }
       if (finished !== 0) {
         notSucceeded++;
         const d = db();
@@ -280,7 +320,7 @@ export async function rolloutChaos(options: {
           .get(runId) as { step_id: string; reason: string } | undefined;
         d.close();
         failures.push(
-          `${version}: run ${runId} exited ${finished}: ${row ? `${row.step_id}: ${row.reason}` : 'no failed step recorded'}`,
+          `${version}: run ${runId} (${runStatus(runId)}) exited ${finished}: ${row ? `${row.step_id}: ${row.reason}` : `no failed step recorded; ${(stderrOf.get(last) ?? '').trim().split('\n').at(-1) ?? ''}`}`,
         );
       }
       const d = db();
@@ -305,7 +345,17 @@ export async function rolloutChaos(options: {
       }
       if (served !== version) {
         wrongVersion++;
-        failures.push(`${version}: production serves ${served}`);
+        // how long until it does, if ever: tells a late route from a lost one
+        const t = performance.now();
+        let later = served;
+        for (let i = 0; i < 100 && later !== version; i++) {
+          await sleep(100);
+          later = await get(port);
+        }
+        const after = ((performance.now() - t) / 1000).toFixed(1);
+        failures.push(
+          `${version}: run ${runId} succeeded while production served ${served}; ${later === version ? `${version} after ${after} s` : `still ${later} after ${after} s`}`,
+        );
       }
     }
   } finally {
@@ -327,6 +377,7 @@ export async function rolloutChaos(options: {
     kills,
     resumes,
     advisedReruns,
+    endedBeforeResume,
     failures,
     duplicates,
     wrongVersion,

@@ -180,6 +180,9 @@ if (rolloutKills > 0) {
   );
   console.log(`resumes          ${r.resumes} (runway resume after a runner was killed)`);
   console.log(
+    `  of which late  ${r.endedBeforeResume} (the runner was killed after the run ended: resume said so, exit 2)`,
+  );
+  console.log(
     `runs again       ${r.advisedReruns} (the step found the control plane down, failed and said to run the pipeline again)`,
   );
   console.log(

@@ -76,6 +76,12 @@ export interface RolloutRecord {
   /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */
   key?: string;
   runId?: number;
+  /**
+   * Once the rollout ended: `pending` until its router reports the final split in force (read back
+   * from the router itself), then `confirmed`. Only then does its end count: a step waiting on it
+   * succeeds or fails. Absent on rollouts that have not ended, and on those stored before it existed.
+   */
+  dataPlane?: 'pending' | 'confirmed';
   createdAt: string;
   updatedAt: string;
 }

@@ -9,7 +9,9 @@ import type { Action, NotifyEvent } from './actions.ts';
 import type { Observations } from './observations.ts';
 import { reconcile } from './reconcile.ts';
 import { isTerminal } from './state.ts';
-import type { AnalysisPhase } from './state.ts';
+import type { AnalysisPhase, Phase } from './state.ts';
+import type { Routes } from '../routers/router.ts';
+import { formatSplit, splitInForce } from '../routers/split.ts';
 import { SoleOwnership, type Claim, type Ownership } from '../leases/ownership.ts';
 import { LeaseLostError } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
@@ -178,6 +180,8 @@ export class Controller {
     const targetChanged = force || last?.target !== targetJson;
     const routesChanged = force || last?.routes !== routesJson || last.backends !== backendsJson;
     if (!targetChanged && !routesChanged) return;
+    // until this apply is through, what the data plane holds is unknown: the next one sends it all
+    this.#applied.delete(id);
     const fence = claim.fence?.token;
     const setRoutes = () => router.setRoutes({ ...site.routes, backends }, fence);
     // traffic leaves instances before they stop, and reaches new ones only after they start
@@ -288,10 +292,13 @@ export class Controller {
       const report = reports[id] ? undefined : driver?.report(id);
       if (report) reports[id] = report;
     }
+    const { dataPlane: _was, ...rest } = rollout;
+    const dataPlane = dataPlaneAfter(rollout, result.next.phase);
     const nextRollout: RolloutRecord = {
-      ...rollout,
+      ...rest,
       state: result.next,
       ...(Object.keys(reports).length > 0 ? { reports } : {}),
+      ...(dataPlane ? { dataPlane } : {}),
       updatedAt: now.toISOString(),
     };
     const nextEnv = applyIntents(env, nextRollout, result.actions, now);
@@ -323,15 +330,55 @@ export class Controller {
       this.#o.log(`${rollout.service}/${rollout.environment}: data plane: ${(err as Error).message}`),
     );
     await this.#carryOutAnalysis(nextRollout, result.actions);
-    if (needsTicks(nextRollout)) {
+    // an ended rollout counts once the router itself reports its final split
+    let settled = nextRollout;
+    if (nextRollout.dataPlane === 'pending') {
+      try {
+        settled = await this.#confirm(nextRollout, claim);
+      } catch (err) {
+        if (err instanceof LeaseLostError) return this.#standDown(rollout, true);
+        throw err;
+      }
+    }
+    if (needsTicks(settled)) {
       const wake = result.nextAt ? result.nextAt.getTime() - clock.now().getTime() : Infinity;
-      const every = isTerminal(nextRollout.state.phase) ? 1000 : (this.#o.tickMs ?? 250);
+      const every =
+        isTerminal(settled.state.phase) && settled.dataPlane !== 'pending' ? 1000 : (this.#o.tickMs ?? 250);
       this.schedule(rolloutId, Math.min(wake, every));
     } else {
       await this.#retire(rolloutId);
       await this.#own.release(rollout.service, rollout.environment);
     }
-    return { rollout: nextRollout, refused };
+    return { rollout: settled, refused };
+  }
+
+  /**
+   * Reads the split in force back from the environment's router (never from memory): when it is the
+   * stored one, the ended rollout is persisted as confirmed. Otherwise the next look applies the
+   * environment again in full and reads once more.
+   */
+  async #confirm(rollout: RolloutRecord, claim: Claim): Promise<RolloutRecord> {
+    const { store, clock } = this.#o;
+    const id = `${rollout.service}/${rollout.environment}`;
+    const env = await store.getEnvironment(rollout.service, rollout.environment);
+    if (!env) return rollout;
+    const { router } = this.#o.placementOf(env);
+    let read: Routes | undefined;
+    try {
+      read = await router.getRoutes(rollout.service, rollout.environment);
+    } catch (err) {
+      this.#o.log(`${id}: cannot read the routes in force: ${(err as Error).message}`);
+      return rollout;
+    }
+    if (!splitInForce(router, read, env.weights)) {
+      this.#applied.delete(id);
+      return rollout;
+    }
+    const at = clock.now().toISOString();
+    const confirmed: RolloutRecord = { ...rollout, dataPlane: 'confirmed', updatedAt: at };
+    await store.saveDeployment({ rollout: confirmed, at, ...(claim.fence ? { fence: claim.fence } : {}) });
+    this.#o.log(`${id} ${rollout.id}: the router serves ${formatSplit(env.weights)}`);
+    return confirmed;
   }
 
   /** Another control plane holds the rollout's environment: stop acting on it, look again later. */
@@ -443,9 +490,18 @@ export class Controller {
   }
 }
 
-/** Whether a rollout still has something to do: not finished, or old instances to stop. */
+/**
+ * Whether a rollout still has something to do: not finished, its final split not yet confirmed by
+ * the router, or old instances to stop.
+ */
 export function needsTicks(r: RolloutRecord): boolean {
-  return !isTerminal(r.state.phase) || r.state.scaleDowns.some((d) => !d.done);
+  return !isTerminal(r.state.phase) || r.dataPlane === 'pending' || r.state.scaleDowns.some((d) => !d.done);
+}
+
+/** `pending` when a look ends the rollout, kept while it stays ended, dropped when it starts again (retry). */
+function dataPlaneAfter(before: RolloutRecord, phase: Phase): RolloutRecord['dataPlane'] {
+  if (!isTerminal(phase)) return undefined;
+  return isTerminal(before.state.phase) ? before.dataPlane : 'pending';
 }
 
 function analysisVerdicts(

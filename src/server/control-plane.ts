@@ -157,15 +157,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   scheduler.start();
   o.log(`sampling request counters for SLOs every ${formatDuration(sampler.intervalMs)}`);
 
-  // the agent is a separate process: if it dies, start it again (it re-reads its desired state)
+  // the agent is a separate process: if it dies, start it again (it re-reads its desired state), then
+  // apply every environment again, and again on the next check until that has gone through
   let agentPid = agent.pid;
   let checking = false;
+  let reapply = false;
   const watchdog = setInterval(() => {
     if (checking) return;
     checking = true;
-    void client
-      .health()
-      .catch(async () => {
+    void (async () => {
+      const up = await client.health().then(
+        () => true,
+        () => false,
+      );
+      if (!up) {
         o.log('data plane agent is not answering; starting it again');
         for (const r of await o.store.rollouts({ active: true }))
           notifications.dataPlaneLost(
@@ -175,9 +180,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         const again = await ensureAgent(files.agentDir);
         agentPid = again.pid;
         client = again.client;
+        reapply = true;
+      }
+      if (reapply) {
         await controller.reconvergeAll();
-      })
-      .catch((err: unknown) => o.log(`cannot restart the data plane agent: ${(err as Error).message}`))
+        reapply = false;
+      }
+    })()
+      .catch((err: unknown) =>
+        o.log(`cannot restart the data plane agent or apply its routes: ${(err as Error).message}`),
+      )
       .finally(() => (checking = false));
   }, 2000);
   watchdog.unref();

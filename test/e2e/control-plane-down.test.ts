@@ -1,6 +1,7 @@
 /*
  * A deploy step that finds the control plane down says what to do, and doing it works: start
  * `runway serve`, then run the pipeline again (the failed run has ended, so it cannot be resumed).
+ * One that was killed (not stopped) is waited for a little: it is usually being started again.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -59,5 +60,31 @@ stages:
     }
     const again = await runway(['run', '-f', 'runway.yaml'], { cwd: dir });
     assert.equal(again.code, 0, again.stdout + again.stderr);
+  });
+
+  it('a step that starts while a killed control plane is being started again waits for it', async () => {
+    // kill -9 the control plane: its server.json stays behind, as `serve stop` never leaves it
+    assert.ok(serve?.pid);
+    serve.kill('SIGKILL');
+    while (alive(serve.pid)) await sleep(20);
+    const info = join(dir, '.runway', 'runway', 'server.json');
+    assert.ok(existsSync(info));
+    writeFileSync(
+      join(dir, 'runway.yaml'),
+      readFileSync(join(dir, 'runway.yaml'), 'utf8').replace('version: v1', 'version: v2'),
+    );
+    const run = runway(['run'], { cwd: dir });
+    await sleep(1500);
+    serve = spawnRunway(['serve'], { cwd: dir });
+    serve.stdout?.resume();
+    serve.stderr?.resume();
+    const done = await run;
+    const said = done.stdout + done.stderr;
+    assert.equal(done.code, 0, said);
+    assert.match(
+      said,
+      /the control plane is not answering \(it stopped without shutting down\); waiting up to 15s/,
+    );
+    assert.doesNotMatch(said, /run the pipeline again/);
   });
 });

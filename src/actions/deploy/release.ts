@@ -26,11 +26,15 @@ import type { RolloutRequest } from '../../deploy/rollout-request.ts';
 import { defaultAttestationPath, verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
 import { isTerminal } from '../../rollout/state.ts';
 import { ServerClient, ServerError } from '../../server/client.ts';
-import { locateServer } from '../../server/discovery.ts';
+import { locateServer, readServerInfo } from '../../server/discovery.ts';
 import type { ActionContext, ActionResult } from '../action.ts';
 
 /** How long a step follows a rollout while the control plane does not answer. */
 const LOST_CONTROL_PLANE_MS = 5 * 60_000;
+/** How long a step that starts while the control plane is down waits for it to start again. */
+const RESTARTING_CONTROL_PLANE_MS = 15_000;
+/** How long a step waits for the router to serve an ended rollout's final split before it fails. */
+const ROUTER_CONFIRM_MS = 60_000;
 
 /** `with:` inputs deploy and rollout share. */
 export const RELEASE_INPUTS = {
@@ -265,23 +269,43 @@ function storeRelease(
   return { cwd: dir, digest };
 }
 
-/** A client of the control plane, or the reason there is none. */
+/**
+ * A client of the control plane, or the reason there is none. One that was killed (its
+ * `server.json` left behind, as `runway serve stop` never does) is being started again more often
+ * than not: the step waits for it a little before giving the advice.
+ */
 export async function controlPlane(ctx: ActionContext): Promise<ServerClient | string> {
-  const found = locateServer(ctx.dataDir, ctx.hostEnv);
   const file = relative(process.cwd(), ctx.run.pipeline.file) || ctx.run.pipeline.file;
   // this step fails the run, and an ended run cannot be resumed: the way on is a new run
   const hint =
     `start it in another terminal with \`runway serve -f ${file}\`` +
     ` (or set RUNWAY_SERVER and RUNWAY_TOKEN), then run the pipeline again: \`runway run -f ${file}\``;
-  if (!found)
-    return `the control plane is not running: deploy and rollout steps are carried out by it; ${hint}`;
-  const client = new ServerClient(found);
-  try {
-    await client.health();
-  } catch (err) {
-    return `${(err as Error).message}; ${hint}`;
+  const notRunning = `the control plane is not running: deploy and rollout steps are carried out by it; ${hint}`;
+  const deadline = Date.now() + RESTARTING_CONTROL_PLANE_MS;
+  let told = false;
+  for (;;) {
+    const found = locateServer(ctx.dataDir, ctx.hostEnv);
+    let why = notRunning;
+    if (found) {
+      const client = new ServerClient(found);
+      try {
+        await client.health();
+        return client;
+      } catch (err) {
+        why = `${(err as Error).message}; ${hint}`;
+      }
+    }
+    // known but not answering, or killed (its server.json left behind): worth waiting for
+    const worthWaiting = found !== undefined || readServerInfo(ctx.dataDir) !== undefined;
+    if (!worthWaiting || Date.now() > deadline || ctx.signal.aborted) return why;
+    if (!told) {
+      ctx.log(
+        `the control plane is not answering (${found ? 'starting, or busy' : 'it stopped without shutting down'}); waiting up to ${RESTARTING_CONTROL_PLANE_MS / 1000}s for it`,
+      );
+      told = true;
+    }
+    await sleep(250);
   }
-  return client;
 }
 
 /** Sends the request, then follows the rollout to its end, logging every event. */
@@ -330,11 +354,29 @@ export async function runRollout(
 
   let aborted = false;
   let lostSince: number | undefined;
+  let endedAt: number | undefined;
+  let waitSaid = false;
   for (;;) {
     for (const h of rollout.state.history.slice(seen))
       ctx.log(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}`);
     seen = rollout.state.history.length;
-    if (isTerminal(rollout.state.phase)) break;
+    // an end counts once the router serves the final split (read back from it by the controller)
+    if (isTerminal(rollout.state.phase)) {
+      if (rollout.dataPlane !== 'pending') break;
+      endedAt ??= Date.now();
+      // the controller reads the split back right after applying it: say so only when that lasts
+      if (!waitSaid && Date.now() - endedAt >= 1000) {
+        waitSaid = true;
+        ctx.log(`${rollout.state.phase}; waiting for the router to serve the final split`);
+      }
+      const waited = Date.now() - endedAt;
+      if (ctx.signal.aborted || waited > ROUTER_CONFIRM_MS) {
+        return {
+          ok: false,
+          reason: `${rollout.id} ${rollout.state.phase}, but its router has not served the final split after ${(waited / 1000).toFixed(0)}s; the control plane keeps applying it (runway rollout status ${req.service} --env ${req.environment})`,
+        };
+      }
+    }
     if (ctx.signal.aborted && !aborted) {
       aborted = true;
       await client

@@ -181,7 +181,8 @@ async function watch(
           io.out(`${h.at.slice(11, 23)} ${h.event}: ${h.detail}\n`);
       seen = r.state.history.length;
     }
-    if (!r || isTerminal(r.state.phase)) {
+    // an end counts once the router serves the final split
+    if (!r || (isTerminal(r.state.phase) && r.dataPlane !== 'pending')) {
       return r && r.state.phase !== 'completed' ? EXIT.failed : EXIT.ok;
     }
     await sleep(500);

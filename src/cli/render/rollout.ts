@@ -25,6 +25,8 @@ export function renderStatus(io: Io, s: EnvironmentStatus): string {
         `canary weight ${percent(st.weight)}`,
     );
     if (st.abortReason) lines.push(`  reason: ${st.abortReason}`);
+    if (rollout.dataPlane === 'pending')
+      lines.push('  waiting for the router to serve the final split (the control plane keeps applying it)');
     const threshold = st.strategy.kind === 'canary' ? st.strategy.failedCheckThreshold : undefined;
     if (threshold)
       lines.push(`  failed checks: ${st.failedChecks ?? 0} of ${threshold} (the last rolls back)`);
