@@ -35,8 +35,8 @@ export interface RunCtx {
   evidence: Record<string, EvidenceValue>;
   runDir: string;
   dirs: Set<string>;
-  /** Every stage each stage depends on, directly or through others. */
-  ancestors: Map<string, Set<string>>;
+  /** Every stage a stage depends on, directly or through others. */
+  ancestors: (stage: string) => Set<string>;
 }
 
 /** The engine's tools for stage and step runners: durable changes, time, files, expressions. */
@@ -64,7 +64,7 @@ export class RunKit {
     return this.deps.clock.now().toISOString();
   }
 
-  /** The run's directory for a stage, created once. */
+  /** The run's directory for a stage (`''`: the run's own), created once. */
   dir(ctx: RunCtx, stage: string): string {
     const dir = join(ctx.runDir, stage);
     if (!ctx.dirs.has(dir)) {
@@ -109,16 +109,20 @@ export class RunKit {
   }
 }
 
-/** Every stage each stage depends on; stages are in topological order. */
-export function ancestorsOf(pipeline: Pipeline): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const stage of pipeline.stages) {
-    const set = new Set<string>();
-    for (const need of stage.needs) {
-      set.add(need);
-      for (const a of out.get(need) ?? []) set.add(a);
+/**
+ * Every stage a stage depends on, directly or through others, found when asked: only a stage with an
+ * `if:` asks, and computing them all up front would be quadratic in a long chain.
+ */
+export function ancestryOf(pipeline: Pipeline): (stage: string) => Set<string> {
+  const needs = new Map(pipeline.stages.map((s) => [s.name, s.needs]));
+  return (stage) => {
+    const out = new Set<string>();
+    const todo = [...(needs.get(stage) ?? [])];
+    for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+      if (out.has(name)) continue;
+      out.add(name);
+      todo.push(...(needs.get(name) ?? []));
     }
-    out.set(stage.name, set);
-  }
-  return out;
+    return out;
+  };
 }

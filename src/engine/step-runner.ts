@@ -5,7 +5,7 @@ import type { Stage, Step } from '../config/pipeline.ts';
 import type { Change, NodeStatus, StepRecord } from '../store/store.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
-import { appendPrivate, isDirectory, readIfExists, safeSize } from './files.ts';
+import { appendPrivate, isDirectory, safeSize, takeFile } from './files.ts';
 import { formatDuration } from './duration.ts';
 import { maskText } from './masker.ts';
 import { effectiveWrites } from './evidence-merge.ts';
@@ -70,10 +70,12 @@ async function runStep(
   prior: StepRecord | undefined,
   signal: AbortSignal,
 ): Promise<{ status: NodeStatus; reason?: string }> {
-  const dir = ctx.kit.dir(ctx, stage.name);
-  const logPath = join(dir, `${step.id}.log`);
-  const outputFile = join(dir, `${step.id}.output`);
-  const evidenceFile = join(dir, `${step.id}.evidence`);
+  // the log's folder is made on its first line; the files a step writes its outputs and evidence to
+  // sit in the run's folder (made once), so a step costs no mkdir (names hold no '.': no two collide)
+  const logPath = join(ctx.runDir, stage.name, `${step.id}.log`);
+  const runDir = ctx.kit.dir(ctx, '');
+  const outputFile = join(runDir, `${stage.name}.${step.id}.output`);
+  const evidenceFile = join(runDir, `${stage.name}.${step.id}.evidence`);
   const startedAt = prior?.startedAt ?? ctx.kit.now();
   let attempts = prior?.attempts ?? 0;
   let failedOnce = false;
@@ -332,10 +334,8 @@ async function attempt(
       },
     });
     // the step wrote these files unmasked: remove them before anything can fail, keep only masked copies
-    const outputText = readIfExists(io.outputFile);
-    const evidenceText = readIfExists(io.evidenceFile);
-    rmSync(io.outputFile, { force: true });
-    rmSync(io.evidenceFile, { force: true });
+    const outputText = takeFile(io.outputFile);
+    const evidenceText = takeFile(io.evidenceFile);
     const outputs = parseKeyValues(outputText, `$RUNWAY_OUTPUT of ${step.key}`);
     const evidence = Object.fromEntries(
       Object.entries(parseKeyValues(evidenceText, `$RUNWAY_EVIDENCE of ${step.key}`)).map(([k, v]) => [
