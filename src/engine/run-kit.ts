@@ -50,14 +50,52 @@ export class RunKit {
     this.owner = owner;
   }
 
+  /** Changes held for each run's next commit (see `hold`). */
+  readonly #held = new Map<number, Change[]>();
+
   /**
-   * Persists a change with its event, then tells the live sinks: durable before it counts.
+   * Persists a change with its event, then tells the live sinks: durable before it counts. Changes
+   * held for the run are committed first, in the same transaction (a group commit).
    * Throws `RunTakenOverError` without writing when another process has taken the run over.
    */
   async apply(runId: number, change: Change): Promise<void> {
+    const held = this.#held.get(runId);
+    this.#held.delete(runId);
+    await this.#commit(runId, held ? [...held, change] : [change]);
+  }
+
+  /**
+   * Keeps a change to commit with the run's next `apply`, saving a transaction. This holds because
+   * the runner acts on nothing (starts no process or action, records no decision) without an
+   * `apply` first, and every `apply` of the run commits what is held before its own change. A
+   * held change lost in a crash is as if it never happened: a stage whose start was lost is
+   * entered again, a step whose finish was lost runs again (as any step in flight does).
+   */
+  hold(runId: number, change: Change): void {
+    const held = this.#held.get(runId);
+    if (held) held.push(change);
+    else this.#held.set(runId, [change]);
+  }
+
+  /** Each run's latest commit: a commit counts only once every earlier one (and what it held) is in. */
+  readonly #lastCommit = new Map<number, Promise<unknown>>();
+
+  async #commit(runId: number, changes: Change[]): Promise<void> {
     const at = this.now();
-    const event = await this.deps.store.apply(runId, change, at, this.owner);
-    this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
+    const earlier = this.#lastCommit.get(runId);
+    const commit = this.deps.store.applyAll(runId, changes, at, this.owner);
+    const settled = commit.catch(() => undefined);
+    this.#lastCommit.set(runId, settled);
+    let events;
+    try {
+      events = await commit;
+      await earlier;
+    } finally {
+      if (this.#lastCommit.get(runId) === settled) this.#lastCommit.delete(runId);
+    }
+    for (const event of events) {
+      this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
+    }
   }
 
   now(): string {

@@ -45,10 +45,14 @@ export async function runStage(ctx: RunCtx, stage: Stage): Promise<void> {
 
   const startedAt = prior?.startedAt ?? ctx.kit.now();
   ctx.stageRecords.set(stage.name, { name: stage.name, status: 'running', startedAt });
-  await ctx.kit.apply(ctx.run.id, {
-    stage: { name: stage.name, status: 'running', startedAt },
+  // committed with the stage's first step (one transaction less per stage): nothing runs before that
+  // step's start is durable. Services are processes: their stage is durable before they start.
+  const started = {
+    stage: { name: stage.name, status: 'running' as const, startedAt },
     event: { type: 'stage.started', data: { stage: stage.name } },
-  });
+  };
+  if (stage.services.length > 0) await ctx.kit.apply(ctx.run.id, started);
+  else ctx.kit.hold(ctx.run.id, started);
 
   const stageController = new AbortController();
   const stageAbort = () => stageController.abort();

@@ -55,7 +55,10 @@ export async function runSteps(ctx: RunCtx, stage: Stage, signal: AbortSignal): 
     }
     // a step that asked to run after a cancel (always(), cancelled()) is not killed by it
     const stepSignal = soFar === 'cancelled' ? new AbortController().signal : signal;
-    const result = await runStep(ctx, stage, step, prior?.record, stepSignal);
+    // the stage's last step, with no services to stop after it: its finish is committed with the
+    // stage's, which follows at once (see finishStep)
+    const commitWithStage = step === stage.steps.at(-1) && stage.services.length === 0;
+    const result = await runStep(ctx, stage, step, prior?.record, stepSignal, commitWithStage);
     if (result.status === 'failed' && !step.continueOnError)
       failure ??= `step ${step.id} failed: ${result.reason}`;
   }
@@ -69,6 +72,7 @@ async function runStep(
   step: Step,
   prior: StepRecord | undefined,
   signal: AbortSignal,
+  commitWithStage: boolean,
 ): Promise<{ status: NodeStatus; reason?: string }> {
   // the log's folder is made on its first line; the files a step writes its outputs and evidence to
   // sit in the run's folder (made once), so a step costs no mkdir (names hold no '.': no two collide)
@@ -175,7 +179,7 @@ async function runStep(
     failedButContinued: status === 'failed' && step.continueOnError,
     ...(last.exitCode !== undefined ? { exitCode: last.exitCode } : {}),
   });
-  await finishStep(ctx, step, rec, last.outputs, last.evidence);
+  await finishStep(ctx, step, rec, last.outputs, last.evidence, commitWithStage);
   return { status, ...(rec.reason ? { reason: rec.reason } : {}) };
 }
 
@@ -365,13 +369,21 @@ async function attempt(
   }
 }
 
-/** Records a finished step with its (masked) outputs and evidence in one transaction. */
+/**
+ * Records a finished step with its (masked) outputs and evidence in one transaction. With
+ * `commitWithStage` the change is held for the run's next commit (its stage's finish, which the
+ * caller makes next), one transaction less per stage. That is safe because whatever acts on the
+ * step's result — a dependant stage, another step's `if:` or environment, a gate — commits before
+ * it acts, and that commit carries the held change; a crash before it re-runs the step, as it
+ * would any step in flight.
+ */
 export async function finishStep(
   ctx: RunCtx,
   step: Step,
   rec: StepRecord,
   outputs: Record<string, string>,
   evidence: Record<string, EvidenceValue> = {},
+  commitWithStage = false,
 ): Promise<void> {
   const at = ctx.kit.now();
   const bytes = rec.logPath ? safeSize(rec.logPath) : undefined;
@@ -412,7 +424,8 @@ export async function finishStep(
       },
     },
   };
-  await ctx.kit.apply(ctx.run.id, change);
+  if (commitWithStage) ctx.kit.hold(ctx.run.id, change);
+  else await ctx.kit.apply(ctx.run.id, change);
   ctx.stepStates.set(step.key, { record, outputs: masked });
   Object.assign(ctx.evidence, evidence);
 }
