@@ -77,19 +77,43 @@ export class RunKit {
     else this.#held.set(runId, [change]);
   }
 
-  /** Each run's latest commit: a commit counts only once every earlier one (and what it held) is in. */
-  readonly #lastCommit = new Map<number, Promise<unknown>>();
+  /**
+   * Commits a change that nobody waits for (a step's process group, recorded once it started) at
+   * the end of this turn of the event loop, or earlier with the run's next `apply` (a step that ends
+   * at once is recorded with its start and end in one transaction). A failed commit is not reported
+   * here: the run's next `apply` fails the same way and stops the run.
+   */
+  applySoon(runId: number, change: Change): void {
+    this.hold(runId, change);
+    setImmediate(() => {
+      const held = this.#held.get(runId);
+      if (!held) return;
+      this.#held.delete(runId);
+      this.#commit(runId, held).catch(() => undefined);
+    });
+  }
 
+  /** Each run's latest commit, settled or not. */
+  readonly #lastCommit = new Map<number, Promise<void>>();
+
+  /**
+   * Commits in one transaction. A run's commits reach the store one after another, in the order
+   * they were made, so a later record never lands under an earlier one (PostgreSQL runs them on a
+   * pool; SQLite's are synchronous anyway).
+   */
   async #commit(runId: number, changes: Change[]): Promise<void> {
     const at = this.now();
+    const write = () => this.deps.store.applyAll(runId, changes, at, this.owner);
     const earlier = this.#lastCommit.get(runId);
-    const commit = this.deps.store.applyAll(runId, changes, at, this.owner);
-    const settled = commit.catch(() => undefined);
+    const commit = earlier ? earlier.then(write) : write();
+    const settled = commit.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#lastCommit.set(runId, settled);
     let events;
     try {
       events = await commit;
-      await earlier;
     } finally {
       if (this.#lastCommit.get(runId) === settled) this.#lastCommit.delete(runId);
     }

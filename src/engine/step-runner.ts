@@ -322,7 +322,7 @@ async function attempt(
           pgid,
         });
         ctx.stepStates.set(step.key, { record: rec, outputs: {} });
-        void ctx.kit.apply(ctx.run.id, {
+        ctx.kit.applySoon(ctx.run.id, {
           step: rec,
           event: { type: 'step.process', data: { step: step.key, pgid } },
         });
