@@ -59,6 +59,11 @@ export class RunKit {
    * Throws `RunTakenOverError` without writing when another process has taken the run over.
    */
   async apply(runId: number, change: Change): Promise<void> {
+    const failed = this.#failedSoon.get(runId);
+    if (failed) {
+      this.#failedSoon.delete(runId);
+      throw failed.error;
+    }
     const held = this.#held.get(runId);
     this.#held.delete(runId);
     await this.#commit(runId, held ? [...held, change] : [change]);
@@ -80,8 +85,8 @@ export class RunKit {
   /**
    * Commits a change that nobody waits for (a step's process group, recorded once it started) at
    * the end of this turn of the event loop, or earlier with the run's next `apply` (a step that ends
-   * at once is recorded with its start and end in one transaction). A failed commit is not reported
-   * here: the run's next `apply` fails the same way and stops the run.
+   * at once is recorded with its start and end in one transaction). A failed commit is reported by
+   * the run's next `apply`, which throws its error and writes nothing.
    */
   applySoon(runId: number, change: Change): void {
     this.hold(runId, change);
@@ -89,9 +94,14 @@ export class RunKit {
       const held = this.#held.get(runId);
       if (!held) return;
       this.#held.delete(runId);
-      this.#commit(runId, held).catch(() => undefined);
+      this.#commit(runId, held).catch((error: unknown) => {
+        if (!this.#failedSoon.has(runId)) this.#failedSoon.set(runId, { error });
+      });
     });
   }
+
+  /** The error of a run's failed `applySoon` commit, for its next `apply` to throw. */
+  readonly #failedSoon = new Map<number, { error: unknown }>();
 
   /** Each run's latest commit, settled or not. */
   readonly #lastCommit = new Map<number, Promise<void>>();
