@@ -26,7 +26,7 @@ export function takeFile(path: string): string {
 /** The file's size, or undefined when it does not exist. */
 export function safeSize(path: string): number | undefined {
   try {
-    return statSync(path).size;
+    return statSync(path, { throwIfNoEntry: false })?.size; // most steps print nothing: no exception for them
   } catch {
     return undefined;
   }
