@@ -255,9 +255,9 @@ function prepare(root: string, label: string, nodes: Node[], jobs: number): Work
 
 /**
  * One make run then one runway run of a workload; each runway run gets a fresh store. Warm-up rounds
- * (`label` "warm-up") are checked like the others but not recorded.
+ * (`label` "warm-up") are checked like the others but not recorded. Returns the round's line.
  */
-function round(w: Workload, jobs: number, i: number, label: string): void {
+function round(w: Workload, jobs: number, i: number, label: string): string {
   const tag = `${w.steps} steps, ${label}`;
   const make = timed('make', [`-j${jobs}`, '-f', 'Makefile', 'all'], w.dir, join(w.dir, `make-${i}`));
   check(`make (${tag})`, make);
@@ -279,16 +279,26 @@ function round(w: Workload, jobs: number, i: number, label: string): void {
     w.makeMs.push(make.ms);
     w.runwayMs.push(runway.ms);
   }
-  console.log(
-    `  ${label.padEnd(8)}  make ${fmt(make.ms).padStart(8)} ms   runway ${fmt(runway.ms).padStart(8)} ms`,
-  );
+  return `  ${label.padEnd(8)}  make ${fmt(make.ms).padStart(8)} ms   runway ${fmt(runway.ms).padStart(8)} ms`;
 }
 
-/** Warm-up rounds, then `repeat` measured rounds, alternating make and runway. */
-function measure(w: Workload, opts: Options): void {
+/**
+ * Warm-up rounds, then `repeat` measured rounds, alternating make and runway — and, with `floorMs`,
+ * the bare-Node spawn floor right after each runway run, so that each ratio to it compares runs made
+ * under the same load (a shared machine's load moves within seconds).
+ */
+async function measure(w: Workload, opts: Options, floorMs?: number[]): Promise<void> {
   let i = 0;
-  for (let k = 0; k < opts.warmup; k++) round(w, opts.jobs, i++, 'warm-up');
-  for (let k = 0; k < opts.repeat; k++) round(w, opts.jobs, i++, `round ${k + 1}`);
+  for (let k = 0; k < opts.warmup + opts.repeat; k++) {
+    const warm = k < opts.warmup;
+    let line = round(w, opts.jobs, i++, warm ? 'warm-up' : `round ${k - opts.warmup + 1}`);
+    if (floorMs) {
+      const ms = await spawnFloor(w.steps, opts.jobs);
+      if (!warm) floorMs.push(ms);
+      line += `   floor ${fmt(ms).padStart(8)} ms`;
+    }
+    console.log(line);
+  }
 }
 
 async function main(): Promise<number> {
@@ -321,19 +331,14 @@ async function main(): Promise<number> {
     const big = prepare(root, 'dag', nodes, opts.jobs);
     const one = prepare(root, 'one', [{ name: 'n0', needs: [] }], opts.jobs);
 
-    console.log(`\n${opts.steps}-step DAG (alternating make, runway):`);
-    measure(big, opts);
-    console.log('\n1-step pipeline, fixed cost (alternating make, runway):');
-    measure(one, opts);
-    console.log(`\nbare-Node spawn floor: ${opts.steps} × sh -c true from Node, ${opts.jobs} at a time:`);
     const floorMs: number[] = [];
-    for (let k = 0; k < opts.warmup + opts.repeat; k++) {
-      const ms = await spawnFloor(opts.steps, opts.jobs);
-      if (k >= opts.warmup) floorMs.push(ms);
-      console.log(
-        `  ${(k < opts.warmup ? 'warm-up' : `round ${k - opts.warmup + 1}`).padEnd(8)}  floor ${fmt(ms).padStart(8)} ms`,
-      );
-    }
+    console.log(
+      `\n${opts.steps}-step DAG (alternating make, runway, and the bare-Node spawn floor: ` +
+        `${opts.steps} × sh -c true from Node, ${opts.jobs} at a time):`,
+    );
+    await measure(big, opts, floorMs);
+    console.log('\n1-step pipeline, fixed cost (alternating make, runway):');
+    await measure(one, opts);
 
     const mMake = median(big.makeMs);
     const mRunway = median(big.runwayMs);
@@ -380,6 +385,12 @@ async function main(): Promise<number> {
       `bare-Node spawn floor (median): ${fmt(floor)} ms, ${fmt(floor / opts.steps, 3)} ms per process`,
     );
     console.log(`ratio runway/floor (median, whole command): ${floorRatio.toFixed(2)}x`);
+    const roundRatios = big.runwayMs.map((ms, k) => ms / (floorMs[k] ?? ms));
+    console.log(
+      `ratio runway/floor, each round against the floor measured right after it: ${roundRatios
+        .map((r) => r.toFixed(2))
+        .join(', ')} (median ${median(roundRatios).toFixed(2)}x)`,
+    );
     console.log(
       `ratio runway/floor excl. runway's fixed cost (N-step − 1-step): ${marginalRatio.toFixed(2)}x`,
     );

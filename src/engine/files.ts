@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Whether `path` is an existing directory. */
 export function isDirectory(path: string): boolean {
@@ -9,20 +10,23 @@ export function isDirectory(path: string): boolean {
   }
 }
 
-/** The file's text, or "" when it does not exist. */
-export function readIfExists(path: string): string {
+/**
+ * The file's text, or "" when it does not exist; the file is removed. One stat for a file that is not
+ * there (the common case: most steps write no outputs), rather than a failed read and a failed unlink.
+ */
+export function takeFile(path: string): string {
+  if (!statSync(path, { throwIfNoEntry: false })) return '';
   try {
     return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw err;
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 
 /** The file's size, or undefined when it does not exist. */
 export function safeSize(path: string): number | undefined {
   try {
-    return statSync(path).size;
+    return statSync(path, { throwIfNoEntry: false })?.size; // most steps print nothing: no exception for them
   } catch {
     return undefined;
   }
@@ -37,7 +41,16 @@ export function readTail(path: string, lines: number): string {
   }
 }
 
-/** Appends to a run's file, creating it readable by its owner only (logs may hold what masking missed). */
+/**
+ * Appends to a run's file, creating it readable by its owner only (logs may hold what masking missed).
+ * Its folder is created (mode 0700) on the first write, so a step that prints nothing costs no mkdir.
+ */
 export function appendPrivate(path: string, text: string): void {
-  appendFileSync(path, text, { mode: 0o600 });
+  try {
+    appendFileSync(path, text, { mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    appendFileSync(path, text, { mode: 0o600 });
+  }
 }

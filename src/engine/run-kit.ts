@@ -35,8 +35,8 @@ export interface RunCtx {
   evidence: Record<string, EvidenceValue>;
   runDir: string;
   dirs: Set<string>;
-  /** Every stage each stage depends on, directly or through others. */
-  ancestors: Map<string, Set<string>>;
+  /** Every stage a stage depends on, directly or through others. */
+  ancestors: (stage: string) => Set<string>;
 }
 
 /** The engine's tools for stage and step runners: durable changes, time, files, expressions. */
@@ -50,21 +50,93 @@ export class RunKit {
     this.owner = owner;
   }
 
+  /** Changes held for each run's next commit (see `hold`). */
+  readonly #held = new Map<number, Change[]>();
+
   /**
-   * Persists a change with its event, then tells the live sinks: durable before it counts.
+   * Persists a change with its event, then tells the live sinks: durable before it counts. Changes
+   * held for the run are committed first, in the same transaction (a group commit).
    * Throws `RunTakenOverError` without writing when another process has taken the run over.
    */
   async apply(runId: number, change: Change): Promise<void> {
+    const failed = this.#failedSoon.get(runId);
+    if (failed) {
+      this.#failedSoon.delete(runId);
+      throw failed.error;
+    }
+    const held = this.#held.get(runId);
+    this.#held.delete(runId);
+    await this.#commit(runId, held ? [...held, change] : [change]);
+  }
+
+  /**
+   * Keeps a change to commit with the run's next `apply`, saving a transaction. This holds because
+   * the runner acts on nothing (starts no process or action, records no decision) without an
+   * `apply` first, and every `apply` of the run commits what is held before its own change. A
+   * held change lost in a crash is as if it never happened: a stage whose start was lost is
+   * entered again, a step whose finish was lost runs again (as any step in flight does).
+   */
+  hold(runId: number, change: Change): void {
+    const held = this.#held.get(runId);
+    if (held) held.push(change);
+    else this.#held.set(runId, [change]);
+  }
+
+  /**
+   * Commits a change that nobody waits for (a step's process group, recorded once it started) at
+   * the end of this turn of the event loop, or earlier with the run's next `apply` (a step that ends
+   * at once is recorded with its start and end in one transaction). A failed commit is reported by
+   * the run's next `apply`, which throws its error and writes nothing.
+   */
+  applySoon(runId: number, change: Change): void {
+    this.hold(runId, change);
+    setImmediate(() => {
+      const held = this.#held.get(runId);
+      if (!held) return;
+      this.#held.delete(runId);
+      this.#commit(runId, held).catch((error: unknown) => {
+        if (!this.#failedSoon.has(runId)) this.#failedSoon.set(runId, { error });
+      });
+    });
+  }
+
+  /** The error of a run's failed `applySoon` commit, for its next `apply` to throw. */
+  readonly #failedSoon = new Map<number, { error: unknown }>();
+
+  /** Each run's latest commit, settled or not. */
+  readonly #lastCommit = new Map<number, Promise<void>>();
+
+  /**
+   * Commits in one transaction. A run's commits reach the store one after another, in the order
+   * they were made, so a later record never lands under an earlier one (PostgreSQL runs them on a
+   * pool; SQLite's are synchronous anyway).
+   */
+  async #commit(runId: number, changes: Change[]): Promise<void> {
     const at = this.now();
-    const event = await this.deps.store.apply(runId, change, at, this.owner);
-    this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
+    const write = () => this.deps.store.applyAll(runId, changes, at, this.owner);
+    const earlier = this.#lastCommit.get(runId);
+    const commit = earlier ? earlier.then(write) : write();
+    const settled = commit.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#lastCommit.set(runId, settled);
+    let events;
+    try {
+      events = await commit;
+    } finally {
+      if (this.#lastCommit.get(runId) === settled) this.#lastCommit.delete(runId);
+    }
+    for (const event of events) {
+      this.deps.events.emit({ type: event.type, runId, at, seq: event.seq, data: event.data });
+    }
   }
 
   now(): string {
     return this.deps.clock.now().toISOString();
   }
 
-  /** The run's directory for a stage, created once. */
+  /** The run's directory for a stage (`''`: the run's own), created once. */
   dir(ctx: RunCtx, stage: string): string {
     const dir = join(ctx.runDir, stage);
     if (!ctx.dirs.has(dir)) {
@@ -109,16 +181,20 @@ export class RunKit {
   }
 }
 
-/** Every stage each stage depends on; stages are in topological order. */
-export function ancestorsOf(pipeline: Pipeline): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const stage of pipeline.stages) {
-    const set = new Set<string>();
-    for (const need of stage.needs) {
-      set.add(need);
-      for (const a of out.get(need) ?? []) set.add(a);
+/**
+ * Every stage a stage depends on, directly or through others, found when asked: only a stage with an
+ * `if:` asks, and computing them all up front would be quadratic in a long chain.
+ */
+export function ancestryOf(pipeline: Pipeline): (stage: string) => Set<string> {
+  const needs = new Map(pipeline.stages.map((s) => [s.name, s.needs]));
+  return (stage) => {
+    const out = new Set<string>();
+    const todo = [...(needs.get(stage) ?? [])];
+    for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+      if (out.has(name)) continue;
+      out.add(name);
+      todo.push(...(needs.get(name) ?? []));
     }
-    out.set(stage.name, set);
-  }
-  return out;
+    return out;
+  };
 }

@@ -14,7 +14,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import { ResumeError } from './errors.ts';
 import { secretPatterns } from './masker.ts';
 import type { RunContext } from './run-context.ts';
-import { ancestorsOf, RunKit, type RunCtx, type StepState } from './run-kit.ts';
+import { ancestryOf, RunKit, type RunCtx, type StepState } from './run-kit.ts';
 import { runDag } from './scheduler.ts';
 import { resolveSecrets } from './secrets.ts';
 import { finishStage, runStage } from './stage-runner.ts';
@@ -152,7 +152,7 @@ export class Engine {
       evidence: Object.fromEntries((await store.evidence(run.id)).map((e) => [e.key, e.value])),
       runDir: join(this.#d.dataDir, 'runs', String(run.id)),
       dirs: new Set(),
-      ancestors: ancestorsOf(pipeline),
+      ancestors: ancestryOf(pipeline),
     };
     await this.#kit.apply(run.id, {
       event: { type: startEvent, data: { pipeline: pipeline.name, sha: run.context.sha } },
@@ -163,8 +163,9 @@ export class Engine {
       cancel();
     };
     try {
+      const byName = new Map(pipeline.stages.map((s) => [s.name, s]));
       await runDag(pipeline.stages, pipeline.concurrency, (name) => {
-        const stage = pipeline.stages.find((s) => s.name === name) as Stage;
+        const stage = byName.get(name) as Stage;
         return runStage(ctx, stage)
           .catch((err: unknown) => {
             if (err instanceof RunTakenOverError) return stopOnLoss(err);

@@ -12,13 +12,16 @@ export async function runStage(ctx: RunCtx, stage: Stage): Promise<void> {
   const prior = ctx.stageRecords.get(stage.name);
   if (prior && TERMINAL.has(prior.status)) return;
   const needs = stage.needs.map((n) => ctx.stageRecords.get(n)?.status ?? 'pending');
-  const ancestors = [...(ctx.ancestors.get(stage.name) ?? [])].map((n) => ctx.stageRecords.get(n)?.status);
   const cancelled = ctx.signal.aborted;
-  const soFar: StatusSoFar = cancelled
-    ? 'cancelled'
-    : ancestors.some((s) => s === 'failed' || s === 'cancelled')
-      ? 'failure'
-      : 'success';
+  // only an `if:` reads it, and a stage can have as many ancestors as the run has stages
+  const soFar = (): StatusSoFar => {
+    if (cancelled) return 'cancelled';
+    for (const n of ctx.ancestors(stage.name)) {
+      const s = ctx.stageRecords.get(n)?.status;
+      if (s === 'failed' || s === 'cancelled') return 'failure';
+    }
+    return 'success';
+  };
   const needsAllSucceeded = needs.every((s) => s === 'succeeded');
 
   // decide whether the stage runs at all; after a cancel only stages that ask for it (always(), cancelled())
@@ -29,7 +32,7 @@ export async function runStage(ctx: RunCtx, stage: Stage): Promise<void> {
   try {
     if (stage.if !== undefined) {
       if (!usesStatusFunction(stage.if) && !needsAllSucceeded) skipReason = needsReason(ctx, stage);
-      else if (!evaluateCondition(stage.if, ctx.kit.exprCtx(ctx, stage), soFar)) {
+      else if (!evaluateCondition(stage.if, ctx.kit.exprCtx(ctx, stage), soFar())) {
         skipReason = `if: ${stage.if} is false`;
       }
     } else if (!needsAllSucceeded) {
@@ -42,10 +45,14 @@ export async function runStage(ctx: RunCtx, stage: Stage): Promise<void> {
 
   const startedAt = prior?.startedAt ?? ctx.kit.now();
   ctx.stageRecords.set(stage.name, { name: stage.name, status: 'running', startedAt });
-  await ctx.kit.apply(ctx.run.id, {
-    stage: { name: stage.name, status: 'running', startedAt },
+  // committed with the stage's first step (one transaction less per stage): nothing runs before that
+  // step's start is durable. Services are processes: their stage is durable before they start.
+  const started = {
+    stage: { name: stage.name, status: 'running' as const, startedAt },
     event: { type: 'stage.started', data: { stage: stage.name } },
-  });
+  };
+  if (stage.services.length > 0) await ctx.kit.apply(ctx.run.id, started);
+  else ctx.kit.hold(ctx.run.id, started);
 
   const stageController = new AbortController();
   const stageAbort = () => stageController.abort();

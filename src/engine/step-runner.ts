@@ -5,7 +5,7 @@ import type { Stage, Step } from '../config/pipeline.ts';
 import type { Change, NodeStatus, StepRecord } from '../store/store.ts';
 import { buildStepEnv, renderEnv } from './environment.ts';
 import { evaluateCondition, rewriteScript, type ExpressionContext, type StatusSoFar } from './expressions.ts';
-import { appendPrivate, isDirectory, readIfExists, safeSize } from './files.ts';
+import { appendPrivate, isDirectory, safeSize, takeFile } from './files.ts';
 import { formatDuration } from './duration.ts';
 import { maskText } from './masker.ts';
 import { effectiveWrites } from './evidence-merge.ts';
@@ -55,7 +55,10 @@ export async function runSteps(ctx: RunCtx, stage: Stage, signal: AbortSignal): 
     }
     // a step that asked to run after a cancel (always(), cancelled()) is not killed by it
     const stepSignal = soFar === 'cancelled' ? new AbortController().signal : signal;
-    const result = await runStep(ctx, stage, step, prior?.record, stepSignal);
+    // the stage's last step, with no services to stop after it: its finish is committed with the
+    // stage's, which follows at once (see finishStep)
+    const commitWithStage = step === stage.steps.at(-1) && stage.services.length === 0;
+    const result = await runStep(ctx, stage, step, prior?.record, stepSignal, commitWithStage);
     if (result.status === 'failed' && !step.continueOnError)
       failure ??= `step ${step.id} failed: ${result.reason}`;
   }
@@ -69,11 +72,14 @@ async function runStep(
   step: Step,
   prior: StepRecord | undefined,
   signal: AbortSignal,
+  commitWithStage: boolean,
 ): Promise<{ status: NodeStatus; reason?: string }> {
-  const dir = ctx.kit.dir(ctx, stage.name);
-  const logPath = join(dir, `${step.id}.log`);
-  const outputFile = join(dir, `${step.id}.output`);
-  const evidenceFile = join(dir, `${step.id}.evidence`);
+  // the log's folder is made on its first line; the files a step writes its outputs and evidence to
+  // sit in the run's folder (made once), so a step costs no mkdir (names hold no '.': no two collide)
+  const logPath = join(ctx.runDir, stage.name, `${step.id}.log`);
+  const runDir = ctx.kit.dir(ctx, '');
+  const outputFile = join(runDir, `${stage.name}.${step.id}.output`);
+  const evidenceFile = join(runDir, `${stage.name}.${step.id}.evidence`);
   const startedAt = prior?.startedAt ?? ctx.kit.now();
   let attempts = prior?.attempts ?? 0;
   let failedOnce = false;
@@ -173,7 +179,7 @@ async function runStep(
     failedButContinued: status === 'failed' && step.continueOnError,
     ...(last.exitCode !== undefined ? { exitCode: last.exitCode } : {}),
   });
-  await finishStep(ctx, step, rec, last.outputs, last.evidence);
+  await finishStep(ctx, step, rec, last.outputs, last.evidence, commitWithStage);
   return { status, ...(rec.reason ? { reason: rec.reason } : {}) };
 }
 
@@ -316,7 +322,7 @@ async function attempt(
           pgid,
         });
         ctx.stepStates.set(step.key, { record: rec, outputs: {} });
-        void ctx.kit.apply(ctx.run.id, {
+        ctx.kit.applySoon(ctx.run.id, {
           step: rec,
           event: { type: 'step.process', data: { step: step.key, pgid } },
         });
@@ -332,10 +338,8 @@ async function attempt(
       },
     });
     // the step wrote these files unmasked: remove them before anything can fail, keep only masked copies
-    const outputText = readIfExists(io.outputFile);
-    const evidenceText = readIfExists(io.evidenceFile);
-    rmSync(io.outputFile, { force: true });
-    rmSync(io.evidenceFile, { force: true });
+    const outputText = takeFile(io.outputFile);
+    const evidenceText = takeFile(io.evidenceFile);
     const outputs = parseKeyValues(outputText, `$RUNWAY_OUTPUT of ${step.key}`);
     const evidence = Object.fromEntries(
       Object.entries(parseKeyValues(evidenceText, `$RUNWAY_EVIDENCE of ${step.key}`)).map(([k, v]) => [
@@ -365,13 +369,21 @@ async function attempt(
   }
 }
 
-/** Records a finished step with its (masked) outputs and evidence in one transaction. */
+/**
+ * Records a finished step with its (masked) outputs and evidence in one transaction. With
+ * `commitWithStage` the change is held for the run's next commit (its stage's finish, which the
+ * caller makes next), one transaction less per stage. That is safe because whatever acts on the
+ * step's result — a dependant stage, another step's `if:` or environment, a gate — commits before
+ * it acts, and that commit carries the held change; a crash before it re-runs the step, as it
+ * would any step in flight.
+ */
 export async function finishStep(
   ctx: RunCtx,
   step: Step,
   rec: StepRecord,
   outputs: Record<string, string>,
   evidence: Record<string, EvidenceValue> = {},
+  commitWithStage = false,
 ): Promise<void> {
   const at = ctx.kit.now();
   const bytes = rec.logPath ? safeSize(rec.logPath) : undefined;
@@ -412,7 +424,8 @@ export async function finishStep(
       },
     },
   };
-  await ctx.kit.apply(ctx.run.id, change);
+  if (commitWithStage) ctx.kit.hold(ctx.run.id, change);
+  else await ctx.kit.apply(ctx.run.id, change);
   ctx.stepStates.set(step.key, { record, outputs: masked });
   Object.assign(ctx.evidence, evidence);
 }

@@ -177,6 +177,65 @@ export function storeContract(name: string, open: () => Promise<Store> | Store):
     );
 
     it(
+      'applyAll commits its changes in order, each with its event, in one transaction',
+      withStore(async (store) => {
+        const run = await store.createRun(newRun());
+        const before = await store.events(run.id);
+        const stage: StageRecord = { name: 'build', status: 'running', startedAt: t(1) };
+        const rec = step({ startedAt: t(1), logPath: '/logs/1/build-bundle.log' });
+        const events = await store.applyAll(
+          run.id,
+          [
+            { stage, event: { type: 'stage.started', data: { stage: 'build' } } },
+            { step: rec, event: { type: 'step.started', data: { key: rec.key } } },
+          ],
+          t(1),
+        );
+        assert.deepEqual(
+          events.map((e) => [e.type, e.at, e.runId]),
+          [
+            ['stage.started', t(1), run.id],
+            ['step.started', t(1), run.id],
+          ],
+        );
+        assert.ok((events[0]?.seq ?? 0) < (events[1]?.seq ?? 0));
+        assert.deepEqual((await store.events(run.id)).slice(before.length), events);
+        assert.deepEqual(await store.stages(run.id), [stage]);
+        assert.deepEqual(await store.steps(run.id), [rec]);
+
+        // a later change that fails takes the earlier ones of its group with it
+        const circular: Record<string, unknown> = {};
+        circular['self'] = circular;
+        await assert.rejects(
+          store.applyAll(
+            run.id,
+            [
+              { stage: { ...stage, status: 'succeeded', finishedAt: t(2) }, event: { type: 'ok', data: {} } },
+              { event: { type: 'bad', data: circular } },
+            ],
+            t(2),
+          ),
+        );
+        assert.deepEqual(await store.stages(run.id), [stage]);
+        assert.deepEqual((await store.events(run.id)).slice(before.length), events);
+
+        // fenced on the owner as apply is: a runner that lost the run writes none of the group
+        const thief: RunOwner = { pid: 4242, host: 'other-host' };
+        assert.equal(await store.claimRun(run.id, thief, t(3), t(4)), true);
+        await assert.rejects(
+          store.applyAll(
+            run.id,
+            [{ stage: { ...stage, status: 'succeeded' }, event: { type: 'late', data: {} } }],
+            t(3),
+            OWNER,
+          ),
+          RunTakenOverError,
+        );
+        assert.deepEqual(await store.stages(run.id), [stage]);
+      }),
+    );
+
+    it(
       'apply updates the run status, finish time and reason',
       withStore(async (store) => {
         const run = await store.createRun(newRun());

@@ -259,6 +259,11 @@ export interface Store {
    */
   apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord>;
   /**
+   * Applies several changes, in order, and appends their events in one transaction (a group commit:
+   * all or none); returns the events. Fenced on `owner` as {@link Store.apply} is.
+   */
+  applyAll(runId: number, changes: readonly Change[], at: string, owner?: RunOwner): Promise<EventRecord[]>;
+  /**
    * Takes the run for `owner` if nobody holds it, `owner` already does, or the holder's heartbeat
    * is older than `staleBefore`. Returns whether `owner` now holds it.
    */

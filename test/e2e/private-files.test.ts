@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { project, runDetail, runway } from './helpers.ts';
 
@@ -21,6 +21,10 @@ stages:
     steps:
       - run: echo "token is $TOKEN"
         env: { TOKEN: '\${{ secrets.TOKEN }}' }
+  quiet:
+    steps:
+      - run: 'true'
+      - run: echo "v=1" >> "$RUNWAY_OUTPUT"
 `);
   const res = await runway(['run'], { cwd: dir, env: { DEPLOY_TOKEN: 's3cr3t-value' } });
   assert.equal(res.code, 0, res.stderr);
@@ -31,6 +35,21 @@ stages:
   const paths = [state, ...walk(state)];
   assert.ok(paths.some((p) => p.endsWith('runway.db')));
   assert.ok(paths.includes(log));
+  // a log and its folder are made on the first line: a stage whose steps print nothing has neither
+  const quiet = run.steps.filter((s) => s.key.startsWith('quiet/'));
+  assert.deepEqual(
+    quiet.map((s) => [s.status, existsSync(s.logPath ?? '')]),
+    [
+      ['succeeded', false],
+      ['succeeded', false],
+    ],
+  );
+  assert.ok(!existsSync(join(dirname(log), '..', 'quiet')));
+  // the files a step writes its outputs to are removed once read
+  assert.deepEqual(
+    paths.filter((p) => p.endsWith('.output') || p.endsWith('.evidence')),
+    [],
+  );
   for (const path of paths) {
     const st = statSync(path);
     assert.equal(st.mode & 0o077, 0, `${path} is ${(st.mode & 0o777).toString(8)}`);

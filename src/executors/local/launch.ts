@@ -14,7 +14,10 @@ export interface LaunchEvents {
   /** The process exists (pid undefined when it could not start; close follows with the error). */
   start(pid: number | undefined): void;
   output(text: string, stream: 'stdout' | 'stderr'): void;
-  /** The group leader exited; its output may still be draining. */
+  /**
+   * The group leader exited; its output may still be draining. (A launch through the spawn server
+   * does not report it: the server kills the group itself.)
+   */
   exit(): void;
   /** All output delivered. */
   close(

@@ -11,12 +11,14 @@ export interface SpawnRequest {
   env: Record<string, string>;
 }
 
-/** Server → runner, in this order for each id: start, out…, exit, close (close alone if it never started). */
+/**
+ * Server → runner, in this order for each id: start, out…, close (close alone if it never started).
+ * When the group leader exits the server SIGKILLs its group, as `LaunchEvents.exit` asks.
+ */
 export type FromServer =
   | { t: 'ready' }
   | { t: 'start'; id: number; pid: number | undefined }
   | { t: 'out'; id: number; s: 'stdout' | 'stderr'; d: string }
-  | { t: 'exit'; id: number }
   | {
       t: 'close';
       id: number;

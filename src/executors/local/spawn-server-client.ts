@@ -83,9 +83,6 @@ export class SpawnServerClient {
       case 'out':
         events.output(message.d, message.s);
         break;
-      case 'exit':
-        events.exit();
-        break;
       case 'close':
         this.#inFlight.delete(message.id);
         if (this.#inFlight.size === 0 && this.#child) this.#ref(this.#child, false);

@@ -56,6 +56,18 @@ describe('steps started by the spawn server', () => {
     for (let i = 0; i < 100 && groupAlive(pgid); i++) await sleep(20);
     assert.equal(groupAlive(pgid), false, 'the whole group is gone');
 
+    // a script that leaves a process behind holding its output ends when the script does: the
+    // server takes its group down
+    let leftPgid = 0;
+    const left = spec('sleep 30 & echo started', { onStart: (id) => (leftPgid = id) });
+    const t0 = performance.now();
+    const leftResult = await executor.run(left);
+    assert.equal(leftResult.exitCode, 0);
+    assert.equal(left.out(), 'started\n');
+    assert.ok(performance.now() - t0 < 10_000, 'the step did not wait for the process it left behind');
+    for (let i = 0; i < 100 && groupAlive(leftPgid); i++) await sleep(20);
+    assert.equal(groupAlive(leftPgid), false, 'the process left behind is gone');
+
     const controller = new AbortController();
     const cancelled = executor.run(spec('sleep 30', { signal: controller.signal }));
     controller.abort();

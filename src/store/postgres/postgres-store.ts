@@ -158,6 +158,15 @@ export class PostgresStore implements Store {
   }
 
   async apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord> {
+    return (await this.applyAll(runId, [change], at, owner))[0] as EventRecord;
+  }
+
+  async applyAll(
+    runId: number,
+    changes: readonly Change[],
+    at: string,
+    owner?: RunOwner,
+  ): Promise<EventRecord[]> {
     return this.#tx(async (c) => {
       if (owner) {
         // the owner row stays locked until commit, so a takeover waits for this change or refuses it
@@ -172,44 +181,9 @@ export class PostgresStore implements Store {
           });
         }
       }
-      if (change.run) {
-        const r = change.run;
-        const res = await c.query(
-          `UPDATE runs SET status = COALESCE($1, status), finished_at = COALESCE($2, finished_at),
-             reason = COALESCE($3, reason) WHERE id = $4`,
-          [r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId],
-        );
-        if (res.rowCount === 0) throw new Error(`run ${runId} does not exist`);
-      }
-      if (change.stage) {
-        const s = change.stage;
-        await c.query(
-          `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
-             finished_at = excluded.finished_at, reason = excluded.reason`,
-          [runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null],
-        );
-      }
-      if (change.step) await upsertStep(c, runId, change.step);
-      for (const step of change.steps ?? []) await upsertStep(c, runId, step);
-      if (change.outputs) {
-        for (const [name, value] of Object.entries(change.outputs.values)) {
-          await c.query(
-            `INSERT INTO outputs (run_id, step_key, name, value) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
-            [runId, change.outputs.stepKey, name, value],
-          );
-        }
-      }
-      for (const e of change.evidence ?? []) {
-        await c.query(
-          `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
-           recorded_at = excluded.recorded_at`,
-          [runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt],
-        );
-      }
-      return insertEvent(c, runId, at, change.event.type, change.event.data);
+      const events: EventRecord[] = [];
+      for (const change of changes) events.push(await applyOne(c, runId, change, at));
+      return events;
     });
   }
 
@@ -876,6 +850,48 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.#pool.end();
   }
+}
+
+/** One change of a group commit, inside its transaction; returns its event. */
+async function applyOne(c: Queryable, runId: number, change: Change, at: string): Promise<EventRecord> {
+  if (change.run) {
+    const r = change.run;
+    const res = await c.query(
+      `UPDATE runs SET status = COALESCE($1, status), finished_at = COALESCE($2, finished_at),
+             reason = COALESCE($3, reason) WHERE id = $4`,
+      [r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId],
+    );
+    if (res.rowCount === 0) throw new Error(`run ${runId} does not exist`);
+  }
+  if (change.stage) {
+    const s = change.stage;
+    await c.query(
+      `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+             finished_at = excluded.finished_at, reason = excluded.reason`,
+      [runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null],
+    );
+  }
+  if (change.step) await upsertStep(c, runId, change.step);
+  for (const step of change.steps ?? []) await upsertStep(c, runId, step);
+  if (change.outputs) {
+    for (const [name, value] of Object.entries(change.outputs.values)) {
+      await c.query(
+        `INSERT INTO outputs (run_id, step_key, name, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
+        [runId, change.outputs.stepKey, name, value],
+      );
+    }
+  }
+  for (const e of change.evidence ?? []) {
+    await c.query(
+      `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
+           recorded_at = excluded.recorded_at`,
+      [runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt],
+    );
+  }
+  return insertEvent(c, runId, at, change.event.type, change.event.data);
 }
 
 async function insertEvent(

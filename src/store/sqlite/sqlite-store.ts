@@ -142,6 +142,15 @@ export class SqliteStore implements Store {
   }
 
   async apply(runId: number, change: Change, at: string, owner?: RunOwner): Promise<EventRecord> {
+    return (await this.applyAll(runId, [change], at, owner))[0] as EventRecord;
+  }
+
+  async applyAll(
+    runId: number,
+    changes: readonly Change[],
+    at: string,
+    owner?: RunOwner,
+  ): Promise<EventRecord[]> {
     return this.#tx(() => {
       if (owner) {
         const held = this.#sql('SELECT owner_pid, owner_host FROM runs WHERE id = ?').get(runId) as
@@ -153,44 +162,48 @@ export class SqliteStore implements Store {
           });
         }
       }
-      if (change.run) {
-        const r = change.run;
-        const res = this.#sql(
-          `UPDATE runs SET status = COALESCE(?, status), finished_at = COALESCE(?, finished_at),
-             reason = COALESCE(?, reason) WHERE id = ?`,
-        ).run(r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId);
-        if (res.changes === 0) throw new Error(`run ${runId} does not exist`);
-      }
-      if (change.stage) {
-        const s = change.stage;
-        this.#sql(
-          `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
-             finished_at = excluded.finished_at, reason = excluded.reason`,
-        ).run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
-      }
-      if (change.step) this.#upsertStep(runId, change.step);
-      for (const step of change.steps ?? []) this.#upsertStep(runId, step);
-      if (change.outputs) {
-        const stmt = this.#sql(
-          `INSERT INTO outputs (run_id, step_key, name, value) VALUES (?, ?, ?, ?)
-           ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
-        );
-        for (const [name, value] of Object.entries(change.outputs.values)) {
-          stmt.run(runId, change.outputs.stepKey, name, value);
-        }
-      }
-      if (change.evidence) {
-        const stmt = this.#sql(
-          `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
-           recorded_at = excluded.recorded_at`,
-        );
-        for (const e of change.evidence)
-          stmt.run(runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt);
-      }
-      return this.#insertEvent(runId, at, change.event.type, change.event.data);
+      return changes.map((change) => this.#applyOne(runId, change, at));
     });
+  }
+
+  #applyOne(runId: number, change: Change, at: string): EventRecord {
+    if (change.run) {
+      const r = change.run;
+      const res = this.#sql(
+        `UPDATE runs SET status = COALESCE(?, status), finished_at = COALESCE(?, finished_at),
+           reason = COALESCE(?, reason) WHERE id = ?`,
+      ).run(r.status ?? null, r.finishedAt ?? null, r.reason ?? null, runId);
+      if (res.changes === 0) throw new Error(`run ${runId} does not exist`);
+    }
+    if (change.stage) {
+      const s = change.stage;
+      this.#sql(
+        `INSERT INTO stages (run_id, name, status, started_at, finished_at, reason) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+           finished_at = excluded.finished_at, reason = excluded.reason`,
+      ).run(runId, s.name, s.status, s.startedAt ?? null, s.finishedAt ?? null, s.reason ?? null);
+    }
+    if (change.step) this.#upsertStep(runId, change.step);
+    for (const step of change.steps ?? []) this.#upsertStep(runId, step);
+    if (change.outputs) {
+      const stmt = this.#sql(
+        `INSERT INTO outputs (run_id, step_key, name, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (run_id, step_key, name) DO UPDATE SET value = excluded.value`,
+      );
+      for (const [name, value] of Object.entries(change.outputs.values)) {
+        stmt.run(runId, change.outputs.stepKey, name, value);
+      }
+    }
+    if (change.evidence) {
+      const stmt = this.#sql(
+        `INSERT INTO evidence (run_id, key, value_json, step_key, recorded_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, key) DO UPDATE SET value_json = excluded.value_json, step_key = excluded.step_key,
+         recorded_at = excluded.recorded_at`,
+      );
+      for (const e of change.evidence)
+        stmt.run(runId, e.key, JSON.stringify(e.value), e.stepKey, e.recordedAt);
+    }
+    return this.#insertEvent(runId, at, change.event.type, change.event.data);
   }
 
   #upsertStep(runId: number, s: StepRecord): void {
