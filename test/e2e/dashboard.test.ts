@@ -164,8 +164,10 @@ test(
       );
       assert.ok(weights.size >= 2, `the weight moved on the page: ${[...weights].join(' → ')}`);
       // the fault fails 30% of the canary's requests: its error ratio since it started shows it, and so
-      // does the per-second chart whenever the page was open while the canary took traffic
-      assert.ok(sinceStart > 0.1, `the canary's error ratio since it started rose (${sinceStart})`);
+      // does the per-second chart whenever the page was open while the canary took traffic. At the slow
+      // preset's 1% the canary may take only ~10 requests before its first error fails the analysis, so
+      // the ratio itself is noisy (1 of 11 happens one time in ten): the page must show it above zero
+      assert.ok(sinceStart > 0, `the canary's error ratio since it started rose (${sinceStart})`);
       t.diagnostic(`canary error ratio: per-second peak ${maxCanaryErrors}, since it started ${sinceStart}`);
       await page.locator('#abort-reason').waitFor();
       assert.match(await page.locator('#abort-reason').innerText(), /analysis .* failed/);
