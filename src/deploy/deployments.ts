@@ -16,7 +16,7 @@ import type { FaultSpec } from '../targets/target.ts';
 import type { EnvironmentRecord, ReleaseSpec, RolloutCommandRecord, RolloutRecord } from './records.ts';
 import { checkRolloutRequest } from './rollout-request.ts';
 import type { RequestIssue } from './rollout-request.ts';
-import { replaceStrategy } from './strategies.ts';
+import { delegatedStrategy, replaceStrategy } from './strategies.ts';
 
 /** A refused request: `status` is the HTTP status the API answers with. */
 export class DeployError extends Error {
@@ -30,6 +30,12 @@ export class DeployError extends Error {
   }
 }
 
+/** Follows rollouts whose target does its own traffic (`src/rollout/delegated/`). */
+export interface DelegatedDriver {
+  schedule(rolloutId: string, delayMs: number): void;
+  tick(rolloutId: string): Promise<{ rollout: RolloutRecord; refused: Map<number, string> } | undefined>;
+}
+
 /** The version a rollout starts from when the environment has none. */
 export const NO_STABLE = '(none)';
 
@@ -37,6 +43,7 @@ export const NO_STABLE = '(none)';
 export class Deployments {
   readonly #store: Store;
   readonly #controller: Controller;
+  readonly #delegated: DelegatedDriver | undefined;
   readonly #clock: Clock;
   /** Ports the data plane already serves, so they are not reported as taken by others. */
   readonly #ownPort: (port: number) => boolean;
@@ -46,9 +53,11 @@ export class Deployments {
     controller: Controller;
     clock: Clock;
     ownPort?: (port: number) => boolean;
+    delegated?: DelegatedDriver;
   }) {
     this.#store = opts.store;
     this.#controller = opts.controller;
+    this.#delegated = opts.delegated;
     this.#clock = opts.clock;
     this.#ownPort = opts.ownPort ?? (() => false);
   }
@@ -65,11 +74,18 @@ export class Deployments {
     const now = this.#clock.now();
     const stored = await this.#store.getEnvironment(req.service, req.environment);
     const env = stored ?? emptyEnvironment(req.service, req.environment, req.port, now, req.previewPort);
-    await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
-    env.port = req.port;
-    if (req.previewPort !== undefined) env.previewPort = req.previewPort;
-    if (req.router && req.router.kind !== 'local') env.router = req.router;
-    else delete env.router;
+    if (req.delegate) {
+      if (!this.#delegated)
+        throw new DeployError(501, `this control plane cannot follow a ${req.delegate.kind} target`);
+      env.delegate = req.delegate;
+    } else {
+      await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
+      env.port = req.port;
+      delete env.delegate;
+      if (req.previewPort !== undefined) env.previewPort = req.previewPort;
+      if (req.router && req.router.kind !== 'local') env.router = req.router;
+      else delete env.router;
+    }
     if (env.rolloutId) {
       const active = await this.#store.getRollout(env.rolloutId);
       if (active && !isTerminal(active.state.phase)) {
@@ -97,7 +113,12 @@ export class Deployments {
       );
     }
     const readiness = req.release.readinessTimeoutMs ?? 30_000;
-    const strategy: Strategy = env.stable && checked.strategy ? checked.strategy : replaceStrategy(readiness);
+    // a target that does its own traffic follows its own steps: Runway records them as it sees them
+    const strategy: Strategy = req.delegate
+      ? delegatedStrategy()
+      : env.stable && checked.strategy
+        ? checked.strategy
+        : replaceStrategy(readiness);
     return {
       rollout: await this.#start(env, { ...req.release, revision: 0 }, strategy, req, now),
       created: true,
@@ -116,7 +137,9 @@ export class Deployments {
       by,
       at: this.#clock.now().toISOString(),
     });
-    const result = await this.#controller.tick(rollout.id);
+    const result = await (rollout.delegate && this.#delegated ? this.#delegated : this.#controller).tick(
+      rollout.id,
+    );
     // another control plane drives this rollout: it consumes the command on its next look
     const record = result ? await this.#store.getRolloutCommand(id) : await this.#consumed(id);
     if (record?.error) throw new DeployError(409, record.error);
@@ -192,7 +215,9 @@ export class Deployments {
       );
     const now = this.#clock.now();
     // the steps and analysis of the last rollout; the first release's replace when there was none
-    const strategy = last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000);
+    const strategy = env.delegate
+      ? delegatedStrategy()
+      : (last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000));
     const args = last ? extraArgs(last.args) : {};
     const rollout = await this.#start(
       env,
@@ -203,6 +228,8 @@ export class Deployments {
         args,
         analysis: last?.analysis ?? {},
         note: `undo by ${by}: back to ${release.version} (revision ${result.target.number}) as a new revision`,
+        // the way `kubectl argo rollouts undo` does it: the previous pod template back on the Rollout
+        ...(env.delegate ? { restoresPrevious: true } : {}),
       },
       now,
     );
@@ -291,6 +318,7 @@ export class Deployments {
       analysis?: Record<string, unknown>;
       /** Why this rollout exists when a command made it (undo), kept in its history. */
       note?: string;
+      restoresPrevious?: boolean;
     },
     now: Date,
   ): Promise<RolloutRecord> {
@@ -340,6 +368,8 @@ export class Deployments {
       ...(req.key ? { key: req.key } : {}),
       ...(req.runId === undefined ? {} : { runId: req.runId }),
       ...(env.faults?.[canary.version] ? { rehearsal: true } : {}),
+      ...(env.delegate ? { delegate: env.delegate } : {}),
+      ...(req.restoresPrevious ? { restoresPrevious: true } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -356,7 +386,8 @@ export class Deployments {
       at: now.toISOString(),
       ...(await this.#fence(env.service, env.environment)),
     });
-    this.#controller.schedule(id, 0);
+    if (rollout.delegate && this.#delegated) this.#delegated.schedule(id, 0);
+    else this.#controller.schedule(id, 0);
     return rollout;
   }
 

@@ -5,7 +5,8 @@
 import { NAME } from '../config/names.ts';
 import { resolveStrategy } from '../rollout/resolve-strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
-import type { ReleaseSpec } from './records.ts';
+import type { DelegateSpec, ReleaseSpec } from './records.ts';
+import { delegateProblem, IMAGE_BY_DIGEST } from '../rollout/delegated/delegate-spec.ts';
 import { routerSpecProblem } from '../routers/kinds.ts';
 import type { RouterSpec } from '../routers/kinds.ts';
 
@@ -22,6 +23,11 @@ export interface RolloutRequest {
   strategy?: unknown;
   analysis?: Record<string, unknown>;
   args?: Record<string, string>;
+  /**
+   * The environment's target when it does its own traffic (an Argo Rollout): the control plane sets
+   * `release.image` there and follows it; `port` and the release's command are not used.
+   */
+  delegate?: DelegateSpec;
   /** Idempotency key: the same key returns the rollout it created. */
   key?: string;
   runId?: number;
@@ -53,9 +59,14 @@ export function checkRolloutRequest(
     fail('service', 'expected a service name (lowercase letters, digits and -)');
   if (typeof b['environment'] !== 'string' || !NAME.test(b['environment']))
     fail('environment', 'expected an environment name (lowercase letters, digits and -)');
+  const delegated = b['delegate'] !== undefined;
+  if (delegated) {
+    const problem = delegateProblem(b['delegate']);
+    if (problem) fail('delegate', problem);
+  }
   for (const key of ['port', 'previewPort'] as const) {
     const v = b[key];
-    if (v === undefined && key === 'previewPort') continue;
+    if ((v === undefined && key === 'previewPort') || (delegated && key === 'port')) continue;
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535)
       fail(key, 'expected a TCP port from 1 to 65535');
   }
@@ -70,9 +81,12 @@ export function checkRolloutRequest(
     const rel = r as Record<string, unknown>;
     if (typeof rel['version'] !== 'string' || !VERSION.test(rel['version']))
       fail('release.version', 'expected a version such as 1.4.2 or a commit sha (letters, digits, . _ + -)');
-    if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
+    if (delegated) {
+      if (typeof rel['image'] !== 'string' || !IMAGE_BY_DIGEST.test(rel['image']))
+        fail('release.image', 'expected an image pinned by digest: REPOSITORY[:TAG]@sha256:<64 hex digits>');
+    } else if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
       fail('release.command', 'expected the command that starts one instance');
-    if (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/'))
+    if (!delegated && (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/')))
       fail('release.cwd', 'expected an absolute directory');
     if (
       !Number.isInteger(rel['replicas']) ||

@@ -23,6 +23,18 @@ export interface ReleaseSpec {
   /** sha256 of the artifact tree, when the release has one. */
   digest?: string;
   readinessTimeoutMs?: number;
+  /** The OCI image (pinned by digest, `repo@sha256:…`) a target that does its own traffic runs. */
+  image?: string;
+}
+
+/**
+ * The target of an environment that does its own traffic (an Argo Rollout): runway.yaml's
+ * `target:` as resolved, kept with the environment and each of its rollouts so that a restarted
+ * control plane knows what to follow.
+ */
+export interface DelegateSpec {
+  readonly kind: string;
+  readonly [key: string]: unknown;
 }
 
 /** What one service in one environment should look like: the controller's desired state. */
@@ -49,6 +61,8 @@ export interface EnvironmentRecord {
   faults?: Record<string, { errorRatio?: number; latencyMs?: number; abortRatio?: number }>;
   /** How traffic is split (runway.yaml's `router:`); the local Node router when absent. */
   router?: RouterSpec;
+  /** Set when the environment's target does its own traffic: Runway follows it, no data plane runs. */
+  delegate?: DelegateSpec;
   updatedAt: string;
 }
 
@@ -66,6 +80,10 @@ export interface RolloutRecord {
   args: Record<string, string>;
   /** Faults were injected into the new version (a rollback rehearsal): its rollback is not the service's. */
   rehearsal?: boolean;
+  /** The target this rollout follows when it does its own traffic (`src/rollout/delegated/`). */
+  delegate?: DelegateSpec;
+  /** A delegated undo: the target's previous pod template is put back (`kubectl argo rollouts undo`) instead of an image set. */
+  restoresPrevious?: boolean;
   /** What each finished analysis run measured and why it ended so (kept after the engine stops). */
   reports?: Record<string, AnalysisReport>;
   /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */

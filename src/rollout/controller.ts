@@ -82,7 +82,7 @@ export class Controller {
       }
     }
     for (const env of await this.#o.store.environments()) {
-      if (active.has(`${env.service}/${env.environment}`)) continue;
+      if (active.has(`${env.service}/${env.environment}`) || env.delegate) continue;
       await this.converge(env)
         .then(() => this.#own.release(env.service, env.environment))
         .catch((err: unknown) =>
@@ -103,7 +103,7 @@ export class Controller {
     this.#syncing = true;
     try {
       for (const env of await this.#o.store.environments()) {
-        if (!this.#o.placementOf(env).router.capabilities.backends) continue;
+        if (env.delegate || !this.#o.placementOf(env).router.capabilities.backends) continue;
         // the environment as stored when its turn comes, never a copy a look has changed since
         await this.#onSite(env.service, env.environment, async () => {
           const now = await this.#o.store.getEnvironment(env.service, env.environment);
@@ -146,7 +146,8 @@ export class Controller {
    * data plane restarted), never a copy read before a concurrent change.
    */
   async reconvergeAll(): Promise<void> {
-    for (const { service, environment } of await this.#o.store.environments()) {
+    for (const { service, environment, delegate } of await this.#o.store.environments()) {
+      if (delegate) continue;
       await this.#onSite(service, environment, async () => {
         const env = await this.#o.store.getEnvironment(service, environment);
         if (env) await this.#converge(env, true);
@@ -259,7 +260,8 @@ export class Controller {
     if (this.#closed) return undefined;
     const { store, clock } = this.#o;
     const rollout = await store.getRollout(rolloutId);
-    if (!rollout) return undefined;
+    // a target that does its own traffic is followed by src/rollout/delegated/
+    if (!rollout || rollout.delegate) return undefined;
     // owner first: another control plane may be driving this environment
     const claim = await this.#own.claim(rollout.service, rollout.environment);
     if (!claim) return this.#standDown(rollout, false);
@@ -445,6 +447,7 @@ export class Controller {
 
 /** Whether a rollout still has something to do: not finished, or old instances to stop. */
 export function needsTicks(r: RolloutRecord): boolean {
+  if (r.delegate) return false;
   return !isTerminal(r.state.phase) || r.state.scaleDowns.some((d) => !d.done);
 }
 

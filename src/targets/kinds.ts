@@ -24,6 +24,16 @@ export const TARGET_DESCRIPTIONS: { readonly [K in TargetKind]: string } = {
     'an existing Argo Rollout: Runway sets its image, follows its status, promotes and aborts it',
 };
 
+/**
+ * Whether a kind does its own traffic (steps, weights, pauses, abort): Runway then sets the image
+ * and follows it (`src/rollout/delegated/`) instead of driving instances and a router.
+ */
+export const TARGET_OWN_TRAFFIC: { readonly [K in TargetKind]: boolean } = {
+  local: false,
+  kubernetes: false,
+  'argo-rollouts': true,
+};
+
 /** Keys only some kinds accept (a key of another kind is an error naming the kind). */
 export const TARGET_ONLY_KEYS: { readonly [K in TargetKind]: readonly string[] } = {
   local: ['command', 'preview-port', 'replicas', 'env', 'working-directory', 'ready-timeout'],

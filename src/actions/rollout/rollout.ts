@@ -10,6 +10,7 @@ import {
 } from '../deploy/release.ts';
 import { formatAnalysisIssue } from '../../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../../analysis/template.ts';
+import { delegatedRequest, isDelegated } from './delegated-request.ts';
 import { flaggerTemplates } from './flagger-input.ts';
 import { STRATEGY_INPUTS, strategyFromInputs, templatesOf } from './strategy-input.ts';
 
@@ -73,6 +74,14 @@ export const rollout: Action = {
   async run(ctx) {
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };
+    if (isDelegated(env)) {
+      // the Argo Rollout does the steps and the traffic; Runway sets the image and follows it
+      const req = delegatedRequest(ctx, env, ctx.inputs['image']);
+      if (typeof req === 'string') return { ok: false, reason: req };
+      const client = await controlPlane(ctx);
+      if (typeof client === 'string') return { ok: false, reason: client };
+      return runRollout(ctx, client, req);
+    }
     const strategy = strategyFromInputs(ctx.inputs);
     if (typeof strategy === 'string') return { ok: false, reason: strategy };
     const analysis = {
