@@ -44,6 +44,8 @@ export interface InputCheckContext {
   roles: Record<string, string[]>;
   /** Names of the environments declared in the file. */
   environments: string[];
+  /** The `target.kind` of each declared environment, by name. */
+  environmentTargets?: Readonly<Record<string, string>>;
   /** Names of the analysis templates declared in the file. */
   analysis: string[];
   /** Names of the notification subscriptions declared in the file (absent where none are known). */

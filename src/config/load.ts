@@ -17,7 +17,7 @@ import { triggerIssues } from '../triggers/triggers.ts';
 import { formatAnalysisIssue } from '../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../analysis/template.ts';
 import type { Pipeline } from './pipeline.ts';
-import { DEFAULT_ROUTER_KIND, ROUTER_TARGETS } from '../routers/kinds.ts';
+import { defaultRouterKind, routerKindsFor, ROUTER_TARGETS } from '../routers/kinds.ts';
 
 export interface LoadOptions {
   /** Built-in actions `uses:` may name (default: all). */
@@ -114,12 +114,17 @@ function environmentIssues(config: PipelineConfig, positions: PositionIndex): Co
   const owner = new Map<number, string>();
   for (const [name, env] of Object.entries(config.environments ?? {})) {
     // a cluster target splits traffic by itself (an HTTPRoute, Argo Rollouts) unless a router is named
-    const router = env.router?.kind ?? (env.target.kind === 'local' ? DEFAULT_ROUTER_KIND : undefined);
+    const router = env.router?.kind ?? defaultRouterKind(env.target.kind);
     const targets: readonly string[] = router === undefined ? [] : (ROUTER_TARGETS[router] ?? []);
     if (router !== undefined && !targets.includes(env.target.kind)) {
+      const valid = routerKindsFor(env.target.kind);
       issues.push({
         ...positions.at(['environments', name, 'router', 'kind']),
-        message: `environments.${name}.router.kind ${router} cannot route a ${env.target.kind} target — expected a target of kind ${targets.join(' or ')}`,
+        message:
+          `environments.${name}.router.kind ${router} cannot route a ${env.target.kind} target — expected ` +
+          (valid.length > 0
+            ? `a router of kind ${valid.join(' or ')} (or no router: ${defaultRouterKind(env.target.kind)} is the default)`
+            : `no router: a ${env.target.kind} target splits traffic by itself`),
       });
     }
     if (env.target.kind !== 'local') continue;

@@ -88,7 +88,7 @@ export function resolvePipeline(config: PipelineConfig, file: string, root: stri
         {
           name,
           ...(e.verify ? { verify: resolveVerifyPolicy(e.verify, root) } : {}),
-          router: resolveRouter(e.router, root),
+          router: resolveRouter(e.router, root, e.target.kind),
           target: resolveTarget(e.target, config, root),
         },
       ]),
@@ -152,8 +152,10 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The router of an environment: the local Node router unless runway.yaml names another. */
-function resolveRouter(router: RouterConfig | undefined, root: string): RouterSpec {
+function resolveRouter(router: RouterConfig | undefined, root: string, targetKind: string): RouterSpec {
+  if (router === undefined && targetKind === 'kubernetes') return { kind: 'gateway-api' };
   if (router === undefined || router.kind === 'local') return { kind: 'local' };
+  if (router.kind === 'gateway-api') return { kind: 'gateway-api' };
   const api = router['runtime-api'];
   return {
     kind: 'haproxy',

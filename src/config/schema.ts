@@ -375,10 +375,14 @@ export const PIPELINE_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             required: ['kind'],
-            description: 'how traffic is split between versions (default: the local Node router)',
+            description:
+              'how traffic is split between versions (default: the local Node router; gateway-api on a kubernetes target)',
             allOf: ROUTER_KINDS.map((kind) => ({
               if: { properties: { kind: { const: kind } } },
-              then: { required: ROUTER_REQUIRED_KEYS[kind] },
+              then: {
+                required: ROUTER_REQUIRED_KEYS[kind],
+                propertyNames: { enum: ['kind', ...ROUTER_REQUIRED_KEYS[kind]] },
+              },
             })),
             properties: {
               kind: {
@@ -464,7 +468,8 @@ export interface StageConfig extends Common {
 }
 
 /** `router:` of an environment, per kind. */
-export type RouterConfig = { kind: 'local' } | { kind: 'haproxy'; 'runtime-api': string; backend: string };
+export type RouterConfig =
+  { kind: 'local' } | { kind: 'gateway-api' } | { kind: 'haproxy'; 'runtime-api': string; backend: string };
 
 export interface EnvironmentConfig {
   verify?: VerifyPolicyConfig;

@@ -25,6 +25,9 @@ export function checkSemantics(
     windows: config.windows ?? {},
     roles: config.roles ?? {},
     environments: Object.keys(config.environments ?? {}),
+    environmentTargets: Object.fromEntries(
+      Object.entries(config.environments ?? {}).map(([name, env]) => [name, env.target.kind]),
+    ),
     analysis: Object.keys(config.analysis ?? {}),
     notifications: Object.keys(config.notifications ?? {}),
   };

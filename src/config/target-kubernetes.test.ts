@@ -73,6 +73,43 @@ describe('target: kind kubernetes and argo-rollouts', () => {
     );
   });
 
+  it('a kubernetes environment gets the gateway-api router unless runway.yaml names one', () => {
+    const pipeline = parsePipeline(readFileSync(SEED, 'utf8'), SEED, '/srv/web');
+    assert.deepEqual(pipeline.environments['production']!.router, { kind: 'gateway-api' });
+  });
+
+  it('haproxy on a kubernetes target, or gateway-api on a local one, is refused with the valid kinds', () => {
+    const onKube = readFileSync(SEED, 'utf8').replace(
+      '    target:\n      kind: kubernetes',
+      "    router: { kind: haproxy, runtime-api: '127.0.0.1:9999', backend: web }\n    target:\n      kind: kubernetes",
+    );
+    const issue = issuesOf(onKube).find((i) => /router\.kind haproxy/.test(i.message));
+    assert.ok(issue, 'haproxy on kubernetes is refused');
+    assert.match(issue.message, /cannot route a kubernetes target — expected a router of kind gateway-api/);
+    assert.equal(issue.line, 7);
+    const onLocal = [
+      'version: 1',
+      'service: { name: web }',
+      'environments:',
+      '  production:',
+      '    router: { kind: gateway-api }',
+      '    target: { kind: local, command: node server.js, port: 4000 }',
+      "stages: { s: { steps: [ { run: 'true' } ] } }",
+    ].join('\n');
+    const local = issuesOf(onLocal).find((i) => /gateway-api/.test(i.message));
+    assert.ok(local);
+    assert.match(local.message, /expected a router of kind local or haproxy/);
+    assert.deepEqual([local.file, local.line, local.col], ['runway.yaml', 5, 21]);
+  });
+
+  it('a gateway-api router takes no keys of another router', () => {
+    const text = readFileSync(SEED, 'utf8').replace(
+      '    target:\n      kind: kubernetes',
+      '    router: { kind: gateway-api, backend: web }\n    target:\n      kind: kubernetes',
+    );
+    assert.ok(issuesOf(text).some((i) => /backend/.test(i.message) && i.line === 7));
+  });
+
   it('the local router cannot route a kubernetes target', () => {
     const fixed = readFileSync(SEED, 'utf8').replace(
       '    target:\n      kind: kubernetes',

@@ -17,6 +17,7 @@ import type { EnvironmentRecord, ReleaseSpec, RolloutCommandRecord, RolloutRecor
 import { checkRolloutRequest } from './rollout-request.ts';
 import type { RequestIssue } from './rollout-request.ts';
 import { delegatedStrategy, replaceStrategy } from './strategies.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 
 /** A refused request: `status` is the HTTP status the API answers with. */
 export class DeployError extends Error {
@@ -74,18 +75,18 @@ export class Deployments {
     const now = this.#clock.now();
     const stored = await this.#store.getEnvironment(req.service, req.environment);
     const env = stored ?? emptyEnvironment(req.service, req.environment, req.port, now, req.previewPort);
-    if (req.delegate) {
-      if (!this.#delegated)
-        throw new DeployError(501, `this control plane cannot follow a ${req.delegate.kind} target`);
-      env.delegate = req.delegate;
-    } else {
+    // a cluster target's port is its Service's, not one on this machine
+    const delegated = ownsTraffic(req.target);
+    if (delegated && !this.#delegated)
+      throw new DeployError(501, `this control plane cannot follow a ${req.target!.kind} target`);
+    if (req.target === undefined)
       await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
-      env.port = req.port;
-      delete env.delegate;
-      if (req.previewPort !== undefined) env.previewPort = req.previewPort;
-      if (req.router && req.router.kind !== 'local') env.router = req.router;
-      else delete env.router;
-    }
+    env.port = req.port;
+    if (req.previewPort !== undefined) env.previewPort = req.previewPort;
+    if (req.router && req.router.kind !== 'local') env.router = req.router;
+    else delete env.router;
+    if (req.target) env.target = req.target;
+    else delete env.target;
     if (env.rolloutId) {
       const active = await this.#store.getRollout(env.rolloutId);
       if (active && !isTerminal(active.state.phase)) {
@@ -114,7 +115,7 @@ export class Deployments {
     }
     const readiness = req.release.readinessTimeoutMs ?? 30_000;
     // a target that does its own traffic follows its own steps: Runway records them as it sees them
-    const strategy: Strategy = req.delegate
+    const strategy: Strategy = delegated
       ? delegatedStrategy()
       : env.stable && checked.strategy
         ? checked.strategy
@@ -215,7 +216,7 @@ export class Deployments {
       );
     const now = this.#clock.now();
     // the steps and analysis of the last rollout; the first release's replace when there was none
-    const strategy = env.delegate
+    const strategy = ownsTraffic(env.target)
       ? delegatedStrategy()
       : (last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000));
     const args = last ? extraArgs(last.args) : {};
@@ -229,7 +230,7 @@ export class Deployments {
         analysis: last?.analysis ?? {},
         note: `undo by ${by}: back to ${release.version} (revision ${result.target.number}) as a new revision`,
         // the way `kubectl argo rollouts undo` does it: the previous pod template back on the Rollout
-        ...(env.delegate ? { restoresPrevious: true } : {}),
+        ...(ownsTraffic(env.target) ? { restoresPrevious: true } : {}),
       },
       now,
     );
@@ -368,7 +369,7 @@ export class Deployments {
       ...(req.key ? { key: req.key } : {}),
       ...(req.runId === undefined ? {} : { runId: req.runId }),
       ...(env.faults?.[canary.version] ? { rehearsal: true } : {}),
-      ...(env.delegate ? { delegate: env.delegate } : {}),
+      ...(ownsTraffic(env.target) ? { delegate: env.target } : {}),
       ...(req.restoresPrevious ? { restoresPrevious: true } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -398,7 +399,7 @@ export class Deployments {
     previewPort?: number,
   ): Promise<void> {
     const others = (await this.#store.environments()).filter(
-      (e) => !(e.service === env.service && e.environment === env.environment),
+      (e) => !(e.service === env.service && e.environment === env.environment) && e.target === undefined,
     );
     for (const p of [port, previewPort]) {
       if (p === undefined) continue;

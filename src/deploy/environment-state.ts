@@ -124,7 +124,7 @@ export function siteOf(env: EnvironmentRecord): { target: TargetSite; routes: Om
       releases: Object.values(env.running).map((r) => ({
         version: r.version,
         revision: r.revision,
-        artifact: {
+        artifact: r.image ?? {
           type: 'process' as const,
           command: r.command,
           cwd: r.cwd,

@@ -5,10 +5,14 @@
 import { NAME } from '../config/names.ts';
 import { resolveStrategy } from '../rollout/resolve-strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
-import type { DelegateSpec, ReleaseSpec } from './records.ts';
-import { delegateProblem, IMAGE_BY_DIGEST } from '../rollout/delegated/delegate-spec.ts';
+import type { ReleaseSpec } from './records.ts';
+import { delegateProblem } from '../rollout/delegated/delegate-spec.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 import { routerSpecProblem } from '../routers/kinds.ts';
 import type { RouterSpec } from '../routers/kinds.ts';
+import { parseImageReference, pinnedImage } from '../targets/image-reference.ts';
+import { targetSpecProblem } from '../targets/target-spec.ts';
+import type { TargetSpec } from '../targets/registry.ts';
 
 /** A request to deploy or roll out a release. */
 export interface RolloutRequest {
@@ -19,15 +23,12 @@ export interface RolloutRequest {
   /** How the environment's traffic is split (the local Node router when absent). */
   router?: RouterSpec;
   release: Omit<ReleaseSpec, 'revision'>;
+  /** Where releases run, for a target other than local (a kubernetes target's resolved spec). */
+  target?: TargetSpec;
   /** A resolved strategy (JSON), or absent for a plain deploy (replace once healthy). */
   strategy?: unknown;
   analysis?: Record<string, unknown>;
   args?: Record<string, string>;
-  /**
-   * The environment's target when it does its own traffic (an Argo Rollout): the control plane sets
-   * `release.image` there and follows it; `port` and the release's command are not used.
-   */
-  delegate?: DelegateSpec;
   /** Idempotency key: the same key returns the rollout it created. */
   key?: string;
   runId?: number;
@@ -59,11 +60,8 @@ export function checkRolloutRequest(
     fail('service', 'expected a service name (lowercase letters, digits and -)');
   if (typeof b['environment'] !== 'string' || !NAME.test(b['environment']))
     fail('environment', 'expected an environment name (lowercase letters, digits and -)');
-  const delegated = b['delegate'] !== undefined;
-  if (delegated) {
-    const problem = delegateProblem(b['delegate']);
-    if (problem) fail('delegate', problem);
-  }
+  // a target that does its own traffic (an Argo Rollout) has no port of Runway's
+  const delegated = ownsTraffic(b['target']);
   for (const key of ['port', 'previewPort'] as const) {
     const v = b[key];
     if ((v === undefined && key === 'previewPort') || (delegated && key === 'port')) continue;
@@ -74,6 +72,10 @@ export function checkRolloutRequest(
     const problem = routerSpecProblem(b['router']);
     if (problem) fail('router', problem);
   }
+  if (b['target'] !== undefined) {
+    const problem = delegated ? delegateProblem(b['target']) : targetSpecProblem(b['target']);
+    if (problem) fail('target', problem);
+  }
   const r = b['release'];
   if (typeof r !== 'object' || r === null) {
     fail('release', 'expected {version, command, cwd, env, replicas, health}');
@@ -81,19 +83,41 @@ export function checkRolloutRequest(
     const rel = r as Record<string, unknown>;
     if (typeof rel['version'] !== 'string' || !VERSION.test(rel['version']))
       fail('release.version', 'expected a version such as 1.4.2 or a commit sha (letters, digits, . _ + -)');
-    if (delegated) {
-      if (typeof rel['image'] !== 'string' || !IMAGE_BY_DIGEST.test(rel['image']))
-        fail('release.image', 'expected an image pinned by digest: REPOSITORY[:TAG]@sha256:<64 hex digits>');
-    } else if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
-      fail('release.command', 'expected the command that starts one instance');
-    if (!delegated && (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/')))
-      fail('release.cwd', 'expected an absolute directory');
+    const image = rel['image'];
+    if (image !== undefined) {
+      const i = image as Record<string, unknown> | null;
+      const parsed =
+        typeof i === 'object' && i !== null && i['type'] === 'image' && typeof i['image'] === 'string'
+          ? parseImageReference(`${i['image']}@${String(i['digest'])}`)
+          : 'expected {type: "image", image, digest}';
+      if (typeof parsed === 'string') fail('release.image', parsed);
+      else if (
+        pinnedImage(parsed) !== `${String(i!['image'])}@${String(i!['digest'])}` ||
+        Object.keys(i!).length !== 3
+      )
+        fail('release.image', 'expected exactly {type: "image", image, digest}');
+      if (rel['command'] !== '' || rel['cwd'] !== '')
+        fail('release.command', 'an image release runs no command: expected command and cwd to be ""');
+      if (b['target'] === undefined)
+        fail('target', 'an image release needs the target that runs images (a kubernetes target)');
+    } else {
+      if (typeof rel['command'] !== 'string' || rel['command'].trim() === '')
+        fail('release.command', 'expected the command that starts one instance');
+      if (typeof rel['cwd'] !== 'string' || !rel['cwd'].startsWith('/'))
+        fail('release.cwd', 'expected an absolute directory');
+      if (b['target'] !== undefined)
+        fail(
+          'release.image',
+          `a ${String((b['target'] as { kind?: unknown }).kind)} target runs images: expected release.image`,
+        );
+    }
+    const most = image === undefined ? 32 : 100;
     if (
       !Number.isInteger(rel['replicas']) ||
       (rel['replicas'] as number) < 1 ||
-      (rel['replicas'] as number) > 32
+      (rel['replicas'] as number) > most
     )
-      fail('release.replicas', 'expected an integer from 1 to 32');
+      fail('release.replicas', `expected an integer from 1 to ${most}`);
     if (typeof rel['health'] !== 'string' || !rel['health'].startsWith('/'))
       fail('release.health', 'expected a path such as /health');
     const env = rel['env'];

@@ -4,18 +4,21 @@
  * exactly what the controller reads back.
  */
 import type { RouterSpec } from '../routers/kinds.ts';
+import type { TargetSpec } from '../targets/registry.ts';
 import type { StoredSamples } from './samples.ts';
 import type { RevisionHistory } from '../rollout/revisions.ts';
 import type { RolloutState } from '../rollout/state.ts';
 
-/** How to run one version of a service on the local target. */
+/** How to run one version of a service: a process bundle (local target) or an OCI image. */
 export interface ReleaseSpec {
   version: string;
   revision: number;
-  /** Shell command that starts one instance; it reads `PORT`. */
+  /** Shell command that starts one instance; it reads `PORT` (empty for an image). */
   command: string;
-  /** Directory the command runs in: the release's immutable copy when it has an artifact. */
+  /** Directory the command runs in: the release's immutable copy when it has an artifact (empty for an image). */
   cwd: string;
+  /** The OCI image pinned by digest, for targets that run images (kubernetes). */
+  image?: { readonly type: 'image'; readonly image: string; readonly digest: string };
   env: Record<string, string>;
   replicas: number;
   /** Health path probed for readiness and liveness. */
@@ -23,19 +26,14 @@ export interface ReleaseSpec {
   /** sha256 of the artifact tree, when the release has one. */
   digest?: string;
   readinessTimeoutMs?: number;
-  /** The OCI image (pinned by digest, `repo@sha256:…`) a target that does its own traffic runs. */
-  image?: string;
 }
 
 /**
  * The target of an environment that does its own traffic (an Argo Rollout): runway.yaml's
- * `target:` as resolved, kept with the environment and each of its rollouts so that a restarted
- * control plane knows what to follow.
+ * `target:` as resolved, kept with each of its rollouts so that a restarted control plane knows
+ * what to follow.
  */
-export interface DelegateSpec {
-  readonly kind: string;
-  readonly [key: string]: unknown;
-}
+export type DelegateSpec = TargetSpec;
 
 /** What one service in one environment should look like: the controller's desired state. */
 export interface EnvironmentRecord {
@@ -61,8 +59,8 @@ export interface EnvironmentRecord {
   faults?: Record<string, { errorRatio?: number; latencyMs?: number; abortRatio?: number }>;
   /** How traffic is split (runway.yaml's `router:`); the local Node router when absent. */
   router?: RouterSpec;
-  /** Set when the environment's target does its own traffic: Runway follows it, no data plane runs. */
-  delegate?: DelegateSpec;
+  /** Where releases run (runway.yaml's resolved `target:`) for targets other than local. */
+  target?: TargetSpec;
   updatedAt: string;
 }
 

@@ -18,6 +18,7 @@ import { applyIntents, siteOf } from '../deploy/environment-state.ts';
 import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
 import type { InstanceHealth } from '../targets/target.ts';
 import type { PlacementOf } from './placements.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 
 /** How the controller is wired. */
 export interface ControllerOptions {
@@ -82,7 +83,7 @@ export class Controller {
       }
     }
     for (const env of await this.#o.store.environments()) {
-      if (active.has(`${env.service}/${env.environment}`) || env.delegate) continue;
+      if (active.has(`${env.service}/${env.environment}`) || ownsTraffic(env.target)) continue;
       await this.converge(env)
         .then(() => this.#own.release(env.service, env.environment))
         .catch((err: unknown) =>
@@ -103,7 +104,7 @@ export class Controller {
     this.#syncing = true;
     try {
       for (const env of await this.#o.store.environments()) {
-        if (env.delegate || !this.#o.placementOf(env).router.capabilities.backends) continue;
+        if (ownsTraffic(env.target) || !this.#o.placementOf(env).router.capabilities.backends) continue;
         // the environment as stored when its turn comes, never a copy a look has changed since
         await this.#onSite(env.service, env.environment, async () => {
           const now = await this.#o.store.getEnvironment(env.service, env.environment);
@@ -146,8 +147,8 @@ export class Controller {
    * data plane restarted), never a copy read before a concurrent change.
    */
   async reconvergeAll(): Promise<void> {
-    for (const { service, environment, delegate } of await this.#o.store.environments()) {
-      if (delegate) continue;
+    for (const { service, environment, target } of await this.#o.store.environments()) {
+      if (ownsTraffic(target)) continue;
       await this.#onSite(service, environment, async () => {
         const env = await this.#o.store.getEnvironment(service, environment);
         if (env) await this.#converge(env, true);

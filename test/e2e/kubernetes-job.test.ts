@@ -87,18 +87,19 @@ describe('runway analysis run --environment on a kubernetes target (recorded API
     assert.match(result.stderr, /unknown environment "staging" — declared: production/);
   });
 
-  it('uses: deploy to a kubernetes environment stops with a clear message instead of running it locally', async () => {
+  it('uses: deploy to a kubernetes environment without an image is refused at load time, nothing run', async () => {
     const dir = project(
       SEED.replace(
         "stages:\n  noop: { steps: [ { run: 'true' } ] }",
         'stages:\n  ship: { steps: [ { uses: deploy, with: { environment: production } } ] }',
       ),
     );
-    const result = await runway(['run', '--json'], { cwd: dir, env: { RUNWAY_HOME: dir } });
-    assert.notEqual(result.code, 0);
+    const result = await runway(['run'], { cwd: dir, env: { RUNWAY_HOME: dir } });
+    assert.equal(result.code, 2);
     assert.match(
-      result.stdout + result.stderr,
-      /has a kubernetes target: runway validates it, but uses: deploy and uses: rollout drive only local targets so far/,
+      result.stderr,
+      /runway\.yaml:\d+:\d+: environment "production" has a kubernetes target, which runs OCI images: the step needs with\.image/,
     );
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 });

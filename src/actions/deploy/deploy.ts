@@ -22,7 +22,7 @@ export const deploy: Action = {
     required: ['environment'],
     properties: RELEASE_INPUTS,
   },
-  check: (inputs, pipeline) => checkEnvironment(inputs, pipeline.environments),
+  check: (inputs, pipeline) => checkEnvironment(inputs, pipeline),
   async run(ctx) {
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };

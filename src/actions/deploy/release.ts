@@ -18,6 +18,9 @@ import {
 import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../config/pipeline.ts';
+import { IMAGE_SHAPE, parseImageReference } from '../../targets/image-reference.ts';
+import type { InputCheckContext } from '../action.ts';
+import { imageReleaseRequest } from './image-release.ts';
 import type { RolloutRecord } from '../../deploy/records.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
 import { defaultAttestationPath, verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
@@ -47,30 +50,74 @@ export const RELEASE_INPUTS = {
     additionalProperties: { type: ['string', 'number', 'boolean'] },
     description: 'extra variables for the instances of this release',
   },
+  image: {
+    type: 'string',
+    minLength: 1,
+    description: `the OCI image a kubernetes environment runs, pinned by digest: ${IMAGE_SHAPE}`,
+  },
   attestation: {
     type: 'string',
     minLength: 1,
     description:
-      "the artifact's attestation (default <artifact>.sigstore.json, else <artifact>.intoto.jsonl), checked when the environment has verify:",
+      "the release's attestation (default <artifact>.sigstore.json, else <artifact>.intoto.jsonl; required for an image), checked when the environment has verify:",
   },
 } as const;
 
-/** Names of declared environments that an `environment:` input must be one of. */
+/** Target kinds that run OCI images (`with: image`) rather than process bundles (`with: artifact`). */
+const IMAGE_TARGETS: readonly string[] = ['kubernetes', 'argo-rollouts'];
+
+/**
+ * The environment an `environment:` input names must be declared, and the release must be what its
+ * target runs: an image pinned by digest on kubernetes, a process bundle (never an image) on local.
+ */
 export function checkEnvironment(
   inputs: Record<string, unknown>,
-  environments: string[],
+  pipeline: Pick<InputCheckContext, 'environments' | 'environmentTargets'>,
 ): { input: string; message: string }[] {
+  const { environments } = pipeline;
+  const problems: { input: string; message: string }[] = [];
+  const image = inputs['image'];
+  if (typeof image === 'string' && !image.includes('${{')) {
+    const parsed = parseImageReference(image);
+    if (typeof parsed === 'string') problems.push({ input: 'image', message: parsed });
+  }
   const name = inputs['environment'];
-  if (typeof name !== 'string' || name.includes('${{') || environments.includes(name)) return [];
-  return [
-    {
+  if (typeof name !== 'string' || name.includes('${{')) return problems;
+  if (!environments.includes(name)) {
+    problems.push({
       input: 'environment',
       message:
         environments.length === 0
           ? `environment "${name}" is not declared: add it under \`environments:\` with a target`
           : `unknown environment "${name}", expected one of: ${environments.join(', ')}`,
-    },
-  ];
+    });
+    return problems;
+  }
+  const kind = pipeline.environmentTargets?.[name];
+  if (kind === undefined) return problems;
+  if (IMAGE_TARGETS.includes(kind)) {
+    if (image === undefined)
+      problems.push({
+        input: 'environment',
+        message: `environment "${name}" has a ${kind} target, which runs OCI images: the step needs with.image: ${IMAGE_SHAPE}`,
+      });
+    if (inputs['env'] !== undefined)
+      problems.push({
+        input: 'env',
+        message: `environment "${name}" has a ${kind} target, whose pods take their env from the Deployment's pod template: set it there, not in env:`,
+      });
+    if (inputs['artifact'] !== undefined)
+      problems.push({
+        input: 'artifact',
+        message: `environment "${name}" has a ${kind} target, which runs the image, not an artifact: remove artifact: (attest the image and name its attestation with attestation:)`,
+      });
+  } else if (image !== undefined) {
+    problems.push({
+      input: 'image',
+      message: `environment "${name}" has a ${kind} target, which runs process bundles, not images: give artifact: instead of image:, or deploy to a kubernetes environment`,
+    });
+  }
+  return problems;
 }
 
 /** The environment a step names, from the pipeline. */
@@ -88,10 +135,11 @@ export function releaseRequest(
   env: Environment,
   extra: Pick<RolloutRequest, 'strategy' | 'analysis' | 'args'> = {},
 ): RolloutRequest | string {
+  if (env.target.kind === 'kubernetes') return imageReleaseRequest(ctx, env, env.target, extra);
   if (env.target.kind !== 'local') {
     return (
       `environment "${env.name}" has a ${env.target.kind} target: runway validates it, but uses: deploy and` +
-      ' uses: rollout drive only local targets so far (see docs/targets.md)'
+      ' uses: rollout drive only local and kubernetes targets so far (see docs/targets.md)'
     );
   }
   const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;

@@ -6,10 +6,10 @@
  */
 import type { ArgoRolloutsTarget, Environment } from '../../config/pipeline.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
-import { IMAGE_BY_DIGEST } from '../../rollout/delegated/delegate-spec.ts';
+import { parseImageReference } from '../../targets/image-reference.ts';
 import type { ActionContext } from '../action.ts';
 
-/** Inputs of `uses: rollout` that only Runway's own rollouts use. */
+/** Inputs of `uses: rollout` that only Runway's own rollouts use (artifact and env are refused at load time). */
 const NOT_FOR_DELEGATED = [
   'preset',
   'pause-scale',
@@ -18,10 +18,19 @@ const NOT_FOR_DELEGATED = [
   'blue-green',
   'analysis',
   'args',
-  'artifact',
-  'env',
   'attestation',
 ] as const;
+
+/** Inputs a step on such an environment may not have, each with why (checked when runway.yaml loads). */
+export function delegatedInputProblems(
+  inputs: Record<string, unknown>,
+  kind: string,
+): { input: string; message: string }[] {
+  return NOT_FOR_DELEGATED.filter((k) => inputs[k] !== undefined).map((input) => ({
+    input,
+    message: `environment "${String(inputs['environment'])}" has an ${kind} target, which does its own steps, analysis and traffic (the Rollout's strategy.canary): remove ${input}:`,
+  }));
+}
 
 /** Whether an environment's target is an Argo Rollout that Runway follows. */
 export function isDelegated(env: Environment): env is Environment & { target: ArgoRolloutsTarget } {
@@ -46,25 +55,17 @@ export function delegatedRequest(
   if (env.verify) {
     return `${where}: verify: (attested releases) is not checked for argo-rollouts targets yet, so runway refuses rather than deploy unchecked`;
   }
-  if (typeof image !== 'string' || !IMAGE_BY_DIGEST.test(image)) {
-    return `${where}: with.image must be an image pinned by digest, REPOSITORY[:TAG]@sha256:<64 hex digits>, got ${JSON.stringify(image)}`;
-  }
+  if (typeof image !== 'string') return `${where}: the step needs with.image, pinned by digest`;
+  const parsed = parseImageReference(image);
+  if (typeof parsed === 'string') return parsed;
   const service = ctx.run.pipeline.service?.name ?? ctx.run.pipeline.name;
   const sha = String((ctx.expressions as { sha?: unknown }).sha ?? '');
   const version = String(ctx.inputs['version'] ?? (sha.slice(0, 12) || 'dev'));
-  const { kind, namespace, rollout, container, kubeconfig, context } = env.target;
   return {
     service,
     environment: env.name,
     port: 0,
-    delegate: {
-      kind,
-      namespace,
-      rollout,
-      ...(container === undefined ? {} : { container }),
-      ...(kubeconfig === undefined ? {} : { kubeconfig }),
-      ...(context === undefined ? {} : { context }),
-    },
+    target: { ...env.target },
     release: {
       version,
       command: '',
@@ -72,7 +73,8 @@ export function delegatedRequest(
       env: {},
       replicas: 1,
       health: ctx.run.pipeline.service?.health ?? '/health',
-      image,
+      image: parsed,
+      digest: parsed.digest,
     },
     key: `run-${ctx.run.id}/${ctx.step.key}`,
     runId: ctx.run.id,

@@ -10,7 +10,8 @@ import {
 } from '../deploy/release.ts';
 import { formatAnalysisIssue } from '../../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../../analysis/template.ts';
-import { delegatedRequest, isDelegated } from './delegated-request.ts';
+import { delegatedInputProblems, delegatedRequest, isDelegated } from './delegated-request.ts';
+import { ownsTraffic } from '../../targets/kinds.ts';
 import { flaggerTemplates } from './flagger-input.ts';
 import { STRATEGY_INPUTS, strategyFromInputs, templatesOf } from './strategy-input.ts';
 
@@ -38,7 +39,9 @@ export const rollout: Action = {
     },
   },
   check(inputs, pipeline) {
-    const problems = checkEnvironment(inputs, pipeline.environments);
+    const problems = checkEnvironment(inputs, pipeline);
+    const kind = pipeline.environmentTargets?.[String(inputs['environment'])];
+    if (ownsTraffic({ kind })) return [...problems, ...delegatedInputProblems(inputs, String(kind))];
     // a preset from an expression (the release gate's strategy) is checked when the step runs
     if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);

@@ -15,8 +15,10 @@ import { deriveSlsaLevel, type BuilderLevel, type DerivedLevel } from './slsa-le
 
 /** What to check a release against. */
 export interface ReleaseVerificationInput {
-  /** The artifact as it is now: a file or a directory. */
+  /** The artifact as it is now: a file or a directory (or, for an image, its reference). */
   artifactPath: string;
+  /** The image's digest (`sha256:…`): checked against the subject instead of reading `artifactPath`. */
+  imageDigest?: string;
   /** The attestation: a Sigstore bundle, or a DSSE envelope (`.intoto.jsonl`). */
   envelopePath: string;
   /** The public half of the signing key (SPKI PEM), for key-signed attestations. */
@@ -188,12 +190,18 @@ export function verifyReleaseAttestation(input: ReleaseVerificationInput): Relea
     // the artifact as it is now
     let actual;
     try {
-      actual = digestArtifact(artifactPath);
+      actual =
+        input.imageDigest !== undefined
+          ? { digest: input.imageDigest, name: artifactPath }
+          : digestArtifact(artifactPath);
     } catch (error) {
       if (error instanceof DigestError) return refuse('digest', error.message);
       throw error;
     }
-    const digests = new Set([actual.digest, ...fileDigests(artifactPath)]);
+    const digests = new Set([
+      actual.digest,
+      ...(input.imageDigest !== undefined ? [] : fileDigests(artifactPath)),
+    ]);
     const expected = statement.subject.flatMap((s) => subjectDigests(s.digest));
     if (expected.length === 0)
       return refuse(
@@ -204,7 +212,9 @@ export function verifyReleaseAttestation(input: ReleaseVerificationInput): Relea
     if (!match)
       return refuse(
         'digest',
-        `artifact ${artifactPath} does not match its attestation (changed after attesting?): expected ${expected.join(' or ')}, actual ${actual.digest}`,
+        input.imageDigest !== undefined
+          ? `image ${artifactPath} is not the image its attestation names: expected ${expected.join(' or ')}, the image's digest is ${actual.digest}`
+          : `artifact ${artifactPath} does not match its attestation (changed after attesting?): expected ${expected.join(' or ')}, actual ${actual.digest}`,
       );
 
     // the level

@@ -5,10 +5,6 @@
 import { TARGET_KINDS, TARGET_OWN_TRAFFIC } from '../../targets/kinds.ts';
 import type { TargetKind } from '../../targets/kinds.ts';
 
-/** An OCI image pinned by digest: `repository[:tag]@sha256:<64 hex>`. */
-export const IMAGE_BY_DIGEST =
-  /^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
-
 /** A Kubernetes object name (RFC 1123 subdomain). */
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -30,8 +26,15 @@ export function delegateProblem(value: unknown): string | undefined {
     if (typeof v !== 'string' || !OBJECT_NAME.test(v))
       return `${key} ${JSON.stringify(v)} is not a Kubernetes object name (lower-case letters, digits, - and .)`;
   }
+  const unknown = Object.keys(spec).filter(
+    (k) => !['kind', 'namespace', 'rollout', 'container', 'kubeconfig', 'context'].includes(k),
+  );
+  if (unknown.length > 0) return `unknown keys in target: ${unknown.join(', ')}`;
   for (const key of ['container', 'kubeconfig', 'context'] as const) {
-    if (spec[key] !== undefined && typeof spec[key] !== 'string') return `${key} must be a string`;
+    if (spec[key] !== undefined && (typeof spec[key] !== 'string' || spec[key] === ''))
+      return `${key} must be a non-empty string`;
   }
+  if (typeof spec['kubeconfig'] === 'string' && !spec['kubeconfig'].startsWith('/'))
+    return 'kubeconfig must be an absolute path';
   return undefined;
 }

@@ -14,6 +14,7 @@ import type { RolloutState } from '../state.ts';
 import { FULL_WEIGHT } from '../strategy.ts';
 import type { Store } from '../../store/store.ts';
 import type { Command } from '../observations.ts';
+import { pinnedImage } from '../../targets/image-reference.ts';
 import { commandAction, commandEntry, follow } from './follow.ts';
 
 /** The store calls the delegated controller makes. */
@@ -144,7 +145,7 @@ export class DelegatedController {
     } catch (err) {
       this.#o.log(`${rollout.service}/${rollout.environment}: ${target.name}: ${(err as Error).message}`);
     }
-    const image = rollout.canary.image ?? '';
+    const image = rollout.canary.image ? pinnedImage(rollout.canary.image) : '';
     const result = status ? follow(state, image, status, now) : { next: state };
     state = result.next;
     const nextRollout: RolloutRecord = { ...rollout, state, updatedAt: now.toISOString() };
