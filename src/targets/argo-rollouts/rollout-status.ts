@@ -75,7 +75,8 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
   const numeric = /^\d+$/.test(observed);
   // a spec change the controller has not seen yet: whatever the status says is stale
   if (numeric && generation !== undefined && Number(observed) < generation) {
-    return { ...base, phase: 'Progressing', message: 'waiting for rollout spec update to be observed' };
+    const { currentStepIndex: _step, weight: _weight, ...unobserved } = base;
+    return { ...unobserved, phase: 'Progressing', message: 'waiting for rollout spec update to be observed' };
   }
   if (isPhase(status.phase)) return { ...base, phase: status.phase, message: status.message ?? '' };
   // controllers before v1.0 left no phase
