@@ -38,8 +38,8 @@ export interface DelegatingTarget {
   abort(): Promise<void>;
   /** Pauses the update where it is. */
   pause(): Promise<void>;
-  /** Puts the previous revision's pod template back; says what it restored. */
-  undo(): Promise<string>;
+  /** Puts back the pod template of the earlier revision that ran `image`; says what it restored. */
+  undo(image: string): Promise<string>;
   close(): void;
 }
 

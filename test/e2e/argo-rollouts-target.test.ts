@@ -247,4 +247,62 @@ describe('argo-rollouts target driven by uses: rollout (stand-in Kubernetes API)
     assert.equal(s.rollout.state.phase, 'rolled-back');
     assert.deepEqual(api.invalid, []);
   });
+
+  it('kill -9 of runway serve mid-rollout: the new one reads where the Rollout is from the cluster and keeps following', async () => {
+    writeFileSync(join(dir, 'runway.yaml'), pipeline(api.kubeconfig, 'v4', 'd'));
+    const before = api.received.length;
+    const run = cli(['run']);
+    await api.seen((r) => r.method === 'PUT' && api.received.indexOf(r) >= before);
+    api.argo({
+      phase: 'Progressing',
+      message: 'more replicas need to be updated',
+      currentStepIndex: 0,
+      abort: null,
+    });
+    await until('progressing');
+    serve!.kill('SIGKILL');
+    await new Promise((resolve) => serve!.once('exit', resolve));
+    // while no control plane runs, Argo goes on
+    api.argo({
+      phase: 'Paused',
+      message: 'CanaryPauseStep',
+      currentStepIndex: 1,
+      controllerPause: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-12-08T01:10:00Z' }],
+    });
+    await startServe();
+    const paused = await until('paused', 1);
+    assert.ok(paused.rollout.state.history.some((h) => h.event === 'paused'));
+    const promote = await cli(['rollout', 'promote', SERVICE, '--env', 'production']);
+    assert.equal(promote.code, 0, promote.stdout + promote.stderr);
+    argoFinishes(2);
+    const res = await run;
+    assert.equal(res.code, 0, res.stdout + res.stderr + serveLog);
+    const puts = api.received.slice(before).filter((r) => r.method === 'PUT');
+    assert.equal(puts.length, 1, 'the image is set once: after the restart the Rollout already runs it');
+    assert.equal((await statusJson()).rollout.state.phase, 'completed');
+    assert.deepEqual(api.invalid, []);
+  });
+
+  it("runway rollout undo puts the earlier revision's pod template back (a JSON patch, as kubectl argo rollouts undo)", async () => {
+    const before = api.received.length;
+    const undo = await cli(['rollout', 'undo', SERVICE, '--env', 'production', '--json']);
+    assert.equal(undo.code, 0, undo.stdout + undo.stderr);
+    const { rollout } = JSON.parse(undo.stdout) as { rollout: { canary: { version: string } } };
+    const back = { v2: 'b', v3: 'c' }[rollout.canary.version];
+    assert.ok(back, `undo went back to ${rollout.canary.version}`);
+    const patch = await api.seen((r) => r.method === 'PATCH' && api.received.indexOf(r) >= before);
+    assert.equal(patch.contentType, 'application/json-patch+json');
+    const [op] = patch.body as {
+      op: string;
+      path: string;
+      value: { spec: { containers: { image: string }[] } };
+    }[];
+    assert.equal(op!.path, '/spec/template');
+    assert.equal(op!.value.spec.containers[0]!.image, image(back));
+    argoFinishes(0);
+    await until('completed');
+    assert.equal(api.received.slice(before).filter((r) => r.method === 'PUT').length, 0, 'no set image');
+    assert.deepEqual(api.invalid, []);
+  });
 });

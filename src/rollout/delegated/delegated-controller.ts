@@ -165,8 +165,17 @@ export class DelegatedController {
     }
     // persisted first: a restart sets the image again, which is a no-op once it is there
     if ('setImage' in result && result.setImage !== undefined) {
-      if (rollout.restoresPrevious) this.#o.log(`${target.name}: ${await target.undo()}`);
-      else await target.setImage(result.setImage);
+      // an undo puts the earlier pod template back once, as the Argo CLI does; after that (a
+      // restart, or no such revision left) setting the image is the idempotent way there
+      const restore = rollout.restoresPrevious === true && rollout.state.canaryStartedAt === undefined;
+      const restored = restore
+        ? await target.undo(result.setImage).catch((err: unknown) => {
+            this.#o.log(`${target.name}: ${(err as Error).message}; setting the image instead`);
+            return undefined;
+          })
+        : undefined;
+      if (restored === undefined) await target.setImage(result.setImage);
+      else this.#o.log(`${target.name}: ${restored}`);
     }
     if (isTerminal(state.phase)) {
       target.close();

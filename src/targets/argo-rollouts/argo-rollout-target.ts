@@ -170,11 +170,13 @@ export class ArgoRolloutTarget implements DelegatingTarget {
   }
 
   /**
-   * Puts the previous revision's pod template back (`kubectl argo rollouts undo`): the ReplicaSet
-   * the Rollout owns with the second-highest revision annotation, its template without the pod
-   * template hash label, as a JSON patch replacing `/spec/template`.
+   * Puts an earlier revision's pod template back, as `kubectl argo rollouts undo --to-revision`
+   * does: the ReplicaSet the Rollout owns whose template runs `image` (the newest such revision;
+   * without `image`, the second-highest revision, as plain `undo`), its template without the pod
+   * template hash label, sent as a JSON patch replacing `/spec/template`. Throws when no such
+   * ReplicaSet is left (`revisionHistoryLimit`).
    */
-  async undo(): Promise<string> {
+  async undo(image?: string): Promise<string> {
     const { namespace, rollout: name } = this.ref;
     const rollout = await this.#client.readCustom(ROLLOUT, namespace, name);
     const spec = rollout.spec as { selector?: { matchLabels?: Record<string, string> }; template: object };
@@ -189,23 +191,29 @@ export class ArgoRolloutTarget implements DelegatingTarget {
     );
     const byRevision = owned
       .map((rs) => ({
-        rs,
-        revision: Number((rs.metadata?.['annotations'] as Record<string, string>)?.[REVISION]),
+        template: (rs['spec'] as { template: PodTemplate }).template,
+        revision: Number((rs.metadata?.['annotations'] as Record<string, string> | undefined)?.[REVISION]),
       }))
       .filter((x) => Number.isInteger(x.revision))
       .sort((a, b) => b.revision - a.revision);
-    const previous = byRevision[1];
-    if (previous === undefined) throw new Error(`no revision found for rollout ${JSON.stringify(name)}`);
-    const template = structuredClone(
-      (previous.rs['spec'] as { template: { metadata?: { labels?: Record<string, string> } } }).template,
-    );
+    const chosen =
+      image === undefined
+        ? byRevision[1]
+        : byRevision.find((x) => imageOf(x.template, this.ref.container) === image);
+    if (chosen === undefined)
+      throw new Error(
+        image === undefined
+          ? `no revision found for rollout ${JSON.stringify(name)}`
+          : `no revision of rollout ${JSON.stringify(name)} runs ${image} any more`,
+      );
+    const template = structuredClone(chosen.template);
     delete template.metadata?.labels?.[POD_TEMPLATE_HASH];
     if (sameTemplate(spec.template, template))
-      return `skipped rollback (current template already matches revision ${previous.revision})`;
+      return `skipped rollback (current template already matches revision ${chosen.revision})`;
     await this.#client.jsonPatch(ROLLOUT, namespace, name, [
       { op: 'replace', path: '/spec/template', value: template },
     ]);
-    return `restored the pod template of revision ${previous.revision}`;
+    return `restored the pod template of revision ${chosen.revision}`;
   }
 
   /** Clears an abort so the update runs again (`kubectl argo rollouts retry rollout`). */
@@ -271,6 +279,16 @@ function withImage(
       },
     },
   };
+}
+
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec?: { containers?: { name: string; image?: string }[] };
+}
+
+function imageOf(template: PodTemplate, container: string | undefined): string | undefined {
+  const containers = template.spec?.containers ?? [];
+  return (container === undefined ? containers[0] : containers.find((c) => c.name === container))?.image;
 }
 
 /** Whether two pod templates are the same, the pod template hash label aside. */

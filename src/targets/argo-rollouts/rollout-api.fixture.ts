@@ -8,6 +8,7 @@
  * sent is validated against the Rollout CRD before it is applied; an invalid one is a 422 and is
  * kept in `invalid`. The test plays the Argo Rollouts controller with `argo()`.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -55,15 +56,56 @@ export interface RolloutApi {
 const GROUP = '/apis/argoproj.io/v1alpha1';
 
 /**
- * Starts the stand-in on 127.0.0.1 (port 0) holding `initial` (and `replicaSets` for undo).
+ * Starts the stand-in on 127.0.0.1 (port 0) holding `initial`, and a ReplicaSet per pod template
+ * the Rollout has had (for undo).
  *
- * @example const api = await startRolloutApi(recordedRollout('…'), [])
+ * @example const api = await startRolloutApi(recorded('rollout-status-paused-canary-pause-step.yaml'))
  */
-export async function startRolloutApi(
-  initial: RolloutObject,
-  replicaSets: RolloutObject[] = [],
-): Promise<RolloutApi> {
+export async function startRolloutApi(initial: RolloutObject): Promise<RolloutApi> {
   let rollout = structuredClone(initial);
+  // one ReplicaSet per pod template, numbered as Argo numbers revisions (a template seen again
+  // takes the next number: Argo reuses its ReplicaSet)
+  const replicaSets: RolloutObject[] = [];
+  let revision = Number(
+    (rollout.metadata['annotations'] as Record<string, string> | undefined)?.[
+      'rollout.argoproj.io/revision'
+    ] ?? '1',
+  );
+  const track = (): void => {
+    const template = JSON.stringify(rollout.spec['template']);
+    const hash = createHash('sha256').update(template).digest('hex').slice(0, 10);
+    const labels = (rollout.spec['template'] as { metadata?: { labels?: object } }).metadata?.labels ?? {};
+    const existing = replicaSets.find((rs) => rs.metadata.name === `${name}-${hash}`);
+    const annotations = { 'rollout.argoproj.io/revision': String(revision) };
+    if (existing) existing.metadata['annotations'] = annotations;
+    else
+      replicaSets.push({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${name}-${hash}`,
+          namespace,
+          labels: { ...labels, 'rollouts-pod-template-hash': hash },
+          annotations,
+          ownerReferences: [
+            {
+              apiVersion: 'argoproj.io/v1alpha1',
+              kind: 'Rollout',
+              name,
+              uid: rollout.metadata['uid'],
+              controller: true,
+            },
+          ],
+        },
+        spec: {
+          template: {
+            ...(JSON.parse(template) as object),
+            metadata: { labels: { ...labels, 'rollouts-pod-template-hash': hash } },
+          },
+        },
+        status: {},
+      });
+  };
   let rv = Number(rollout.metadata.resourceVersion ?? '1000');
   const namespace = String(rollout.metadata['namespace']);
   const name = String(rollout.metadata.name);
@@ -73,10 +115,17 @@ export async function startRolloutApi(
   const invalid: { body: unknown; error: string }[] = [];
   const watches = new Set<ServerResponse>();
 
+  track();
   const bump = (next: RolloutObject, specChanged: boolean): void => {
     rv += 1;
     const generation = Number(rollout.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+    const templateChanged =
+      JSON.stringify(next.spec['template']) !== JSON.stringify(rollout.spec['template']);
     rollout = { ...next, metadata: { ...next.metadata, resourceVersion: String(rv), generation } };
+    if (templateChanged) {
+      revision += 1;
+      track();
+    }
     for (const w of watches) w.write(`${JSON.stringify({ type: 'MODIFIED', object: rollout })}\n`);
   };
 
