@@ -206,6 +206,31 @@ describe('argo-rollouts target driven by uses: rollout (stand-in Kubernetes API)
     );
     const done = await statusJson();
     assert.equal(done.rollout.state.phase, 'completed');
+    // the API serves the same record, and the promote is audited like any rollout command
+    const server = JSON.parse(readFileSync(join(dir, '.runway', 'runway', 'server.json'), 'utf8')) as {
+      url: string;
+    };
+    const token = readFileSync(join(dir, '.runway', 'runway', 'server.token'), 'utf8').trim();
+    const viaApi = (await (
+      await fetch(`${server.url}/v1/rollouts/${done.rollout.id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as StatusJson;
+    assert.equal(viaApi.rollout.state.phase, 'completed');
+    assert.deepEqual(viaApi.rollout.state.history, done.rollout.state.history);
+    const audit = await cli(['audit', '--json']);
+    const entries = (
+      JSON.parse(audit.stdout) as { entries: { path: string; method: string; status: number }[] }
+    ).entries;
+    assert.ok(
+      entries.some(
+        (e) =>
+          e.method === 'POST' &&
+          e.path === `/v1/environments/${SERVICE}/production/commands` &&
+          e.status === 200,
+      ),
+      `the promote is not in the audit log: ${audit.stdout}`,
+    );
     assert.deepEqual(api.invalid, []);
     assert.ok(
       api.received.every((r) => r.answered < 400),
