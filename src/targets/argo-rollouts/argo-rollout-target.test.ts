@@ -231,6 +231,33 @@ describe('argo-rollouts target (recorded API exchanges)', () => {
     for (const x of patches) validateRolloutPatch(x.body);
   });
 
+  it('promote --full sets status.promoteFull, then unpauses a paused spec (the Argo CLI order)', async () => {
+    const userPaused = at('4838730', 6, { phase: 'Paused', currentPodHash: 'new', stableRS: 'old' });
+    (userPaused.spec as { paused?: boolean }).paused = true;
+    const r = await replay([
+      { method: 'GET', path: ONE, body: userPaused },
+      { method: 'PATCH', path: `${ONE}/status`, contentType: MERGE, body: userPaused },
+      { method: 'PATCH', path: ONE, contentType: MERGE, body: userPaused },
+    ]);
+    await target(r).promote(true);
+    const patches = r.received.filter((x) => x.method === 'PATCH');
+    assert.deepEqual(
+      patches.map((x) => [x.path, x.body]),
+      [
+        [`${ONE}/status`, { status: { promoteFull: true } }],
+        [ONE, { spec: { paused: false } }],
+      ],
+    );
+    for (const x of patches) validateRolloutPatch(x.body);
+  });
+
+  it('pause sets spec.paused on the resource (kubectl argo rollouts pause)', async () => {
+    const r = await replay([{ method: 'PATCH', path: ONE, contentType: MERGE, body: pausedAtStep }]);
+    await target(r).pause();
+    assert.deepEqual(r.received[0]!.body, { spec: { paused: true } });
+    validateRolloutPatch(r.received[0]!.body);
+  });
+
   it('a patch with a field the Rollout CRD does not have fails validation (the check can fail)', () => {
     assert.throws(() => validateRolloutPatch({ status: { abortt: true } }));
     assert.throws(() => validateRolloutPatch({ spec: { paused: 'no' } }));
