@@ -113,6 +113,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     ...(o.healthIntervalMs === undefined ? {} : { healthIntervalMs: o.healthIntervalMs }),
   });
   const delegated = new DelegatedController({
+    ...(ownership ? { ownership } : {}),
     store: o.store,
     clock,
     log: o.log,

@@ -206,6 +206,10 @@ describe('argo-rollouts target driven by uses: rollout (stand-in Kubernetes API)
     );
     const done = await statusJson();
     assert.equal(done.rollout.state.phase, 'completed');
+    const text = await cli(['rollout', 'status', SERVICE, '--env', 'production']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /completed/);
+    assert.match(text.stdout, /Healthy/);
     // the API serves the same record, and the promote is audited like any rollout command
     const server = JSON.parse(readFileSync(join(dir, '.runway', 'runway', 'server.json'), 'utf8')) as {
       url: string;

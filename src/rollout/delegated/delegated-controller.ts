@@ -12,7 +12,9 @@ import type { NotifyEvent } from '../actions.ts';
 import { isTerminal } from '../state.ts';
 import type { RolloutState } from '../state.ts';
 import { FULL_WEIGHT } from '../strategy.ts';
+import { LeaseLostError } from '../../store/store.ts';
 import type { Store } from '../../store/store.ts';
+import { SoleOwnership, type Ownership } from '../../leases/ownership.ts';
 import type { Command } from '../observations.ts';
 import { pinnedImage } from '../../targets/image-reference.ts';
 import { commandAction, commandEntry, follow } from './follow.ts';
@@ -33,6 +35,8 @@ export interface DelegatedControllerOptions {
   /** How often an unfinished rollout is looked at besides the watch's changes (default 1000 ms). */
   tickMs?: number;
   notify?: (rollout: RolloutRecord, event: NotifyEvent, detail: string) => void;
+  /** Which environments this control plane may act on (default: all of them, alone on its store). */
+  ownership?: Ownership;
 }
 
 /** The outcome of one look, for a command's answer. */
@@ -43,6 +47,7 @@ export interface DelegatedTick {
 
 /** History events people are told about, and the notification each one is. */
 const TOLD: Partial<Record<string, NotifyEvent>> = {
+  'instances-started': 'started',
   paused: 'paused',
   completed: 'completed',
   'rolled-back': 'rolled-back',
@@ -52,6 +57,7 @@ const TOLD: Partial<Record<string, NotifyEvent>> = {
 /** Drives every delegated rollout in the store to its end. */
 export class DelegatedController {
   readonly #o: DelegatedControllerOptions;
+  readonly #own: Ownership;
   readonly #targets = new Map<string, DelegatingTarget>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #chains = new Map<string, Promise<unknown>>();
@@ -59,6 +65,7 @@ export class DelegatedController {
 
   constructor(options: DelegatedControllerOptions) {
     this.#o = options;
+    this.#own = options.ownership ?? new SoleOwnership();
   }
 
   /** Picks up every unfinished delegated rollout (after a restart: where the cluster says it is). */
@@ -110,6 +117,12 @@ export class DelegatedController {
     const { store, clock } = this.#o;
     const rollout = await store.getRollout(rolloutId);
     if (!rollout?.delegate) return undefined;
+    // on a shared store another control plane may be following it: look again later
+    const claim = await this.#own.claim(rollout.service, rollout.environment);
+    if (!claim) {
+      this.schedule(rolloutId, this.#own.retryMs);
+      return undefined;
+    }
     const env = await store.getEnvironment(rollout.service, rollout.environment);
     if (!env)
       throw new Error(`environment ${rollout.service}/${rollout.environment} is missing from the store`);
@@ -152,15 +165,26 @@ export class DelegatedController {
     const nextEnv = environmentAfter(env, nextRollout, now);
     const changed = JSON.stringify(state) !== JSON.stringify(rollout.state) || pending.length > 0;
     if (changed) {
-      await store.saveDeployment({
-        environment: nextEnv,
-        rollout: nextRollout,
-        consumed: pending.map((c) => ({
-          id: c.id,
-          ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
-        })),
-        at: now.toISOString(),
-      });
+      try {
+        await store.saveDeployment({
+          environment: nextEnv,
+          rollout: nextRollout,
+          consumed: pending.map((c) => ({
+            id: c.id,
+            ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
+          })),
+          at: now.toISOString(),
+          ...(claim.fence ? { fence: claim.fence } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof LeaseLostError)) throw err;
+        this.#own.lost(rollout.service, rollout.environment);
+        this.#o.log(
+          `${rollout.service}/${rollout.environment}: lease lost to another control plane; standing down`,
+        );
+        this.schedule(rolloutId, this.#own.retryMs);
+        return undefined;
+      }
       this.#report(rollout, nextRollout, refused);
     }
     // persisted first: a restart sets the image again, which is a no-op once it is there
@@ -180,6 +204,7 @@ export class DelegatedController {
     if (isTerminal(state.phase)) {
       target.close();
       this.#targets.delete(rolloutId);
+      await this.#own.release(rollout.service, rollout.environment);
     } else {
       this.schedule(rolloutId, this.#o.tickMs ?? 1000);
     }
