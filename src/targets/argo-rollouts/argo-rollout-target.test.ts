@@ -4,7 +4,10 @@ import { KubeClient } from '../kubernetes/kube-client.ts';
 import { startReplay, status } from '../kubernetes/replay-server.fixture.ts';
 import type { Exchange, Replay } from '../kubernetes/replay-server.fixture.ts';
 import { recorded, validateRolloutPatch, validateSent } from '../kubernetes/schemas.fixture.ts';
+import { delegatingContract } from '../delegating.contract.ts';
 import { ArgoRolloutTarget } from './argo-rollout-target.ts';
+import { startRolloutApi } from './rollout-api.fixture.ts';
+import type { RolloutObject } from './rollout-api.fixture.ts';
 import { rolloutStatus } from './rollout-status.ts';
 
 const NS = 'rollouts-demo';
@@ -287,4 +290,24 @@ describe('rollout status from recorded Rollouts', () => {
       'Progressing',
     );
   });
+});
+
+delegatingContract('argo-rollouts (stand-in API)', async () => {
+  const initial = at(
+    '4838641',
+    5,
+    { phase: 'Healthy', message: '', currentStepIndex: 8 },
+    'argoproj/rollouts-demo:yellow',
+  );
+  const api = await startRolloutApi(initial as unknown as RolloutObject);
+  return {
+    target: new ArgoRolloutTarget(
+      { namespace: NS, rollout: 'rollouts-demo' },
+      new KubeClient({ kubeconfig: api.kubeconfig }),
+    ),
+    image: IMAGE,
+    change: () => api.argo({ phase: 'Progressing', currentStepIndex: 0 }),
+    writes: () => api.received.filter((r) => r.method !== 'GET').length,
+    close: () => api.close(),
+  };
 });
