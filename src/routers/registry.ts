@@ -3,6 +3,7 @@
  * the router of an environment from its spec, and an unknown kind is an error listing the known ones.
  */
 import type { Target } from '../targets/target.ts';
+import { createGatewayApiRouter } from './gateway-api/gateway-api-router.ts';
 import type { RouterSpec } from './kinds.ts';
 import { createHaproxyRouter } from './haproxy/haproxy-router.ts';
 import { createLocalRouter } from './local/local-router.ts';
@@ -25,6 +26,7 @@ const FACTORIES = new Map<string, RouterFactory>([
   ['none', () => new NopRouter()],
   ['local', createLocalRouter],
   ['haproxy', createHaproxyRouter],
+  ['gateway-api', createGatewayApiRouter],
 ]);
 
 /** Adds (or replaces) the factory of a kind. */

@@ -3,6 +3,7 @@
  * the target of an environment from its spec, and an unknown kind is an error listing the known ones.
  */
 import type { AgentClient } from '../agent/client.ts';
+import { createKubernetesTarget } from './kubernetes/create.ts';
 import { createLocalTarget } from './local/local-target.ts';
 import { NopTarget, TargetError } from './target.ts';
 import type { Target } from './target.ts';
@@ -26,6 +27,7 @@ export type TargetFactory = (spec: TargetSpec, ctx: TargetContext) => Target;
 const FACTORIES = new Map<string, TargetFactory>([
   ['none', () => new NopTarget()],
   ['local', createLocalTarget],
+  ['kubernetes', createKubernetesTarget],
 ]);
 
 /** Adds (or replaces) the factory of a kind. */
