@@ -222,6 +222,13 @@ describe('argo-rollouts target driven by uses: rollout (stand-in Kubernetes API)
     ).json()) as StatusJson;
     assert.equal(viaApi.rollout.state.phase, 'completed');
     assert.deepEqual(viaApi.rollout.state.history, done.rollout.state.history);
+    // what the dashboard reads: the environment, with the new release stable and all traffic on it
+    for (const path of ['/v1/overview', `/v1/environments/${SERVICE}/production`]) {
+      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = await res.text();
+      assert.equal(res.status, 200, `${path}: ${body}`);
+      assert.match(body, /"v2"/, path);
+    }
     const audit = await cli(['audit', '--json']);
     const entries = (
       JSON.parse(audit.stdout) as { entries: { path: string; method: string; status: number }[] }
