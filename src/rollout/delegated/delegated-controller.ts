@@ -17,7 +17,7 @@ import type { Store } from '../../store/store.ts';
 import { SoleOwnership, type Ownership } from '../../leases/ownership.ts';
 import type { Command } from '../observations.ts';
 import { pinnedImage } from '../../targets/image-reference.ts';
-import { commandAction, commandEntry, follow } from './follow.ts';
+import { commandAction, commandEntry, follow, unreachable } from './follow.ts';
 
 /** The store calls the delegated controller makes. */
 export type DelegatedStore = Pick<
@@ -153,13 +153,20 @@ export class DelegatedController {
 
     // where the target is
     let status: DelegatedStatus | undefined;
+    let refusedBy: string | undefined;
     try {
       status = await target.status();
     } catch (err) {
       this.#o.log(`${rollout.service}/${rollout.environment}: ${target.name}: ${(err as Error).message}`);
+      // a Rollout that is not there, or that Runway may not read, will not come by waiting
+      const code = (err as { code?: unknown }).code;
+      if (state.canaryStartedAt === undefined && (code === 401 || code === 403 || code === 404))
+        refusedBy = `${target.name}: ${(err as Error).message} (${String(code)})`;
     }
     const image = rollout.canary.image ? pinnedImage(rollout.canary.image) : '';
-    const result = status ? follow(state, image, status, now) : { next: state };
+    const result = status
+      ? follow(state, image, status, now)
+      : { next: refusedBy === undefined ? state : unreachable(state, refusedBy, now) };
     state = result.next;
     const nextRollout: RolloutRecord = { ...rollout, state, updatedAt: now.toISOString() };
     const nextEnv = environmentAfter(env, nextRollout, now);

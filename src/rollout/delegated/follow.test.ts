@@ -5,7 +5,7 @@ import type { DelegatedStatus } from '../../targets/delegating.ts';
 import { delegatedStrategy } from '../../deploy/strategies.ts';
 import { newRollout } from '../state.ts';
 import type { RolloutState } from '../state.ts';
-import { commandAction, follow } from './follow.ts';
+import { commandAction, follow, unreachable } from './follow.ts';
 
 const NEW = 'ghcr.io/acme/shop@sha256:' + 'b'.repeat(64);
 const OLD = 'ghcr.io/acme/shop@sha256:' + 'a'.repeat(64);
@@ -100,6 +100,13 @@ describe('follow (an Argo Rollout seen by Runway)', () => {
     ).next;
     assert.equal(stuck.phase, 'aborted');
     assert.match(stuck.abortReason!, /ProgressDeadlineExceeded/);
+  });
+
+  it('a target that cannot be read ends the rollout as aborted, once', () => {
+    const s = unreachable(start(), 'production/shop: rollouts.argoproj.io "shop" not found (404)', at(1));
+    assert.equal(s.phase, 'aborted');
+    assert.match(s.abortReason!, /not found \(404\)/);
+    assert.deepEqual(unreachable(s, 'again', at(2)), s);
   });
 
   it('maps commands to what the Argo CLI sends, and refuses what it would not pass on', () => {

@@ -128,6 +128,17 @@ export function follow(state: RolloutState, image: string, status: DelegatedStat
   return { next };
 }
 
+/** The rollout ended before it began: the target cannot be read (missing, or not Runway's to read). */
+export function unreachable(state: RolloutState, reason: string, now: Date): RolloutState {
+  const next = structuredClone(state);
+  if (isTerminal(next.phase)) return next;
+  next.phase = 'aborted';
+  next.abortReason = reason;
+  next.finishedAt = now.toISOString();
+  next.history.push({ at: next.finishedAt, event: 'aborted', detail: reason });
+  return next;
+}
+
 const COMMAND_EFFECT: Readonly<Record<Command, string>> = {
   promote: "clears the Rollout's pause conditions (next step)",
   'promote-full': 'sets status.promoteFull (skips the remaining steps)',

@@ -70,7 +70,8 @@ export class ArgoRolloutTarget implements DelegatingTarget {
     if (this.#cache !== undefined) {
       await this.#cache.ready();
       const watched = this.#cache.list().find((r) => r.metadata?.name === this.ref.rollout);
-      if (watched === undefined) throw new Error(`rollout ${this.name} not found`);
+      if (watched === undefined)
+        throw new KubeError(404, 'NotFound', `rollouts.argoproj.io "${this.ref.rollout}" not found`);
       return rolloutStatus(watched, this.ref.container);
     }
     const rollout = await this.#client.readCustom(ROLLOUT, this.ref.namespace, this.ref.rollout);

@@ -150,16 +150,19 @@ export async function startRolloutApi(initial: RolloutObject): Promise<RolloutAp
     };
 
     if (req.method === 'GET' && url.pathname === one) return reply(200, rollout);
+    const selector = url.searchParams.get('fieldSelector');
+    const listed = selector === null || selector === `metadata.name=${name}` ? [rollout] : [];
     if (req.method === 'GET' && url.pathname === base && url.searchParams.get('watch') === 'true') {
       received.push({ method: 'GET', path: url.pathname, contentType, body: undefined, answered: 200 });
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       res.flushHeaders();
       const since = Number(url.searchParams.get('resourceVersion') ?? '0');
-      if (since < rv) res.write(`${JSON.stringify({ type: 'MODIFIED', object: rollout })}\n`);
+      if (since < rv && listed.length > 0)
+        res.write(`${JSON.stringify({ type: 'MODIFIED', object: rollout })}\n`);
       res.write(
         `${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', metadata: { resourceVersion: String(rv) } } })}\n`,
       );
-      watches.add(res);
+      if (listed.length > 0) watches.add(res);
       res.on('close', () => watches.delete(res));
       return;
     }
@@ -168,7 +171,7 @@ export async function startRolloutApi(initial: RolloutObject): Promise<RolloutAp
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'RolloutList',
         metadata: { resourceVersion: String(rv) },
-        items: [rollout],
+        items: listed,
       });
     }
     if (req.method === 'GET' && url.pathname === `/apis/apps/v1/namespaces/${namespace}/replicasets`) {
@@ -239,6 +242,11 @@ export async function startRolloutApi(initial: RolloutObject): Promise<RolloutAp
         status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`),
       );
     }
+    if (url.pathname.startsWith(`${base}/`))
+      return reply(
+        404,
+        status(404, 'NotFound', `rollouts.argoproj.io "${url.pathname.slice(base.length + 1)}" not found`),
+      );
     return reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
   }
 
