@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, type ConfigIssue } from '../../config/errors.ts';
 import { parsePipeline } from '../../config/load.ts';
+import { delegatedRequest } from './delegated-request.ts';
 
 const IMAGE = `argoproj/rollouts-demo@sha256:${'ab'.repeat(32)}`;
 
@@ -52,5 +53,39 @@ describe('uses: rollout on an argo-rollouts environment, checked at load time', 
   it('refuses a step without an image', () => {
     const issues = issuesOf(pipeline('{ uses: rollout, with: { environment: production } }'));
     assert.match(issues.map((i) => i.message).join('\n'), /needs with\.image/);
+  });
+});
+
+describe('the request of an argo-rollouts rollout step', () => {
+  const ctx = (inputs: Record<string, unknown>) =>
+    ({
+      inputs: { environment: 'production', ...inputs },
+      run: { id: 7, pipeline: { name: 'shop', service: { name: 'shop', health: '/healthz' } } },
+      expressions: { sha: '0123456789abcdef' },
+      step: { key: 'canary/0' },
+    }) as unknown as Parameters<typeof delegatedRequest>[0];
+  const env = {
+    name: 'production',
+    target: { kind: 'argo-rollouts', namespace: 'shop', rollout: 'shop', container: 'api' },
+    router: { kind: 'local' },
+  } as unknown as Parameters<typeof delegatedRequest>[1];
+
+  it('carries the target and the image pinned by digest, and no port or command of its own', () => {
+    const req = delegatedRequest(ctx({}), env, IMAGE);
+    assert.ok(typeof req === 'object');
+    assert.deepEqual(req.target, env.target);
+    assert.deepEqual(req.release.image, {
+      type: 'image',
+      image: 'argoproj/rollouts-demo',
+      digest: `sha256:${'ab'.repeat(32)}`,
+    });
+    assert.equal(req.release.version, '0123456789ab');
+    assert.equal(req.release.command, '');
+    assert.equal(req.key, 'run-7/canary/0');
+  });
+
+  it('refuses an environment with verify: rather than deploy unchecked', () => {
+    const req = delegatedRequest(ctx({}), { ...env, verify: {} } as typeof env, IMAGE);
+    assert.match(String(req), /verify: .* not checked for argo-rollouts targets yet/);
   });
 });

@@ -111,6 +111,7 @@ describe('follow (an Argo Rollout seen by Runway)', () => {
 
   it('maps commands to what the Argo CLI sends, and refuses what it would not pass on', () => {
     assert.deepEqual(commandAction('promote'), { type: 'promote', full: false });
+    assert.deepEqual(commandAction('resume'), { type: 'promote', full: false });
     assert.deepEqual(commandAction('promote-full'), { type: 'promote', full: true });
     assert.deepEqual(commandAction('abort'), { type: 'abort' });
     assert.deepEqual(commandAction('pause'), { type: 'pause' });
