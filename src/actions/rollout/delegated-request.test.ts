@@ -50,6 +50,17 @@ describe('uses: rollout on an argo-rollouts environment, checked at load time', 
     assert.match(issue!.message, /argo-rollouts target, which does its own steps.*remove preset:/);
   });
 
+  it('refuses uses: deploy, naming uses: rollout', () => {
+    const [issue] = issuesOf(
+      pipeline(`{ uses: deploy, with: { environment: production, image: '${IMAGE}' } }`),
+    );
+    assert.equal(issue!.line, 9);
+    assert.match(
+      issue!.message,
+      /argo-rollouts target, which rolls releases out by its own steps: use uses: rollout/,
+    );
+  });
+
   it('refuses a step without an image', () => {
     const issues = issuesOf(pipeline('{ uses: rollout, with: { environment: production } }'));
     assert.match(issues.map((i) => i.message).join('\n'), /needs with\.image/);
