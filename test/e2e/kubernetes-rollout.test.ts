@@ -34,6 +34,8 @@ const V4 = image('4.0', 'd');
 const V5 = image('5.0', 'e');
 const V6 = image('6.0', 'f');
 
+type Step = Record<string, unknown>;
+
 /** The user's Deployment and Service, as `kubectl apply` left them. */
 function seedCluster(api: StandInApi): void {
   api.seed(APPS, {
@@ -61,7 +63,7 @@ function seedCluster(api: StandInApi): void {
   });
 }
 
-function pipelineYaml(analysisUrl: string, step: Record<string, unknown>, verifyKey?: string): string {
+function pipelineYaml(analysisUrl: string, step: Step | Step[], verifyKey?: string): string {
   return stringify(
     {
       version: 1,
@@ -92,7 +94,7 @@ function pipelineYaml(analysisUrl: string, step: Record<string, unknown>, verify
           ],
         },
       },
-      stages: { production: { steps: [step] } },
+      stages: { production: { steps: Array.isArray(step) ? step : [step] } },
     },
     { lineWidth: 0 },
   );
@@ -172,7 +174,7 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     return child;
   };
 
-  const write = (step: Record<string, unknown>, verifyKey?: string) => {
+  const write = (step: Step | Step[], verifyKey?: string) => {
     const url = `http://127.0.0.1:${(analysis.address() as AddressInfo).port}/checkout`;
     writeFileSync(join(dir, 'runway.yaml'), pipelineYaml(url, step, verifyKey));
   };
@@ -212,6 +214,9 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     write(canary('v2', V2));
     const run = await cli(['run']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
+    // the step ends once the cluster rolled stable out to the new image, not when the rollout is recorded
+    assert.match(run.stdout, /production runs v2 on its stable workload: 2 ready/);
+    assert.equal(containerImage(api.get(APPS, 'shop')), V2);
     await eventually('the canary is scaled to zero', () => canaryReplicas(api) === 0);
     const weights = steps(routeWeights(api, from));
     assert.deepEqual(
@@ -313,6 +318,21 @@ describe('runway run on a kubernetes environment (stand-in API server)', { timeo
     await eventually('the canary is scaled to zero', () => canaryReplicas(api) === 0);
     assert.equal(containerImage(api.get(APPS, 'shop')), V4, 'stable still runs v4');
     assert.ok(!routeWeights(api, from).some((w) => w > 0), 'no traffic ever reached the crashing canary');
+  });
+
+  it('an image from an expression is checked when the step runs: a tag without a digest is refused, nothing sent', async () => {
+    const from = api.applied.length;
+    write([
+      { id: 'build', run: 'echo "image=ghcr.io/acme/shop:latest" >> "$RUNWAY_OUTPUT"' },
+      {
+        uses: 'deploy',
+        with: { environment: 'production', version: 'v8', image: '${{ steps.build.outputs.image }}' },
+      },
+    ]);
+    const run = await cli(['run']);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stdout, /image "ghcr\.io\/acme\/shop:latest" is not pinned by digest/);
+    assert.equal(api.applied.length, from);
   });
 
   it('runway rollout status reads the instances from pod status and the split from the HTTPRoute', async () => {

@@ -5,11 +5,16 @@
  * control plane builds the same target the step was validated against.
  */
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment, KubernetesTarget } from '../../config/pipeline.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
 import { verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
 import { IMAGE_SHAPE, parseImageReference, pinnedImage } from '../../targets/image-reference.ts';
+import type { ServerClient } from '../../server/client.ts';
 import type { ActionContext } from '../action.ts';
+
+/** How long a step waits for a cluster to roll its stable workload out to a promoted image. */
+const PROMOTION_WAIT_MS = 10 * 60_000;
 
 /** Builds the request for an image release; a string says why there is none. */
 export function imageReleaseRequest(
@@ -66,4 +71,38 @@ export function imageReleaseRequest(
     ...(extra.strategy === undefined ? {} : { strategy: extra.strategy }),
     ...(extra.args ? { args: extra.args } : {}),
   };
+}
+
+/**
+ * Waits until every instance the environment's target reports is the promoted version and ready
+ * (the cluster rolled stable out to its image); the reason it failed otherwise.
+ */
+export async function awaitPromotion(
+  ctx: ActionContext,
+  client: ServerClient,
+  req: RolloutRequest,
+  version: string,
+  timeoutMs = PROMOTION_WAIT_MS,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  let last = 'no instance reported yet';
+  while (Date.now() < deadline && !ctx.signal.aborted) {
+    const site = await client
+      .environment(req.service, req.environment)
+      .then((s) => s.site)
+      .catch(() => null);
+    const instances = site?.instances ?? [];
+    if (instances.some((i) => i.version === version && i.crashLoop))
+      return `${version} is crash-looping on ${req.environment}'s stable workload after its promotion`;
+    if (instances.length > 0 && instances.every((i) => i.version === version && i.ready)) {
+      ctx.log(`${req.environment} runs ${version} on its stable workload: ${instances.length} ready`);
+      return undefined;
+    }
+    last = `${instances.filter((i) => i.version === version && i.ready).length} of ${instances.length} instances are ${version} and ready`;
+    if (!told) ctx.log(`waiting for ${req.environment} to roll its stable workload out to ${version}`);
+    told = true;
+    await sleep(250);
+  }
+  return `${version} was promoted, but ${req.environment}'s stable workload did not roll out in time: ${last}`;
 }

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../config/pipeline.ts';
 import { IMAGE_SHAPE, parseImageReference } from '../../targets/image-reference.ts';
 import type { InputCheckContext } from '../action.ts';
-import { imageReleaseRequest } from './image-release.ts';
+import { awaitPromotion, imageReleaseRequest } from './image-release.ts';
 import type { RolloutRecord } from '../../deploy/records.ts';
 import type { RolloutRequest } from '../../deploy/rollout-request.ts';
 import { defaultAttestationPath, verifyReleaseAttestation } from '../../gates/supply-chain/verify-release.ts';
@@ -375,6 +375,11 @@ export async function runRollout(
     revision: String(rollout.canary.revision),
     rollout: rollout.id,
   };
+  if (s.phase === 'completed' && req.target !== undefined) {
+    // a cluster target promotes after the rollout is recorded complete: the step ends with it
+    const failed = await awaitPromotion(ctx, client, req, rollout.canary.version);
+    if (failed !== undefined) return { ok: false, reason: failed, outputs, evidence };
+  }
   if (s.phase === 'completed') return { ok: true, outputs, evidence };
   const failed = Object.values(rollout.reports ?? {}).find(
     (r) => r.phase === 'failed' || r.phase === 'error',

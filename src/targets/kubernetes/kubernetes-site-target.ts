@@ -241,7 +241,9 @@ export class KubernetesSiteTarget implements Target {
     const out: { version: string; track: Track; health: WorkloadHealth }[] = [];
     for (const [version, image] of images) {
       if (image === stableImage) out.push({ version, track: 'stable', health: stable });
-      if (image === canaryImage && canary.desired > 0) out.push({ version, track: 'canary', health: canary });
+      // a canary on stable's image is being retired after a promotion: its release is stable's now
+      if (image === canaryImage && image !== stableImage && canary.desired > 0)
+        out.push({ version, track: 'canary', health: canary });
     }
     return out;
   }

@@ -22,6 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPLAY_TOKEN, status } from './replay-server.fixture.ts';
 
+/** Who set a field, with which value, and how (server-side apply, or a plain update). */
+interface Owner {
+  manager: string;
+  value: string;
+  operation: 'Apply' | 'Update';
+}
+
 type Obj = Record<string, unknown> & {
   apiVersion?: string;
   kind?: string;
@@ -77,7 +84,7 @@ export async function startStandInApi(options: StandInOptions = {}): Promise<Sta
   const history = options.history ?? 1000;
   const objects = new Map<string, Obj>();
   /** Owner manager of each leaf field, by object key and field path. */
-  const owners = new Map<string, Map<string, { manager: string; value: string }>>();
+  const owners = new Map<string, Map<string, Owner>>();
   const events: Event[] = [];
   const applied: Applied[] = [];
   const watches: { path: string; query: Record<string, string> }[] = [];
@@ -106,8 +113,15 @@ export async function startStandInApi(options: StandInOptions = {}): Promise<Sta
     const meta = object.metadata;
     meta.uid ??= `${(podSeq += 1).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
     meta.creationTimestamp ??= new Date().toISOString();
-    const fields = owners.get(key) ?? new Map<string, { manager: string; value: string }>();
-    meta.managedFields = managedFields(fields, object.apiVersion ?? 'v1', manager);
+    let fields = owners.get(key);
+    if (fields === undefined) {
+      // an object made by a controller (a pod): its writer owns every field, by update
+      fields = new Map<string, Owner>();
+      for (const [path, value] of leafFields(withoutServerFields(object)))
+        fields.set(path, { manager, value, operation: 'Update' });
+      owners.set(key, fields);
+    }
+    meta.managedFields = managedFields(fields, object.apiVersion ?? 'v1');
     objects.set(key, object);
     record(collection, existed ? 'MODIFIED' : 'ADDED', object);
   }
@@ -134,7 +148,7 @@ export async function startStandInApi(options: StandInOptions = {}): Promise<Sta
         ),
       };
     }
-    const fields = owners.get(key) ?? new Map<string, { manager: string; value: string }>();
+    const fields = owners.get(key) ?? new Map<string, Owner>();
     const leaves = leafFields(withoutServerFields(body));
     const conflicts = [...leaves].filter(([path, value]) => {
       const owner = fields.get(path);
@@ -156,7 +170,7 @@ export async function startStandInApi(options: StandInOptions = {}): Promise<Sta
         ),
       };
     }
-    for (const [path, value] of leaves) fields.set(path, { manager, value });
+    for (const [path, value] of leaves) fields.set(path, { manager, value, operation: 'Apply' });
     owners.set(key, fields);
     const merged = merge(current ?? {}, withoutServerFields(body)) as Obj;
     merged.metadata.name = name;
@@ -365,8 +379,9 @@ export async function startStandInApi(options: StandInOptions = {}): Promise<Sta
     seed(collection, object, manager = 'kubectl-client-side-apply') {
       const o = structuredClone(object) as Obj;
       o.metadata.namespace = namespaceOf(collection);
-      const fields = new Map<string, { manager: string; value: string }>();
-      for (const [path, value] of leafFields(withoutServerFields(o))) fields.set(path, { manager, value });
+      const fields = new Map<string, Owner>();
+      for (const [path, value] of leafFields(withoutServerFields(o)))
+        fields.set(path, { manager, value, operation: 'Update' });
       const key = keyOf(collection, o.metadata.name);
       owners.set(key, fields);
       o.metadata['generation'] = 1;
@@ -480,13 +495,11 @@ function merge(current: unknown, applied: unknown): unknown {
 }
 
 /** `managedFields` as the API server reports them: one entry per manager, FieldsV1 of its fields. */
-function managedFields(
-  fields: Map<string, { manager: string; value: string }>,
-  apiVersion: string,
-  writer: string,
-): unknown[] {
+function managedFields(fields: Map<string, Owner>, apiVersion: string): unknown[] {
   const byManager = new Map<string, Record<string, unknown>>();
-  for (const [path, { manager }] of fields) {
+  const operations = new Map<string, Owner['operation']>();
+  for (const [path, { manager, operation }] of fields) {
+    operations.set(manager, operation);
     const tree = byManager.get(manager) ?? {};
     let node = tree;
     for (const part of path.split(/\.(?![^[]*\])/).filter(Boolean)) {
@@ -504,7 +517,7 @@ function managedFields(
   }
   return [...byManager.entries()].map(([manager, fieldsV1]) => ({
     manager,
-    operation: manager === writer || manager === 'runway' ? 'Apply' : 'Update',
+    operation: operations.get(manager),
     apiVersion,
     time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     fieldsType: 'FieldsV1',
@@ -541,7 +554,7 @@ function podStatus(
   seq: number,
 ): unknown {
   return {
-    phase: crash ? 'Running' : 'Running',
+    phase: 'Running',
     podIP: `10.244.${(seq >> 8) & 255}.${seq & 255}`,
     conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
     containerStatuses: containers.map((c) => ({
