@@ -249,6 +249,11 @@ export class Deployments {
   ): Promise<FaultSpec | null> {
     const faults = checkFaults(body);
     const first = await this.environment(service, environment);
+    if (ownsTraffic(first.target))
+      throw new DeployError(
+        409,
+        `${service} in ${environment} runs on an ${String(first.target?.kind)} target, whose traffic Runway does not carry: faults can be injected only through Runway's data plane`,
+      );
     const change = async (): Promise<EnvironmentRecord> => {
       const env = await this.environment(service, environment);
       const next: EnvironmentRecord = {

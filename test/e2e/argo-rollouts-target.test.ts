@@ -238,6 +238,14 @@ describe(
         assert.equal(res.status, 200, `${path}: ${body}`);
         assert.match(body, /"v2"/, path);
       }
+      // no key accepted and then ignored: faults need Runway's data plane, which Argo's traffic bypasses
+      const fault = await fetch(`${server.url}/v1/environments/${SERVICE}/production/faults/v2`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ errorRatio: 0.5 }),
+      });
+      assert.equal(fault.status, 409);
+      assert.match(await fault.text(), /faults can be injected only through Runway's data plane/);
       const audit = await cli(['audit', '--json']);
       const entries = (
         JSON.parse(audit.stdout) as { entries: { path: string; method: string; status: number }[] }
