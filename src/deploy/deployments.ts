@@ -16,7 +16,8 @@ import type { FaultSpec } from '../targets/target.ts';
 import type { EnvironmentRecord, ReleaseSpec, RolloutCommandRecord, RolloutRecord } from './records.ts';
 import { checkRolloutRequest } from './rollout-request.ts';
 import type { RequestIssue } from './rollout-request.ts';
-import { replaceStrategy } from './strategies.ts';
+import { delegatedStrategy, replaceStrategy } from './strategies.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 
 /** A refused request: `status` is the HTTP status the API answers with. */
 export class DeployError extends Error {
@@ -30,6 +31,12 @@ export class DeployError extends Error {
   }
 }
 
+/** Follows rollouts whose target does its own traffic (`src/rollout/delegated/`). */
+export interface DelegatedDriver {
+  schedule(rolloutId: string, delayMs: number): void;
+  tick(rolloutId: string): Promise<{ rollout: RolloutRecord; refused: Map<number, string> } | undefined>;
+}
+
 /** The version a rollout starts from when the environment has none. */
 export const NO_STABLE = '(none)';
 
@@ -37,6 +44,7 @@ export const NO_STABLE = '(none)';
 export class Deployments {
   readonly #store: Store;
   readonly #controller: Controller;
+  readonly #delegated: DelegatedDriver | undefined;
   readonly #clock: Clock;
   /** Ports the data plane already serves, so they are not reported as taken by others. */
   readonly #ownPort: (port: number) => boolean;
@@ -46,9 +54,11 @@ export class Deployments {
     controller: Controller;
     clock: Clock;
     ownPort?: (port: number) => boolean;
+    delegated?: DelegatedDriver;
   }) {
     this.#store = opts.store;
     this.#controller = opts.controller;
+    this.#delegated = opts.delegated;
     this.#clock = opts.clock;
     this.#ownPort = opts.ownPort ?? (() => false);
   }
@@ -66,6 +76,9 @@ export class Deployments {
     const stored = await this.#store.getEnvironment(req.service, req.environment);
     const env = stored ?? emptyEnvironment(req.service, req.environment, req.port, now, req.previewPort);
     // a cluster target's port is its Service's, not one on this machine
+    const delegated = ownsTraffic(req.target);
+    if (delegated && !this.#delegated)
+      throw new DeployError(501, `this control plane cannot follow a ${req.target!.kind} target`);
     if (req.target === undefined)
       await this.#checkPorts(env, req.port, stored === undefined, req.previewPort);
     env.port = req.port;
@@ -101,7 +114,12 @@ export class Deployments {
       );
     }
     const readiness = req.release.readinessTimeoutMs ?? 30_000;
-    const strategy: Strategy = env.stable && checked.strategy ? checked.strategy : replaceStrategy(readiness);
+    // a target that does its own traffic follows its own steps: Runway records them as it sees them
+    const strategy: Strategy = delegated
+      ? delegatedStrategy()
+      : env.stable && checked.strategy
+        ? checked.strategy
+        : replaceStrategy(readiness);
     return {
       rollout: await this.#start(env, { ...req.release, revision: 0 }, strategy, req, now),
       created: true,
@@ -120,7 +138,9 @@ export class Deployments {
       by,
       at: this.#clock.now().toISOString(),
     });
-    const result = await this.#controller.tick(rollout.id);
+    const result = await (rollout.delegate && this.#delegated ? this.#delegated : this.#controller).tick(
+      rollout.id,
+    );
     // another control plane drives this rollout: it consumes the command on its next look
     const record = result ? await this.#store.getRolloutCommand(id) : await this.#consumed(id);
     if (record?.error) throw new DeployError(409, record.error);
@@ -196,7 +216,9 @@ export class Deployments {
       );
     const now = this.#clock.now();
     // the steps and analysis of the last rollout; the first release's replace when there was none
-    const strategy = last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000);
+    const strategy = ownsTraffic(env.target)
+      ? delegatedStrategy()
+      : (last?.state.strategy ?? replaceStrategy(release.readinessTimeoutMs ?? 30_000));
     const args = last ? extraArgs(last.args) : {};
     const rollout = await this.#start(
       env,
@@ -207,6 +229,8 @@ export class Deployments {
         args,
         analysis: last?.analysis ?? {},
         note: `undo by ${by}: back to ${release.version} (revision ${result.target.number}) as a new revision`,
+        // the way `kubectl argo rollouts undo` does it: the previous pod template back on the Rollout
+        ...(ownsTraffic(env.target) ? { restoresPrevious: true } : {}),
       },
       now,
     );
@@ -225,6 +249,11 @@ export class Deployments {
   ): Promise<FaultSpec | null> {
     const faults = checkFaults(body);
     const first = await this.environment(service, environment);
+    if (ownsTraffic(first.target))
+      throw new DeployError(
+        409,
+        `${service} in ${environment} runs on an ${String(first.target?.kind)} target, whose traffic Runway does not carry: faults can be injected only through Runway's data plane`,
+      );
     const change = async (): Promise<EnvironmentRecord> => {
       const env = await this.environment(service, environment);
       const next: EnvironmentRecord = {
@@ -295,6 +324,7 @@ export class Deployments {
       analysis?: Record<string, unknown>;
       /** Why this rollout exists when a command made it (undo), kept in its history. */
       note?: string;
+      restoresPrevious?: boolean;
     },
     now: Date,
   ): Promise<RolloutRecord> {
@@ -344,6 +374,8 @@ export class Deployments {
       ...(req.key ? { key: req.key } : {}),
       ...(req.runId === undefined ? {} : { runId: req.runId }),
       ...(env.faults?.[canary.version] ? { rehearsal: true } : {}),
+      ...(ownsTraffic(env.target) ? { delegate: env.target } : {}),
+      ...(req.restoresPrevious ? { restoresPrevious: true } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -360,7 +392,8 @@ export class Deployments {
       at: now.toISOString(),
       ...(await this.#fence(env.service, env.environment)),
     });
-    this.#controller.schedule(id, 0);
+    if (rollout.delegate && this.#delegated) this.#delegated.schedule(id, 0);
+    else this.#controller.schedule(id, 0);
     return rollout;
   }
 

@@ -6,6 +6,8 @@ import { NAME } from '../config/names.ts';
 import { resolveStrategy } from '../rollout/resolve-strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
 import type { ReleaseSpec } from './records.ts';
+import { delegateProblem } from '../rollout/delegated/delegate-spec.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 import { routerSpecProblem } from '../routers/kinds.ts';
 import type { RouterSpec } from '../routers/kinds.ts';
 import { parseImageReference, pinnedImage } from '../targets/image-reference.ts';
@@ -58,9 +60,11 @@ export function checkRolloutRequest(
     fail('service', 'expected a service name (lowercase letters, digits and -)');
   if (typeof b['environment'] !== 'string' || !NAME.test(b['environment']))
     fail('environment', 'expected an environment name (lowercase letters, digits and -)');
+  // a target that does its own traffic (an Argo Rollout) has no port of Runway's
+  const delegated = ownsTraffic(b['target']);
   for (const key of ['port', 'previewPort'] as const) {
     const v = b[key];
-    if (v === undefined && key === 'previewPort') continue;
+    if ((v === undefined && key === 'previewPort') || (delegated && key === 'port')) continue;
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535)
       fail(key, 'expected a TCP port from 1 to 65535');
   }
@@ -69,7 +73,7 @@ export function checkRolloutRequest(
     if (problem) fail('router', problem);
   }
   if (b['target'] !== undefined) {
-    const problem = targetSpecProblem(b['target']);
+    const problem = delegated ? delegateProblem(b['target']) : targetSpecProblem(b['target']);
     if (problem) fail('target', problem);
   }
   const r = b['release'];

@@ -1,4 +1,5 @@
 import { parseStrategy } from '../rollout/resolve-strategy.ts';
+import { deepFreeze, STRATEGY_DEFAULTS } from '../rollout/strategy.ts';
 import type { Strategy } from '../rollout/strategy.ts';
 
 /**
@@ -14,4 +15,12 @@ export function replaceStrategy(readinessTimeoutMs: number): Strategy {
       progressDeadlineMs: readinessTimeoutMs + 5000,
     },
   });
+}
+
+/**
+ * The strategy recorded for a target that does its own traffic: its steps are the target's (an
+ * Argo Rollout's `strategy.canary.steps`), recorded as they are observed, so Runway plans none.
+ */
+export function delegatedStrategy(): Strategy {
+  return deepFreeze({ kind: 'canary', steps: [], ...STRATEGY_DEFAULTS, scaleDownDelayMs: 0 });
 }

@@ -28,6 +28,13 @@ export interface ReleaseSpec {
   readinessTimeoutMs?: number;
 }
 
+/**
+ * The target of an environment that does its own traffic (an Argo Rollout): runway.yaml's
+ * `target:` as resolved, kept with each of its rollouts so that a restarted control plane knows
+ * what to follow.
+ */
+export type DelegateSpec = TargetSpec;
+
 /** What one service in one environment should look like: the controller's desired state. */
 export interface EnvironmentRecord {
   service: string;
@@ -71,6 +78,10 @@ export interface RolloutRecord {
   args: Record<string, string>;
   /** Faults were injected into the new version (a rollback rehearsal): its rollback is not the service's. */
   rehearsal?: boolean;
+  /** The target this rollout follows when it does its own traffic (`src/rollout/delegated/`). */
+  delegate?: DelegateSpec;
+  /** A delegated undo: the target's previous pod template is put back (`kubectl argo rollouts undo`) instead of an image set. */
+  restoresPrevious?: boolean;
   /** What each finished analysis run measured and why it ended so (kept after the engine stops). */
   reports?: Record<string, AnalysisReport>;
   /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */

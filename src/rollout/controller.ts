@@ -20,6 +20,7 @@ import { applyIntents, siteOf } from '../deploy/environment-state.ts';
 import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
 import type { InstanceHealth } from '../targets/target.ts';
 import type { PlacementOf } from './placements.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 
 /** How the controller is wired. */
 export interface ControllerOptions {
@@ -84,7 +85,7 @@ export class Controller {
       }
     }
     for (const env of await this.#o.store.environments()) {
-      if (active.has(`${env.service}/${env.environment}`)) continue;
+      if (active.has(`${env.service}/${env.environment}`) || ownsTraffic(env.target)) continue;
       await this.converge(env)
         .then(() => this.#own.release(env.service, env.environment))
         .catch((err: unknown) =>
@@ -105,7 +106,7 @@ export class Controller {
     this.#syncing = true;
     try {
       for (const env of await this.#o.store.environments()) {
-        if (!this.#o.placementOf(env).router.capabilities.backends) continue;
+        if (ownsTraffic(env.target) || !this.#o.placementOf(env).router.capabilities.backends) continue;
         // the environment as stored when its turn comes, never a copy a look has changed since
         await this.#onSite(env.service, env.environment, async () => {
           const now = await this.#o.store.getEnvironment(env.service, env.environment);
@@ -148,7 +149,8 @@ export class Controller {
    * data plane restarted), never a copy read before a concurrent change.
    */
   async reconvergeAll(): Promise<void> {
-    for (const { service, environment } of await this.#o.store.environments()) {
+    for (const { service, environment, target } of await this.#o.store.environments()) {
+      if (ownsTraffic(target)) continue;
       await this.#onSite(service, environment, async () => {
         const env = await this.#o.store.getEnvironment(service, environment);
         if (env) await this.#converge(env, true);
@@ -263,7 +265,8 @@ export class Controller {
     if (this.#closed) return undefined;
     const { store, clock } = this.#o;
     const rollout = await store.getRollout(rolloutId);
-    if (!rollout) return undefined;
+    // a target that does its own traffic is followed by src/rollout/delegated/
+    if (!rollout || rollout.delegate) return undefined;
     // owner first: another control plane may be driving this environment
     const claim = await this.#own.claim(rollout.service, rollout.environment);
     if (!claim) return this.#standDown(rollout, false);
@@ -495,6 +498,8 @@ export class Controller {
  * the router, or old instances to stop.
  */
 export function needsTicks(r: RolloutRecord): boolean {
+  // a target that does its own traffic is followed by src/rollout/delegated/
+  if (r.delegate) return false;
   return !isTerminal(r.state.phase) || r.dataPlane === 'pending' || r.state.scaleDowns.some((d) => !d.done);
 }
 

@@ -7,7 +7,10 @@ import type { RouterSpec } from '../routers/kinds.ts';
 import { createRouter } from '../routers/registry.ts';
 import type { TrafficRouter } from '../routers/router.ts';
 import { localTargetSpec } from '../targets/local/local-target.ts';
+import { ownsTraffic } from '../targets/kinds.ts';
 import { createTarget } from '../targets/registry.ts';
+import { NopRouter } from '../routers/router.ts';
+import { NopTarget } from '../targets/target.ts';
 import type { TargetContext } from '../targets/registry.ts';
 import type { InstanceHealth, Target } from '../targets/target.ts';
 import type { VersionSnapshot } from '../agent/metrics/version-snapshot.ts';
@@ -22,6 +25,7 @@ export interface Placement {
 export type PlacementOf = (env: EnvironmentRecord) => Placement;
 
 const LOCAL_ROUTER: RouterSpec = { kind: 'local' };
+const OWN_TRAFFIC: Placement = { target: new NopTarget(), router: new NopRouter() };
 
 /**
  * Builds placements from the registries, one per environment, rebuilt when its record names
@@ -32,6 +36,8 @@ const LOCAL_ROUTER: RouterSpec = { kind: 'local' };
 export function placements(ctx: TargetContext): PlacementOf {
   const cache = new Map<string, { key: string; placement: Placement }>();
   return (env) => {
+    // a target that does its own traffic runs nothing of Runway's (src/rollout/delegated/)
+    if (ownsTraffic(env.target)) return OWN_TRAFFIC;
     const targetSpec = env.target ?? localTargetSpec(env);
     const routerSpec = env.router ?? LOCAL_ROUTER;
     const key = JSON.stringify([targetSpec, routerSpec]);

@@ -13,6 +13,8 @@ import { formatDuration } from '../engine/duration.ts';
 import { systemClock } from '../engine/clock.ts';
 import type { AnalysisDriverFactory } from '../rollout/analysis-driver.ts';
 import { Controller } from '../rollout/controller.ts';
+import { DelegatedController } from '../rollout/delegated/delegated-controller.ts';
+import { createDelegatingTarget } from '../targets/delegating-registry.ts';
 import { placements, routerCounts, siteViews } from '../rollout/placements.ts';
 import type { PlacementOf } from '../rollout/placements.ts';
 import { Deployments } from '../deploy/deployments.ts';
@@ -110,8 +112,17 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
     ...(o.healthIntervalMs === undefined ? {} : { healthIntervalMs: o.healthIntervalMs }),
   });
-  const deployments = new Deployments({ store: o.store, controller, clock });
+  const delegated = new DelegatedController({
+    ...(ownership ? { ownership } : {}),
+    store: o.store,
+    clock,
+    log: o.log,
+    targetOf: createDelegatingTarget,
+    notify: (rollout, event, detail) => notifications.notify(rollout, event, detail),
+  });
+  const deployments = new Deployments({ store: o.store, controller, clock, delegated });
   await controller.start();
+  await delegated.start();
   let server: Server;
   let url: string;
   try {
@@ -141,6 +152,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     ));
   } catch (err) {
     await controller.close();
+    await delegated.close();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
       throw new Error(`port ${o.port} is already in use on 127.0.0.1; choose another with --port`);
@@ -213,6 +225,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         server.closeAllConnections();
       });
       await controller.close();
+      await delegated.close();
       await notifications.flush();
       clearServerInfo(o.dataDir, process.pid);
     },

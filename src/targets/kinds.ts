@@ -24,6 +24,22 @@ export const TARGET_DESCRIPTIONS: { readonly [K in TargetKind]: string } = {
     'an existing Argo Rollout: Runway sets its image, follows its status, promotes and aborts it',
 };
 
+/**
+ * Whether a kind does its own traffic (steps, weights, pauses, abort): Runway then sets the image
+ * and follows it (`src/rollout/delegated/`) instead of driving instances and a router.
+ */
+export const TARGET_OWN_TRAFFIC: { readonly [K in TargetKind]: boolean } = {
+  local: false,
+  kubernetes: false,
+  'argo-rollouts': true,
+};
+
+/** Whether a target spec (runway.yaml's `target:`, or one stored) is of a kind that does its own traffic. */
+export function ownsTraffic(spec: unknown): boolean {
+  const kind = (spec as { kind?: unknown } | null | undefined)?.kind;
+  return typeof kind === 'string' && (TARGET_OWN_TRAFFIC as Record<string, boolean>)[kind] === true;
+}
+
 /** Keys only some kinds accept (a key of another kind is an error naming the kind). */
 export const TARGET_ONLY_KEYS: { readonly [K in TargetKind]: readonly string[] } = {
   local: ['command', 'preview-port', 'replicas', 'env', 'working-directory', 'ready-timeout'],

@@ -1,4 +1,5 @@
 import type { Action } from '../action.ts';
+import { ownsTraffic } from '../../targets/kinds.ts';
 import {
   checkEnvironment,
   controlPlane,
@@ -22,7 +23,18 @@ export const deploy: Action = {
     required: ['environment'],
     properties: RELEASE_INPUTS,
   },
-  check: (inputs, pipeline) => checkEnvironment(inputs, pipeline),
+  check(inputs, pipeline) {
+    const kind = pipeline.environmentTargets?.[String(inputs['environment'])];
+    // an Argo Rollout does its own steps: it has no plain replace for Runway to ask for
+    if (ownsTraffic({ kind }))
+      return [
+        {
+          input: 'environment',
+          message: `environment "${String(inputs['environment'])}" has an ${String(kind)} target, which rolls releases out by its own steps: use uses: rollout with image:`,
+        },
+      ];
+    return checkEnvironment(inputs, pipeline);
+  },
   async run(ctx) {
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };

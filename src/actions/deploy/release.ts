@@ -18,6 +18,7 @@ import {
 import { basename, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../config/pipeline.ts';
+import { ownsTraffic } from '../../targets/kinds.ts';
 import { IMAGE_SHAPE, parseImageReference } from '../../targets/image-reference.ts';
 import type { InputCheckContext } from '../action.ts';
 import { awaitPromotion, imageReleaseRequest } from './image-release.ts';
@@ -417,8 +418,9 @@ export async function runRollout(
     revision: String(rollout.canary.revision),
     rollout: rollout.id,
   };
-  if (s.phase === 'completed' && req.target !== undefined) {
+  if (s.phase === 'completed' && req.target !== undefined && !ownsTraffic(req.target)) {
     // a cluster target promotes after the rollout is recorded complete: the step ends with it
+    // (an Argo Rollout is complete when it reports Healthy: nothing is left to wait for)
     const failed = await awaitPromotion(ctx, client, req, rollout.canary.version);
     if (failed !== undefined) return { ok: false, reason: failed, outputs, evidence };
   }

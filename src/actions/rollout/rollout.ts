@@ -10,6 +10,8 @@ import {
 } from '../deploy/release.ts';
 import { formatAnalysisIssue } from '../../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../../analysis/template.ts';
+import { delegatedInputProblems, delegatedRequest, isDelegated } from './delegated-request.ts';
+import { ownsTraffic } from '../../targets/kinds.ts';
 import { flaggerTemplates } from './flagger-input.ts';
 import { STRATEGY_INPUTS, strategyFromInputs, templatesOf } from './strategy-input.ts';
 
@@ -38,6 +40,8 @@ export const rollout: Action = {
   },
   check(inputs, pipeline) {
     const problems = checkEnvironment(inputs, pipeline);
+    const kind = pipeline.environmentTargets?.[String(inputs['environment'])];
+    if (ownsTraffic({ kind })) return [...problems, ...delegatedInputProblems(inputs, String(kind))];
     // a preset from an expression (the release gate's strategy) is checked when the step runs
     if (typeof inputs['preset'] === 'string' && inputs['preset'].includes('${{')) return problems;
     const strategy = strategyFromInputs(inputs);
@@ -73,6 +77,14 @@ export const rollout: Action = {
   async run(ctx) {
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };
+    if (isDelegated(env)) {
+      // the Argo Rollout does the steps and the traffic; Runway sets the image and follows it
+      const req = delegatedRequest(ctx, env, ctx.inputs['image']);
+      if (typeof req === 'string') return { ok: false, reason: req };
+      const client = await controlPlane(ctx);
+      if (typeof client === 'string') return { ok: false, reason: client };
+      return runRollout(ctx, client, req);
+    }
     const strategy = strategyFromInputs(ctx.inputs);
     if (typeof strategy === 'string') return { ok: false, reason: strategy };
     const analysis = {

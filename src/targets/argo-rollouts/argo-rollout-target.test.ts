@@ -4,7 +4,10 @@ import { KubeClient } from '../kubernetes/kube-client.ts';
 import { startReplay, status } from '../kubernetes/replay-server.fixture.ts';
 import type { Exchange, Replay } from '../kubernetes/replay-server.fixture.ts';
 import { recorded, validateRolloutPatch, validateSent } from '../kubernetes/schemas.fixture.ts';
+import { delegatingContract } from '../delegating.contract.ts';
 import { ArgoRolloutTarget } from './argo-rollout-target.ts';
+import { startRolloutApi } from './rollout-api.fixture.ts';
+import type { RolloutObject } from './rollout-api.fixture.ts';
 import { rolloutStatus } from './rollout-status.ts';
 
 const NS = 'rollouts-demo';
@@ -231,6 +234,33 @@ describe('argo-rollouts target (recorded API exchanges)', () => {
     for (const x of patches) validateRolloutPatch(x.body);
   });
 
+  it('promote --full sets status.promoteFull, then unpauses a paused spec (the Argo CLI order)', async () => {
+    const userPaused = at('4838730', 6, { phase: 'Paused', currentPodHash: 'new', stableRS: 'old' });
+    (userPaused.spec as { paused?: boolean }).paused = true;
+    const r = await replay([
+      { method: 'GET', path: ONE, body: userPaused },
+      { method: 'PATCH', path: `${ONE}/status`, contentType: MERGE, body: userPaused },
+      { method: 'PATCH', path: ONE, contentType: MERGE, body: userPaused },
+    ]);
+    await target(r).promote(true);
+    const patches = r.received.filter((x) => x.method === 'PATCH');
+    assert.deepEqual(
+      patches.map((x) => [x.path, x.body]),
+      [
+        [`${ONE}/status`, { status: { promoteFull: true } }],
+        [ONE, { spec: { paused: false } }],
+      ],
+    );
+    for (const x of patches) validateRolloutPatch(x.body);
+  });
+
+  it('pause sets spec.paused on the resource (kubectl argo rollouts pause)', async () => {
+    const r = await replay([{ method: 'PATCH', path: ONE, contentType: MERGE, body: pausedAtStep }]);
+    await target(r).pause();
+    assert.deepEqual(r.received[0]!.body, { spec: { paused: true } });
+    validateRolloutPatch(r.received[0]!.body);
+  });
+
   it('a patch with a field the Rollout CRD does not have fails validation (the check can fail)', () => {
     assert.throws(() => validateRolloutPatch({ status: { abortt: true } }));
     assert.throws(() => validateRolloutPatch({ spec: { paused: 'no' } }));
@@ -260,4 +290,24 @@ describe('rollout status from recorded Rollouts', () => {
       'Progressing',
     );
   });
+});
+
+delegatingContract('argo-rollouts (stand-in API)', async () => {
+  const initial = at(
+    '4838641',
+    5,
+    { phase: 'Healthy', message: '', currentStepIndex: 8 },
+    'argoproj/rollouts-demo:yellow',
+  );
+  const api = await startRolloutApi(initial as unknown as RolloutObject);
+  return {
+    target: new ArgoRolloutTarget(
+      { namespace: NS, rollout: 'rollouts-demo' },
+      new KubeClient({ kubeconfig: api.kubeconfig }),
+    ),
+    image: IMAGE,
+    change: () => api.argo({ phase: 'Progressing', currentStepIndex: 0 }),
+    writes: () => api.received.filter((r) => r.method !== 'GET').length,
+    close: () => api.close(),
+  };
 });

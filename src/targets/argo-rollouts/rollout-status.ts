@@ -15,6 +15,10 @@ export interface RolloutStatus {
   readonly steps: number;
   /** The image of the rollout's first (or named) container in its pod template. */
   readonly image?: string;
+  /** Percent of traffic to the new version at the current step (Argo's weights when it routes traffic). */
+  readonly weight?: number;
+  /** The canary steps, one line each (`setWeight 20`, `pause`, `pause 10s`, `analysis web`). */
+  readonly plan: readonly string[];
 }
 
 interface Condition {
@@ -33,7 +37,7 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
   const spec = (rollout.spec ?? {}) as {
     paused?: boolean;
     replicas?: number;
-    strategy?: { canary?: { steps?: unknown[] } };
+    strategy?: { canary?: { steps?: Step[] } };
     template?: { spec?: { containers?: { name: string; image?: string }[] } };
   };
   const status = (rollout.status ?? {}) as {
@@ -47,6 +51,7 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
     replicas?: number;
     updatedReplicas?: number;
     availableReplicas?: number;
+    canary?: { weights?: { canary?: { weight?: number } } };
   };
   const generation = (rollout.metadata as { generation?: number } | undefined)?.generation;
   const conditions = Array.isArray(status.conditions) ? status.conditions : [];
@@ -55,10 +60,14 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
   const containers = spec.template?.spec?.containers ?? [];
   const image = (container === undefined ? containers[0] : containers.find((c) => c.name === container))
     ?.image;
+  const steps = spec.strategy?.canary?.steps ?? [];
+  const weight = status.canary?.weights?.canary?.weight ?? stepWeight(steps, status.currentStepIndex);
   const base = {
     aborted: status.abort === true,
     pauseReasons,
-    steps: spec.strategy?.canary?.steps?.length ?? 0,
+    steps: steps.length,
+    plan: steps.map(describeStep),
+    ...(weight === undefined ? {} : { weight }),
     ...(status.currentStepIndex === undefined ? {} : { currentStepIndex: status.currentStepIndex }),
     ...(image === undefined ? {} : { image }),
   };
@@ -66,7 +75,8 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
   const numeric = /^\d+$/.test(observed);
   // a spec change the controller has not seen yet: whatever the status says is stale
   if (numeric && generation !== undefined && Number(observed) < generation) {
-    return { ...base, phase: 'Progressing', message: 'waiting for rollout spec update to be observed' };
+    const { currentStepIndex: _step, weight: _weight, ...unobserved } = base;
+    return { ...unobserved, phase: 'Progressing', message: 'waiting for rollout spec update to be observed' };
   }
   if (isPhase(status.phase)) return { ...base, phase: status.phase, message: status.message ?? '' };
   // controllers before v1.0 left no phase
@@ -86,6 +96,32 @@ export function rolloutStatus(rollout: KubeObject, container?: string): RolloutS
     return { ...base, phase: 'Progressing', message: 'updated replicas are still becoming available' };
   }
   return { ...base, phase: 'Healthy', message: '' };
+}
+
+interface Step {
+  setWeight?: number;
+  pause?: { duration?: number | string };
+  analysis?: { templates?: { templateName?: string }[] };
+  [other: string]: unknown;
+}
+
+/** The weight the last `setWeight` before `index` set (none before the first, 100 after the last step). */
+function stepWeight(steps: readonly Step[], index: number | undefined): number | undefined {
+  if (index === undefined || steps.length === 0) return undefined;
+  if (index >= steps.length) return 100;
+  for (let i = index - 1; i >= 0; i--) if (steps[i]?.setWeight !== undefined) return steps[i]!.setWeight;
+  return 0;
+}
+
+function describeStep(step: Step): string {
+  if (step.setWeight !== undefined) return `setWeight ${step.setWeight}`;
+  if (step.pause !== undefined) {
+    const d = step.pause.duration;
+    return d === undefined ? 'pause' : `pause ${typeof d === 'number' ? `${d}s` : d}`;
+  }
+  if (step.analysis !== undefined)
+    return `analysis ${(step.analysis.templates ?? []).map((t) => t.templateName).join(', ')}`;
+  return Object.keys(step)[0] ?? 'step';
 }
 
 function isPhase(value: unknown): value is RolloutPhase {

@@ -167,6 +167,26 @@ export class KubeClient {
     return typeof log === 'string' ? log : '';
   }
 
+  /** ReplicaSets of a namespace matching a label selector (one read, no watch). */
+  async listReplicaSets(namespace: string, labelSelector: string): Promise<KubeObject[]> {
+    const list = (await call(() => this.#apps.listNamespacedReplicaSet({ namespace, labelSelector }))) as {
+      items?: KubeObject[];
+    };
+    return list.items ?? [];
+  }
+
+  /** A JSON patch (`application/json-patch+json`, RFC 6902) on a custom resource. */
+  jsonPatch(kind: CustomKind, namespace: string, name: string, ops: readonly object[]): Promise<KubeObject> {
+    const options = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+    return call(
+      () =>
+        this.#custom.patchNamespacedCustomObject(
+          { ...kind, namespace, name, body: ops },
+          options,
+        ) as Promise<KubeObject>,
+    );
+  }
+
   /** Deployments of a namespace matching a label selector, kept current by list + watch. */
   watchDeployments(namespace: string, labelSelector?: string): ObjectCache<KubeObject> {
     return this.#cache(
