@@ -66,10 +66,7 @@ describe('haproxy servers', () => {
         const bound = (positive <= 2 ? 1 : positive) / MAX_SERVER_WEIGHT;
         if (total > 0)
           for (const [i, x] of w.entries())
-            assert.ok(
-              Math.abs(x / sum - shares[i]! / total) <= bound + 1e-9,
-              `${shares} → ${w}`,
-            );
+            assert.ok(Math.abs(x / sum - shares[i]! / total) <= bound + 1e-9, `${shares} → ${w}`);
       }),
     );
     assert.deepEqual(serverWeights([900, 100]), [9, 1]);
