@@ -63,5 +63,10 @@ export interface Action {
    * roles, files…); each problem names the input it is about. Optional.
    */
   check?(inputs: Record<string, unknown>, pipeline: InputCheckContext): { input: string; message: string }[];
+  /**
+   * Runs the step. An action whose run needs more than its definition keeps that code in
+   * `<name>-run.ts` and imports it here on first use, so loading a pipeline (`runway validate`,
+   * the start of `runway run`) loads only definitions (registry.test.ts checks it).
+   */
   run(ctx: ActionContext): Promise<ActionResult>;
 }

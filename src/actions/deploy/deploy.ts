@@ -1,13 +1,6 @@
 import type { Action } from '../action.ts';
 import { ownsTraffic } from '../../targets/kinds.ts';
-import {
-  checkEnvironment,
-  controlPlane,
-  environmentOf,
-  releaseRequest,
-  RELEASE_INPUTS,
-  runRollout,
-} from './release.ts';
+import { checkEnvironment, RELEASE_INPUTS } from './release-inputs.ts';
 
 /**
  * `uses: deploy` — replaces an environment's release: starts the new instances, waits until they
@@ -36,6 +29,8 @@ export const deploy: Action = {
     return checkEnvironment(inputs, pipeline);
   },
   async run(ctx) {
+    // loaded on first use: loading a pipeline needs only the inputs and the check above
+    const { controlPlane, environmentOf, releaseRequest, runRollout } = await import('./release.ts');
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };
     const req = releaseRequest(ctx, env);

@@ -1,16 +1,7 @@
-import { resolve } from 'node:path';
-import {
-  artifactSize,
-  dockerInspectSize,
-  formatSize,
-  ImageSizeError,
-  ociLayoutSize,
-  parseSize,
-  type Measured,
-} from '../../gates/artifact/image-size.ts';
+import { parseSize } from '../../gates/artifact/image-size.ts';
 import type { Action } from '../action.ts';
 
-const SOURCES = ['oci-layout', 'docker-inspect', 'path'] as const;
+export const SOURCES = ['oci-layout', 'docker-inspect', 'path'] as const;
 
 /**
  * `uses: gate/image-size` — the seed's "< 500MB uncompressed": measures a built image (an OCI image
@@ -69,36 +60,7 @@ export const gateImageSize: Action = {
     return problems;
   },
   async run(ctx) {
-    const source = SOURCES.find((s) => ctx.inputs[s] !== undefined);
-    if (source === undefined) return { ok: false, reason: `give one of ${SOURCES.join(', ')}` };
-    const path = resolve(ctx.workingDirectory, String(ctx.inputs[source]));
-    const ref = ctx.inputs['ref'] as string | undefined;
-
-    // measure
-    let measured: Measured;
-    try {
-      measured =
-        source === 'oci-layout'
-          ? await ociLayoutSize(path, ref)
-          : source === 'docker-inspect'
-            ? dockerInspectSize(path, ref)
-            : await artifactSize(path);
-    } catch (err) {
-      if (err instanceof ImageSizeError) return { ok: false, reason: err.message };
-      throw err;
-    }
-
-    // judge
-    const limit = parseSize(ctx.inputs['limit'] as string | number);
-    const line = `${measured.what}: ${formatSize(measured.bytes)} (${measured.bytes} bytes), limit ${formatSize(limit)}`;
-    ctx.log(line);
-    const evidence = { 'image.size_bytes': measured.bytes };
-    if (measured.bytes < limit) return { ok: true, evidence, outputs: { bytes: String(measured.bytes) } };
-    return {
-      ok: false,
-      reason: `image too large: ${formatSize(measured.bytes)} (${measured.bytes} bytes) is not under the limit of ${formatSize(limit)} — ${measured.what}`,
-      evidence,
-      outputs: { bytes: String(measured.bytes) },
-    };
+    // loaded on first use: loading a pipeline needs only the definition above
+    return (await import('./gate-image-size-run.ts')).run(ctx);
   },
 };

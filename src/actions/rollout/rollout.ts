@@ -1,13 +1,6 @@
 import { resolveStrategy } from '../../rollout/resolve-strategy.ts';
 import type { Action } from '../action.ts';
-import {
-  checkEnvironment,
-  controlPlane,
-  environmentOf,
-  releaseRequest,
-  RELEASE_INPUTS,
-  runRollout,
-} from '../deploy/release.ts';
+import { checkEnvironment, RELEASE_INPUTS } from '../deploy/release-inputs.ts';
 import { formatAnalysisIssue } from '../../analysis/fields.ts';
 import { parseAnalysisTemplates } from '../../analysis/template.ts';
 import { delegatedInputProblems, delegatedRequest, isDelegated } from './delegated-request.ts';
@@ -75,6 +68,8 @@ export const rollout: Action = {
     return problems;
   },
   async run(ctx) {
+    // loaded on first use: loading a pipeline needs only the inputs and the check above
+    const { controlPlane, environmentOf, releaseRequest, runRollout } = await import('../deploy/release.ts');
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };
     if (isDelegated(env)) {
