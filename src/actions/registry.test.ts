@@ -23,6 +23,7 @@ test('loading the actions loads their definitions, not the code that runs them',
   const runCode = loaded.filter(
     (u) =>
       u.endsWith('-run.ts') ||
+      u.endsWith('/actions/run-code.ts') ||
       u.endsWith('/actions/deploy/release.ts') ||
       u.endsWith('/gates/supply-chain/verify-release.ts'),
   );

@@ -51,6 +51,6 @@ export const attest: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./attest-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).attest(ctx);
   },
 };

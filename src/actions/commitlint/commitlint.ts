@@ -35,7 +35,7 @@ export const commitlint: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./commitlint-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).commitlint(ctx);
   },
 };
 

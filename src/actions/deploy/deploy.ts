@@ -30,7 +30,7 @@ export const deploy: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the inputs and the check above
-    const { controlPlane, environmentOf, releaseRequest, runRollout } = await import('./release.ts');
+    const { controlPlane, environmentOf, releaseRequest, runRollout } = await import('../run-code.ts');
     const env = environmentOf(ctx);
     if (typeof env === 'string') return { ok: false, reason: env };
     const req = releaseRequest(ctx, env);

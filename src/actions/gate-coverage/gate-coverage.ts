@@ -41,6 +41,6 @@ export const gateCoverage: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-coverage-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateCoverage(ctx);
   },
 };

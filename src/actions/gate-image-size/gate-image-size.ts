@@ -61,6 +61,6 @@ export const gateImageSize: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-image-size-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateImageSize(ctx);
   },
 };

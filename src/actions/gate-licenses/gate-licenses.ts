@@ -41,6 +41,6 @@ export const gateLicenses: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-licenses-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateLicenses(ctx);
   },
 };

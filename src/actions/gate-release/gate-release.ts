@@ -64,6 +64,6 @@ export const gateRelease: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-release-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateRelease(ctx);
   },
 };

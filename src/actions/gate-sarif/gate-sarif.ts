@@ -48,6 +48,6 @@ export const gateSarif: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-sarif-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateSarif(ctx);
   },
 };

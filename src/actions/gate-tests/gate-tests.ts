@@ -33,6 +33,6 @@ export const gateTests: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./gate-tests-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).gateTests(ctx);
   },
 };

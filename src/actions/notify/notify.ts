@@ -35,6 +35,6 @@ export const notify: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./notify-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).notify(ctx);
   },
 };

@@ -36,6 +36,6 @@ export const sbom: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./sbom-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).sbom(ctx);
   },
 };

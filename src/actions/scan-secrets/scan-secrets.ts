@@ -34,6 +34,6 @@ export const scanSecrets: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./scan-secrets-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).scanSecrets(ctx);
   },
 };

@@ -41,6 +41,6 @@ export const verifyAttestation: Action = {
   },
   async run(ctx) {
     // loaded on first use: loading a pipeline needs only the definition above
-    return (await import('./verify-attestation-run.ts')).run(ctx);
+    return (await import('../run-code.ts')).verifyAttestation(ctx);
   },
 };
