@@ -12,6 +12,7 @@ import { emptyEnvironment } from '../../deploy/environment-state.ts';
 import type { RolloutRecord } from '../../deploy/records.ts';
 import { delegatedStrategy } from '../../deploy/strategies.ts';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { LeaseLostError } from '../../store/store.ts';
 import { createDelegatingTarget } from '../../targets/delegating-registry.ts';
 import { startRolloutApi } from '../../targets/argo-rollouts/rollout-api.fixture.ts';
 import type { RolloutApi, RolloutObject } from '../../targets/argo-rollouts/rollout-api.fixture.ts';
@@ -35,7 +36,11 @@ function pausedRollout(): RolloutObject {
   return r;
 }
 
-async function seed(store: SqliteStore, kubeconfig: string): Promise<void> {
+async function seed(
+  store: SqliteStore,
+  kubeconfig: string,
+  over: Partial<RolloutRecord> = {},
+): Promise<void> {
   const release = { command: '', cwd: '', env: {}, replicas: 1, health: '/health' };
   const rollout: RolloutRecord = {
     id: ID,
@@ -60,6 +65,7 @@ async function seed(store: SqliteStore, kubeconfig: string): Promise<void> {
     delegate: { kind: 'argo-rollouts', kubeconfig, namespace: 'rollouts-demo', rollout: 'rollouts-demo' },
     createdAt: T0.toISOString(),
     updatedAt: T0.toISOString(),
+    ...over,
   };
   const env = { ...emptyEnvironment('rollouts-demo', 'production', 80, T0), rolloutId: ID };
   await store.saveDeployment({ environment: env, rollout, at: T0.toISOString() });
@@ -75,15 +81,21 @@ function controller(store: DelegatedStore, lines: string[]): DelegatedController
   });
 }
 
-/** The store as seen by a control plane killed right after the cluster answered its command. */
-function dyingAfterSend(store: SqliteStore): DelegatedStore {
+/**
+ * The store as seen by a control plane killed right after the cluster answered its command (or,
+ * with `lease`, one whose lease another control plane took meanwhile: its save is refused).
+ */
+function dyingAfterSend(store: SqliteStore, lease = false): DelegatedStore {
   return {
     getRollout: (id) => store.getRollout(id),
     getEnvironment: (s, e) => store.getEnvironment(s, e),
     rollouts: (f) => store.rollouts(f),
     pendingRolloutCommands: (id) => store.pendingRolloutCommands(id),
     saveDeployment: async (change) => {
-      if ((change.consumed ?? []).length > 0) throw new Error('kill -9 before the consumption was saved');
+      if ((change.consumed ?? []).length > 0)
+        throw lease
+          ? new LeaseLostError('rollouts-demo/production', 1)
+          : new Error('kill -9 before the consumption was saved');
       await store.saveDeployment(change);
     },
   };
@@ -136,6 +148,26 @@ describe('delegated commands survive a crash between the send and the save', () 
     assert.deepEqual(api.invalid, []);
   });
 
+  it('a promote sent by a control plane whose lease was lost before its save is not sent again by the next one', async () => {
+    const stepBefore = api.rollout().status['currentStepIndex'];
+    await store.addRolloutCommand({ rolloutId: ID, command: 'promote', by: 'ana', at: T0.toISOString() });
+    const lines: string[] = [];
+    const first = controller(dyingAfterSend(store, true), lines);
+    open.push(first);
+    assert.equal(await first.tick(ID), undefined, 'it stands down');
+    await first.close();
+    assert.match(lines.join('\n'), /lease lost to another control plane; standing down/);
+    assert.equal(statusPatches(api), 1);
+
+    const next = controller(store, []);
+    open.push(next);
+    await next.tick(ID);
+    await next.close();
+    assert.equal(statusPatches(api), 1, 'not sent a second time');
+    assert.equal(api.rollout().status['currentStepIndex'], stepBefore);
+    assert.deepEqual(await store.pendingRolloutCommands(ID), []);
+  });
+
   it('a promote saved as on its way but killed before it reached the Rollout is sent on resume, once', async () => {
     await store.addRolloutCommand({ rolloutId: ID, command: 'promote', by: 'ana', at: T0.toISOString() });
     // what the first control plane saved before it was killed, the send not yet made
@@ -159,5 +191,66 @@ describe('delegated commands survive a crash between the send and the save', () 
     assert.equal(statusPatches(api), 1, 'sent once by the control plane that resumed');
     assert.deepEqual(await store.pendingRolloutCommands(ID), []);
     assert.equal((await store.getRollout(ID))?.sending, undefined);
+  });
+
+  it('an undo killed after its state was saved, before the patch, restores the template on resume (not a bare image set)', async () => {
+    // the Rollout ran OLD (revision 1), then NEW (revision 2): an undo goes back to OLD's template
+    await api.close();
+    const old = `${REPO}@sha256:${'a'.repeat(64)}`;
+    const first = pausedRollout();
+    (first.spec['template'] as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0]![
+      'image'
+    ] = old;
+    api = await startRolloutApi(first);
+    store = new SqliteStore(':memory:');
+    const delegate = {
+      kind: 'argo-rollouts',
+      kubeconfig: api.kubeconfig,
+      namespace: 'rollouts-demo',
+      rollout: 'rollouts-demo',
+    } as const;
+    const setter = createDelegatingTarget(delegate);
+    await setter.setImage(`${REPO}@${DIGEST}`);
+    setter.close();
+    const state = newRollout(
+      {
+        id: ID,
+        service: 'rollouts-demo',
+        environment: 'production',
+        stable: { version: 'v2', revision: 2 },
+        canary: { version: 'v1', revision: 3 },
+        strategy: delegatedStrategy(),
+        replicas: 1,
+      },
+      T0,
+    );
+    // what the first look saved before it was killed: the image is being put back
+    state.canaryStartedAt = T0.toISOString();
+    const release = { command: '', cwd: '', env: {}, replicas: 1, health: '/health' };
+    await seed(store, api.kubeconfig, {
+      state,
+      restoresPrevious: true,
+      canary: {
+        ...release,
+        version: 'v1',
+        revision: 3,
+        image: { type: 'image', image: REPO, digest: `sha256:${'a'.repeat(64)}` },
+      },
+    });
+    const from = api.received.length;
+    const resumed = controller(store, []);
+    open.push(resumed);
+    await resumed.tick(ID);
+    await resumed.close();
+    const sent = api.received.slice(from).filter((r) => r.method !== 'GET');
+    assert.deepEqual(
+      sent.map((r) => r.contentType),
+      ['application/json-patch+json'],
+      'one JSON patch putting the template back, no PUT of the image alone',
+    );
+    const containers = (api.rollout().spec['template'] as { spec: { containers: { image: string }[] } }).spec
+      .containers;
+    assert.equal(containers[0]!.image, old);
+    assert.deepEqual(api.invalid, []);
   });
 });
