@@ -82,8 +82,8 @@ export class KubernetesTarget {
    * applied at the resourceVersion it was read at, so two control planes racing cannot both record
    * theirs (the loser's 409 makes it read again, and the check then refuses it). Every route apply
    * after it carries the token too, so a route write from an older lease holder that passed its
-   * check just before is a field-manager conflict (409). Before the route exists there is no record
-   * to check: the first route apply creates it, carrying the token.
+   * check just before is a field-manager conflict (409). A site without its route yet gets it
+   * here, as the router's first write would make it (everything on stable), carrying the token.
    */
   async admit(fence: number): Promise<void> {
     const { namespace, route } = this.placement;
@@ -92,9 +92,11 @@ export class KubernetesTarget {
       try {
         current = await this.#client.readCustom(HTTPROUTE, namespace, route.name);
       } catch (err) {
-        if (!(err instanceof KubeError) || err.code !== 404) throw err;
-        this.#fence = fence;
-        return;
+        if (!(err instanceof KubeError) || err.code !== 404 || attempt >= FENCE_RETRIES) throw err;
+        // no route yet: create it as the router's first write would (everything on stable),
+        // carrying the token, then read it back (a rival creating it at once is seen there)
+        await this.#client.apply(weightedRoute(this.placement, 0, undefined, fence));
+        continue;
       }
       const annotations = (current.metadata?.['annotations'] ?? {}) as Record<string, string>;
       const seen = Number(annotations[FENCE_ANNOTATION] ?? 0);
