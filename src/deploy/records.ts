@@ -6,4 +6,5 @@ export type {
   ReleaseSpec,
   RolloutCommandRecord,
   RolloutRecord,
+  SentCommand,
 } from '../records/deployments.ts';

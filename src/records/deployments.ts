@@ -82,6 +82,12 @@ export interface RolloutRecord {
   delegate?: DelegateSpec;
   /** A delegated undo: the target's previous pod template is put back (`kubectl argo rollouts undo`) instead of an image set. */
   restoresPrevious?: boolean;
+  /**
+   * Commands passed to a delegating target whose consumption is not saved yet, each with what the
+   * target showed just before it was sent (saved before the send): a control plane that resumes
+   * sends one again only while the target still shows exactly that.
+   */
+  sending?: SentCommand[];
   /** What each finished analysis run measured and why it ended so (kept after the engine stops). */
   reports?: Record<string, AnalysisReport>;
   /** Idempotency key of the request (run id and step), so a resumed step finds its rollout. */
@@ -95,6 +101,13 @@ export interface RolloutRecord {
   dataPlane?: 'pending' | 'confirmed';
   createdAt: string;
   updatedAt: string;
+}
+
+/** A command on its way to a delegating target, and the target's state it was meant to change. */
+export interface SentCommand {
+  command: number;
+  /** The target's state before the send (`stateBefore` of `src/rollout/delegated/follow.ts`). */
+  before: string;
 }
 
 /** A finished analysis run, explained for people. */

@@ -12,6 +12,11 @@ export interface RouterFixture {
   send(service: string, environment: string): Promise<string>;
   /** The sites the router can serve (routers bound to one listener serve one). */
   readonly sites: readonly { readonly service: string; readonly environment: string }[];
+  /**
+   * The same router kind made afresh over the same data plane, as another control plane (or this
+   * one after a restart) would make it: it shares nothing in memory with `router`.
+   */
+  peer(): Promise<TrafficRouter>;
   close(): Promise<void>;
 }
 
@@ -127,6 +132,17 @@ export function routerContract(name: string, make: () => Promise<RouterFixture>)
       const backends = await f.backends(s.service, s.environment, ['v1']);
       await f.router.setRoutes({ ...s, routes: { weights: { v1: 1000 } }, backends }, 7);
       await assert.rejects(f.router.setRoutes({ ...s, routes: { weights: { v1: 1000 } }, backends }, 6));
+    });
+
+    it('refuses an older lease token that only another control plane wrote with (the newest is kept in the data plane)', async () => {
+      const s = f.sites[0]!;
+      const backends = await f.backends(s.service, s.environment, ['v1']);
+      const routes = { weights: { v1: 1000 } };
+      await f.router.setRoutes({ ...s, routes, backends }, 12);
+      const other = await f.peer();
+      await assert.rejects(other.setRoutes({ ...s, routes, backends }, 11), /\b11\b[^]*\b12\b/);
+      await other.setRoutes({ ...s, routes, backends }, 13);
+      await assert.rejects(f.router.setRoutes({ ...s, routes, backends }, 12), /\b12\b[^]*\b13\b/);
     });
   });
 }

@@ -28,8 +28,8 @@ export interface DelegatingTarget {
   readonly name: string;
   /** Puts `image` (pinned by digest) into the pod template; nothing when it is there already. */
   setImage(image: string): Promise<void>;
-  /** Its status now (from the watch once it runs, else one read). */
-  status(): Promise<DelegatedStatus>;
+  /** Its status now (from the watch once it runs, else one read; `fresh`: always one read). */
+  status(fresh?: boolean): Promise<DelegatedStatus>;
   /** Calls `listener` whenever the watched object changes; starts the watch. */
   onChange(listener: () => void): void;
   /** Resumes a paused update (`full`: skip the remaining steps). Not idempotent: each call skips a pause. */

@@ -9,6 +9,11 @@ export interface TargetFixture {
   release(version: string, replicas: number): ReleaseInstances;
   /** A release whose instances never become ready (they exit at once). */
   broken(version: string): ReleaseInstances;
+  /**
+   * The same target kind made afresh over the same data plane, as another control plane (or this
+   * one after a restart) would make it: it shares nothing in memory with `target`.
+   */
+  peer(): Promise<Target>;
   /** Stops everything the fixture started. */
   close(): Promise<void>;
   /** Cases this target cannot keep, by name (`scale`), each with the reason it says instead. */
@@ -147,6 +152,13 @@ export function targetContract(name: string, make: () => Promise<TargetFixture>)
       const s = site();
       await f.target.apply({ ...s, releases: [f.release('v1', 1)] }, 5);
       await assert.rejects(f.target.apply({ ...s, releases: [f.release('v1', 2)] }, 4));
+    });
+
+    it('refuses an older lease token that only another control plane wrote with (the newest is kept in the data plane)', async () => {
+      const s = site();
+      await f.target.apply({ ...s, releases: [f.release('v1', 1)] }, 15);
+      const other = await f.peer();
+      await assert.rejects(other.apply({ ...s, releases: [f.release('v1', 2)] }, 14), /\b14\b[^]*\b15\b/);
     });
   });
 }

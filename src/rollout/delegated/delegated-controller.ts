@@ -6,18 +6,18 @@
  * the store plus what the cluster says when it starts again: setting an image already set is a no-op.
  */
 import type { Clock } from '../../engine/clock.ts';
-import type { DelegateSpec, EnvironmentRecord, RolloutRecord } from '../../deploy/records.ts';
+import type { DelegateSpec, EnvironmentRecord, RolloutRecord, SentCommand } from '../../deploy/records.ts';
 import type { DelegatedStatus, DelegatingTarget } from '../../targets/delegating.ts';
 import type { NotifyEvent } from '../actions.ts';
 import { isTerminal } from '../state.ts';
 import type { RolloutState } from '../state.ts';
 import { FULL_WEIGHT } from '../strategy.ts';
 import { LeaseLostError } from '../../store/store.ts';
-import type { Store } from '../../store/store.ts';
+import type { Fence, Store } from '../../store/store.ts';
 import { SoleOwnership, type Ownership } from '../../leases/ownership.ts';
 import type { Command } from '../observations.ts';
 import { pinnedImage } from '../../targets/image-reference.ts';
-import { commandAction, commandEntry, follow, unreachable } from './follow.ts';
+import { commandAction, commandEntry, follow, stateBefore, unreachable } from './follow.ts';
 
 /** The store calls the delegated controller makes. */
 export type DelegatedStore = Pick<
@@ -130,9 +130,13 @@ export class DelegatedController {
     const pending = await store.pendingRolloutCommands(rolloutId);
     const now = clock.now();
 
-    // people's commands, passed on as the Argo CLI would; a refused call is the command's answer
+    // people's commands, passed on as the Argo CLI would; a refused call is the command's answer.
+    // Each is sent at most once: what the target shows is saved before the send, and a command
+    // found half-done after a restart (sent, not consumed) is sent again only while the target
+    // still shows that (a promote that already moved the step must not skip the next pause).
     let state: RolloutState = structuredClone(rollout.state);
     const refused = new Map<number, string>();
+    const sending: SentCommand[] = [...(rollout.sending ?? [])];
     for (const c of pending) {
       const action = isTerminal(state.phase)
         ? `the rollout is ${state.phase}; nothing to ${c.command}`
@@ -142,6 +146,20 @@ export class DelegatedController {
         continue;
       }
       try {
+        const before = stateBefore(await target.status(true));
+        const earlier = sending.find((s) => s.command === c.id);
+        if (earlier !== undefined && earlier.before !== before) {
+          state.history.push(
+            commandEntry(c.command as Command, c.by, now, 'sent before a restart; not sent again'),
+          );
+          continue;
+        }
+        if (earlier === undefined) {
+          sending.push({ command: c.id, before });
+          const marked: RolloutRecord = { ...rollout, sending: [...sending] };
+          const saved = await this.#save(rollout, claim.fence, { rollout: marked, at: now.toISOString() });
+          if (!saved) return undefined;
+        }
         if (action.type === 'promote') await target.promote(action.full);
         else if (action.type === 'abort') await target.abort();
         else if (action.type === 'pause') await target.pause();
@@ -168,37 +186,30 @@ export class DelegatedController {
       ? follow(state, image, status, now)
       : { next: refusedBy === undefined ? state : unreachable(state, refusedBy, now) };
     state = result.next;
-    const nextRollout: RolloutRecord = { ...rollout, state, updatedAt: now.toISOString() };
+    const { sending: _sent, ...settled } = rollout;
+    const nextRollout: RolloutRecord = { ...settled, state, updatedAt: now.toISOString() };
     const nextEnv = environmentAfter(env, nextRollout, now);
-    const changed = JSON.stringify(state) !== JSON.stringify(rollout.state) || pending.length > 0;
+    const changed =
+      JSON.stringify(state) !== JSON.stringify(rollout.state) || pending.length > 0 || _sent !== undefined;
     if (changed) {
-      try {
-        await store.saveDeployment({
-          environment: nextEnv,
-          rollout: nextRollout,
-          consumed: pending.map((c) => ({
-            id: c.id,
-            ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
-          })),
-          at: now.toISOString(),
-          ...(claim.fence ? { fence: claim.fence } : {}),
-        });
-      } catch (err) {
-        if (!(err instanceof LeaseLostError)) throw err;
-        this.#own.lost(rollout.service, rollout.environment);
-        this.#o.log(
-          `${rollout.service}/${rollout.environment}: lease lost to another control plane; standing down`,
-        );
-        this.schedule(rolloutId, this.#own.retryMs);
-        return undefined;
-      }
+      const saved = await this.#save(rollout, claim.fence, {
+        environment: nextEnv,
+        rollout: nextRollout,
+        consumed: pending.map((c) => ({
+          id: c.id,
+          ...(refused.has(c.id) ? { error: refused.get(c.id)! } : {}),
+        })),
+        at: now.toISOString(),
+      });
+      if (!saved) return undefined;
       this.#report(rollout, nextRollout, refused);
     }
     // persisted first: a restart sets the image again, which is a no-op once it is there
     if ('setImage' in result && result.setImage !== undefined) {
-      // an undo puts the earlier pod template back once, as the Argo CLI does; after that (a
-      // restart, or no such revision left) setting the image is the idempotent way there
-      const restore = rollout.restoresPrevious === true && rollout.state.canaryStartedAt === undefined;
+      // an undo puts the earlier pod template back, as the Argo CLI does; asked again (a restart,
+      // a watch not caught up) it finds that template in place and changes nothing. With no such
+      // revision left, setting the image is the idempotent way there
+      const restore = rollout.restoresPrevious === true;
       const restored = restore
         ? await target.undo(result.setImage).catch((err: unknown) => {
             this.#o.log(`${target.name}: ${(err as Error).message}; setting the image instead`);
@@ -216,6 +227,26 @@ export class DelegatedController {
       this.schedule(rolloutId, this.#o.tickMs ?? 1000);
     }
     return { rollout: nextRollout, refused };
+  }
+
+  /** Saves under the lease's fence; false (and stands down) when another control plane took it. */
+  async #save(
+    rollout: RolloutRecord,
+    fence: Fence | undefined,
+    change: Parameters<DelegatedStore['saveDeployment']>[0],
+  ): Promise<boolean> {
+    try {
+      await this.#o.store.saveDeployment({ ...change, ...(fence ? { fence } : {}) });
+      return true;
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) throw err;
+      this.#own.lost(rollout.service, rollout.environment);
+      this.#o.log(
+        `${rollout.service}/${rollout.environment}: lease lost to another control plane; standing down`,
+      );
+      this.schedule(rollout.id, this.#own.retryMs);
+      return false;
+    }
   }
 
   #targetFor(rollout: RolloutRecord): DelegatingTarget {

@@ -43,11 +43,11 @@ export function commandAction(command: string): DelegatedAction | string {
 }
 
 /** The history line of a command the target accepted. */
-export function commandEntry(command: Command, by: string, now: Date): HistoryEntry {
+export function commandEntry(command: Command, by: string, now: Date, note?: string): HistoryEntry {
   return {
     at: now.toISOString(),
     event: 'command',
-    detail: `${command} by ${by}: ${COMMAND_EFFECT[command]}`,
+    detail: `${command} by ${by}: ${COMMAND_EFFECT[command]}${note === undefined ? '' : ` (${note})`}`,
   };
 }
 
@@ -147,3 +147,18 @@ const COMMAND_EFFECT: Readonly<Record<Command, string>> = {
   abort: 'sets status.abort (Argo sends traffic back to stable)',
   retry: 'not passed on',
 };
+
+/**
+ * The part of a target's status a command changes (its step, pauses, abort, phase and image), as
+ * a string to store before the command is sent and to compare with after a restart: any
+ * difference means the target moved since, and the command is not sent again.
+ */
+export function stateBefore(status: DelegatedStatus): string {
+  return JSON.stringify({
+    phase: status.phase,
+    aborted: status.aborted,
+    step: status.currentStepIndex ?? null,
+    pauses: [...status.pauseReasons].sort(),
+    image: status.image ?? null,
+  });
+}

@@ -46,11 +46,21 @@ function pick(api: StandInApi): string {
 
 routerContract('gateway-api', async () => {
   const { api, target, router } = await setUp();
+  let last: Parameters<KubernetesSiteTarget['apply']>[0] | undefined;
+  const peers: KubernetesSiteTarget[] = [];
   return {
+    // another control plane: its own target, which learns where each version runs from the cluster
+    async peer() {
+      const other = new KubernetesSiteTarget(PLACEMENT, new KubeClient({ kubeconfig: api.kubeconfig }));
+      peers.push(other);
+      if (last) await other.apply(last);
+      return new GatewayApiRouter(other);
+    },
     router,
     sites: [SITE],
     async backends(service, environment, versions) {
-      await target.apply({ service, environment, releases: versions.map((v) => imageRelease(v, 1)) });
+      last = { service, environment, releases: versions.map((v) => imageRelease(v, 1)) };
+      await target.apply(last);
       for (let i = 0; i < 200; i++) {
         const ready = await target.backends(service, environment);
         if (ready.length === versions.length) return ready;
@@ -65,6 +75,7 @@ routerContract('gateway-api', async () => {
     },
     close: async () => {
       target.close();
+      for (const p of peers) p.close();
       await api.close();
     },
   };

@@ -9,7 +9,7 @@
 import type { VersionSnapshot } from '../../agent/metrics/version-snapshot.ts';
 import { KubernetesSiteTarget } from '../../targets/kubernetes/kubernetes-site-target.ts';
 import type { CanaryMatch } from '../../targets/kubernetes/manifests.ts';
-import type { Target } from '../../targets/target.ts';
+import { TargetError, type Target } from '../../targets/target.ts';
 import { FULL_WEIGHT, RouterError } from '../router.ts';
 import type { RouteMatch, RouterCapabilities, Routes, RouteSite, TrafficRouter } from '../router.ts';
 
@@ -23,7 +23,6 @@ export class GatewayApiRouter implements TrafficRouter {
     backends: false,
   });
   readonly #target: KubernetesSiteTarget;
-  #fence = 0;
 
   constructor(target: KubernetesSiteTarget) {
     this.#target = target;
@@ -32,8 +31,12 @@ export class GatewayApiRouter implements TrafficRouter {
   async setRoutes(site: RouteSite, fence?: number): Promise<void> {
     // check the request
     if (fence !== undefined) {
-      if (fence < this.#fence) throw new RouterError(`stale fence ${fence}: ${this.#fence} was seen`);
-      this.#fence = fence;
+      try {
+        await this.#target.admit(fence);
+      } catch (err) {
+        if (err instanceof TargetError) throw new RouterError(err.message);
+        throw err;
+      }
     }
     const { service, environment, routes } = site;
     const total = Object.values(routes.weights).reduce((a, w) => a + w, 0);

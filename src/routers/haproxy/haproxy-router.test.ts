@@ -34,6 +34,7 @@ routerContract('haproxy', async () => {
       const body = await res.text();
       return res.ok ? body : `status ${res.status}`;
     },
+    peer: async () => new HaproxyRouter({ runtimeApi: haproxy.runtimeApi, backend: haproxy.backend }),
     async close() {
       await haproxy.stop();
       for (const s of servers.values()) {

@@ -27,6 +27,7 @@ routerContract('local', async () => {
       await res.text();
       return res.headers.get('x-runway-version') ?? `status ${res.status}`;
     },
+    peer: async () => new LocalRouter(f.peer()),
     close: f.close,
   };
 });

@@ -65,9 +65,9 @@ export class ArgoRolloutTarget implements DelegatingTarget {
     }
   }
 
-  /** The Rollout's status now: from the watch once it runs, else one read. */
-  async status(): Promise<RolloutStatus> {
-    if (this.#cache !== undefined) {
+  /** The Rollout's status now: from the watch once it runs (unless `fresh`), else one read. */
+  async status(fresh = false): Promise<RolloutStatus> {
+    if (this.#cache !== undefined && !fresh) {
       await this.#cache.ready();
       const watched = this.#cache.list().find((r) => r.metadata?.name === this.ref.rollout);
       if (watched === undefined)

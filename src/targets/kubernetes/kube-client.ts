@@ -91,13 +91,13 @@ export class KubeClient {
     );
   }
 
-  /** Server-side apply (`application/apply-patch+yaml`) with Runway's field manager. */
-  apply(object: KubeObject, force = false): Promise<KubeObject> {
+  /** Server-side apply (`application/apply-patch+yaml`) with Runway's field manager (or `fieldManager`). */
+  apply(object: KubeObject, force = false, fieldManager = this.fieldManager): Promise<KubeObject> {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     const body = object as never;
     const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    const params = { namespace, name, body, fieldManager: this.fieldManager, force };
+    const params = { namespace, name, body, fieldManager, force };
     switch (object.kind) {
       case 'Deployment':
         return call(() => this.#apps.patchNamespacedDeployment(params, options));

@@ -27,8 +27,14 @@ targetContract('kubernetes', async () => {
   const api = await startStandInApi({ readyAfterMs: 50, bookmarkMs: 200 });
   seedShop(api, 'ghcr.io/acme/shop:v0@sha256:' + '0'.repeat(64));
   const target = new KubernetesSiteTarget(PLACEMENT, new KubeClient({ kubeconfig: api.kubeconfig }));
+  const peers: KubernetesSiteTarget[] = [];
   return {
     target,
+    async peer() {
+      const other = new KubernetesSiteTarget(PLACEMENT, new KubeClient({ kubeconfig: api.kubeconfig }));
+      peers.push(other);
+      return other;
+    },
     release: (version, replicas) => imageRelease(version, replicas),
     broken: (version) => imageRelease(version, 1, 'crashloop'),
     skip: {
@@ -37,6 +43,7 @@ targetContract('kubernetes', async () => {
     },
     close: async () => {
       target.close();
+      for (const p of peers) p.close();
       await api.close();
     },
   };

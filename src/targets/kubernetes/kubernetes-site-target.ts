@@ -24,7 +24,7 @@ import type {
   TargetSite,
 } from '../target.ts';
 import type { KubeObject } from './kube-client.ts';
-import { KubernetesTarget } from './kubernetes-target.ts';
+import { KubernetesTarget, StaleFenceError } from './kubernetes-target.ts';
 import type { TargetClient, Track } from './kubernetes-target.ts';
 import { canaryDeployment, canaryName, canaryService } from './manifests.ts';
 import type { KubernetesPlacement } from './manifests.ts';
@@ -57,12 +57,24 @@ export class KubernetesSiteTarget implements Target {
     this.cluster = new KubernetesTarget(placement, client);
   }
 
+  /**
+   * Admits a write fenced by `fence` (lease token): refused when this process or the cluster (the
+   * HTTPRoute's fence annotation, `KubernetesTarget.admit`) has seen a newer one.
+   */
+  async admit(fence: number): Promise<void> {
+    if (fence < this.#fence) throw new TargetError(`stale fence ${fence}: ${this.#fence} was seen`);
+    try {
+      await this.cluster.admit(fence);
+    } catch (err) {
+      if (err instanceof StaleFenceError) throw new TargetError(err.message);
+      throw err;
+    }
+    this.#fence = fence;
+  }
+
   async apply(site: TargetSite, fence?: number): Promise<void> {
     // check the request
-    if (fence !== undefined) {
-      if (fence < this.#fence) throw new TargetError(`stale fence ${fence}: ${this.#fence} was seen`);
-      this.#fence = fence;
-    }
+    if (fence !== undefined) await this.admit(fence);
     if (Object.keys(site.faults ?? {}).length > 0)
       throw new TargetError(
         'the kubernetes target cannot inject faults (rehearse rollbacks on a local target)',

@@ -1,5 +1,9 @@
 import type { KubeClient, KubeObject, ObjectCache } from './kube-client.ts';
+import { KubeError } from './kube-client.ts';
 import {
+  FENCE_ANNOTATION,
+  FENCE_MANAGER,
+  fenceRecord,
   canaryDeployment,
   canaryName,
   canaryService,
@@ -23,6 +27,19 @@ export type Track = 'stable' | 'canary';
 
 const HTTPROUTE = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
 
+/** How often the fence record is tried again after a 409 (another control plane wrote the route). */
+const FENCE_RETRIES = 3;
+
+/** A write carrying an older lease token than the cluster has seen. */
+export class StaleFenceError extends Error {
+  constructor(fence: number, seen: number, where: string) {
+    super(
+      `refused: lease token ${fence} is older than ${seen}, which ${where} already carries (another control plane holds the lease)`,
+    );
+    this.name = 'StaleFenceError';
+  }
+}
+
 /**
  * Runs a service's releases on Kubernetes beside an existing Deployment (Flagger's primary/canary
  * pattern, with the user's Deployment as the primary): the canary is its own Deployment and
@@ -38,6 +55,8 @@ export class KubernetesTarget {
   readonly #pods = new Map<Track, ObjectCache<KubeObject>>();
   #changes = 0;
   #wake: (() => void) | undefined;
+  /** The lease token admitted last (carried by route applies), when writes are fenced. */
+  #fence: number | undefined;
 
   constructor(placement: KubernetesPlacement, client: TargetClient, canaryReplicas = 1) {
     this.placement = placement;
@@ -56,12 +75,50 @@ export class KubernetesTarget {
     await this.setWeight(0);
   }
 
+  /**
+   * Admits a write fenced by lease token `fence`, with the newest token kept in the cluster (the
+   * site's HTTPRoute's `runway.dev/fence` annotation), not in this process: refused with
+   * StaleFenceError when the route carries a newer one; a newer `fence` is recorded there first,
+   * applied at the resourceVersion it was read at, so two control planes racing cannot both record
+   * theirs (the loser's 409 makes it read again, and the check then refuses it). Every route apply
+   * after it carries the token too, so a route write from an older lease holder that passed its
+   * check just before is a field-manager conflict (409). A site without its route yet gets it
+   * here, as the router's first write would make it (everything on stable), carrying the token.
+   */
+  async admit(fence: number): Promise<void> {
+    const { namespace, route } = this.placement;
+    for (let attempt = 0; ; attempt++) {
+      let current: KubeObject;
+      try {
+        current = await this.#client.readCustom(HTTPROUTE, namespace, route.name);
+      } catch (err) {
+        if (!(err instanceof KubeError) || err.code !== 404 || attempt >= FENCE_RETRIES) throw err;
+        // no route yet: create it as the router's first write would (everything on stable),
+        // carrying the token, then read it back (a rival creating it at once is seen there)
+        await this.#client.apply(weightedRoute(this.placement, 0, undefined, fence));
+        continue;
+      }
+      const annotations = (current.metadata?.['annotations'] ?? {}) as Record<string, string>;
+      const seen = Number(annotations[FENCE_ANNOTATION] ?? 0);
+      if (fence < seen) throw new StaleFenceError(fence, seen, `HTTPRoute ${namespace}/${route.name}`);
+      this.#fence = fence;
+      if (fence === seen) return;
+      const version = current.metadata?.['resourceVersion'];
+      try {
+        await this.#client.apply(fenceRecord(this.placement, fence, String(version)), true, FENCE_MANAGER);
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeError) || err.code !== 409 || attempt >= FENCE_RETRIES) throw err;
+      }
+    }
+  }
+
   /** Sends `perMille` of requests to the canary, and matching requests (A/B) to it whatever the weight. */
   async setWeight(perMille: number, match?: CanaryMatch): Promise<void> {
     if (!Number.isInteger(perMille) || perMille < 0 || perMille > 1000) {
       throw new RangeError(`canary weight must be a whole per-mille 0..1000, got ${perMille}`);
     }
-    await this.#client.apply(weightedRoute(this.placement, perMille, match));
+    await this.#client.apply(weightedRoute(this.placement, perMille, match, this.#fence));
   }
 
   /** The canary per-mille the cluster's HTTPRoute sends now (0 when Runway's route is absent). */

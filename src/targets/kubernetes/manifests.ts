@@ -29,6 +29,13 @@ export interface CanaryMatch {
 /** The label every object Runway creates carries, and the track of a pod (stable or canary). */
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const TRACK = 'runway.dev/track';
+/**
+ * The annotation on a site's HTTPRoute holding the newest lease token (fence) a control plane
+ * wrote with: a write carrying an older one is refused.
+ */
+export const FENCE_ANNOTATION = 'runway.dev/fence';
+/** The field manager that owns the fence annotation (apart from Runway's, so applying it leaves the route's fields alone). */
+export const FENCE_MANAGER = 'runway-fence';
 
 /** Names of the objects Runway creates beside the user's. */
 export function canaryName(name: string): string {
@@ -125,6 +132,7 @@ export function weightedRoute(
   placement: KubernetesPlacement,
   canaryPerMille: number,
   match?: CanaryMatch,
+  fence?: number,
 ): KubeObject {
   const stable = { name: placement.service, port: placement.port };
   const canary = { name: canaryName(placement.service), port: placement.port };
@@ -146,6 +154,7 @@ export function weightedRoute(
       name: placement.route.name,
       namespace: placement.namespace,
       labels: { [MANAGED_BY]: 'runway' },
+      ...(fence === undefined ? {} : { annotations: { [FENCE_ANNOTATION]: String(fence) } }),
     },
     spec: {
       parentRefs: [parent],
@@ -214,4 +223,25 @@ function withImage(template: PodTemplate, container: string | undefined, image: 
 
 function pick(object: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => object[k] !== undefined).map((k) => [k, object[k]]));
+}
+
+/**
+ * The fence record: only the HTTPRoute's fence annotation, applied with its own field manager and
+ * the resourceVersion the fence was read at, so a concurrent write is a 409 and not overwritten.
+ */
+export function fenceRecord(
+  placement: KubernetesPlacement,
+  fence: number,
+  resourceVersion: string,
+): KubeObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: {
+      name: placement.route.name,
+      namespace: placement.namespace,
+      resourceVersion,
+      annotations: { [FENCE_ANNOTATION]: String(fence) },
+    },
+  };
 }

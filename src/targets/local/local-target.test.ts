@@ -7,6 +7,7 @@ targetContract('local', async () => {
     target: f.target,
     release: (version, replicas) => f.release(version, replicas),
     broken: (version) => f.release(version, 1, 'never-ready'),
+    peer: async () => f.peer(),
     close: f.close,
   };
 });

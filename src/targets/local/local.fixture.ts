@@ -10,6 +10,8 @@ export async function localTargetFixture(): Promise<{
   target: LocalTarget;
   portOf: (service: string, environment: string) => number;
   release: (version: string, replicas: number, mode?: string) => ReleaseInstances;
+  /** Another local target over the same agent (another control plane): nothing shared in memory. */
+  peer: () => LocalTarget;
   close: () => Promise<void>;
 }> {
   const agentDir = tempDir('runway-local-target-');
@@ -28,13 +30,16 @@ export async function localTargetFixture(): Promise<{
     }
     return port;
   };
-  const target = new LocalTarget(
-    () => client,
-    (service, environment) => ({ port: portOf(service, environment) }),
-  );
+  const makeTarget = (): LocalTarget =>
+    new LocalTarget(
+      () => client,
+      (service, environment) => ({ port: portOf(service, environment) }),
+    );
+  const target = makeTarget();
   return {
     target,
     portOf,
+    peer: makeTarget,
     release: (version, replicas, mode = 'ok') => ({
       version,
       revision: 1,
