@@ -10,7 +10,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check runway.yaml and print what would run',
-    usage: 'runway validate [-f runway.yaml] [--json]',
+    usage: 'runway validate [FILE | -f FILE] [--json]   (FILE defaults to runway.yaml)',
     load: () => import('./commands/validate.ts'),
   },
   run: {

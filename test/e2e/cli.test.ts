@@ -108,3 +108,15 @@ test("the seed's analysis templates, pasted as written, validate; a broken condi
     /^runway\.yaml:24:27: analysis\.slo-burn-check\.metrics\[1\]\.successCondition: Unexpected token/,
   );
 });
+
+test('validate takes its file as an argument or with -f, and refuses two files', async () => {
+  const positional = await runway(['validate', 'examples/runway.yaml'], { cwd: REPO });
+  assert.equal(positional.code, 0, positional.stderr);
+  assert.match(positional.stdout, /examples\/runway\.yaml is valid: \d+ stages/);
+  const flag = await runway(['validate', '-f', 'examples/runway.yaml'], { cwd: REPO });
+  assert.equal(flag.stdout, positional.stdout);
+  const two = await runway(['validate', 'a.yaml', '-f', 'b.yaml'], { cwd: REPO });
+  assert.equal(two.code, 2);
+  assert.match(two.stderr, /validate checks one file, given as FILE or -f FILE; got b\.yaml, a\.yaml/);
+  assert.doesNotMatch(two.stderr, /\n\s+at /, 'no stack trace');
+});

@@ -1,13 +1,18 @@
 import { loadPipeline } from '../../config/load.ts';
 import { formatDuration } from '../../engine/duration.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { paint, type Io } from '../io.ts';
 import { FILE_FLAG, JSON_FLAG, parse, pipelineFile } from '../flags.ts';
 
 /** `runway validate`: checks the pipeline file and shows the resolved plan. */
 export async function run(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { ...FILE_FLAG, ...JSON_FLAG });
-  const pipeline = loadPipeline(pipelineFile(io, values.file));
+  const { values, positionals } = parse(args, { ...FILE_FLAG, ...JSON_FLAG });
+  // `runway validate FILE` as linters take it, or `-f FILE` as every other command does
+  if (positionals.length > 1 || (positionals.length === 1 && values.file !== undefined))
+    throw new UsageError(
+      `validate checks one file, given as FILE or -f FILE; got ${[...(values.file !== undefined ? [values.file] : []), ...positionals].join(', ')}`,
+    );
+  const pipeline = loadPipeline(pipelineFile(io, values.file ?? positionals[0]));
   if (values.json) {
     io.out(`${JSON.stringify({ valid: true, pipeline }, null, 2)}\n`);
     return EXIT.ok;
