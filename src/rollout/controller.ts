@@ -20,6 +20,7 @@ import { applyIntents, siteOf } from '../deploy/environment-state.ts';
 import type { EnvironmentRecord, RolloutRecord } from '../deploy/records.ts';
 import type { InstanceHealth } from '../targets/target.ts';
 import type { PlacementOf } from './placements.ts';
+import { Looks } from './looks.ts';
 import { ownsTraffic } from '../targets/kinds.ts';
 
 /** How the controller is wired. */
@@ -53,8 +54,13 @@ export interface TickResult {
 /** Drives every rollout in the store to its end. */
 export class Controller {
   readonly #o: ControllerOptions;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #looks = new Looks(
+    (id) => this.#tick(id),
+    (id, err) => {
+      this.#o.log(`rollout ${id}: ${(err as Error).message}`);
+      this.schedule(id, 1000);
+    },
+  );
   /** Data-plane writes in flight by site, so they reach it in the order they were made. */
   readonly #siteChains = new Map<string, Promise<void>>();
   readonly #drivers = new Map<string, Promise<AnalysisDriver>>();
@@ -126,7 +132,7 @@ export class Controller {
   async #adopt(): Promise<void> {
     const rollouts = await this.#o.store.rollouts({ limit: 200 }).catch(() => []);
     for (const r of rollouts) {
-      if (needsTicks(r) && !this.#timers.has(r.id) && !this.#chains.has(r.id)) this.schedule(r.id, 0);
+      if (needsTicks(r) && !this.#looks.known(r.id)) this.schedule(r.id, 0);
     }
   }
 
@@ -206,39 +212,19 @@ export class Controller {
     this.#applied.set(id, { target: targetJson, routes: routesJson, backends: given });
   }
 
-  /** Looks at `rolloutId` after `delayMs` (sooner if already scheduled sooner). */
+  /** Looks at `rolloutId` after `delayMs`, in place of a look already scheduled. */
   schedule(rolloutId: string, delayMs: number): void {
-    if (this.#closed) return;
-    const existing = this.#timers.get(rolloutId);
-    if (existing) clearTimeout(existing);
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(rolloutId);
-        void this.tick(rolloutId).catch((err: unknown) => {
-          this.#o.log(`rollout ${rolloutId}: ${(err as Error).message}`);
-          this.schedule(rolloutId, 1000);
-        });
-      },
-      Math.max(0, delayMs),
-    );
-    timer.unref();
-    this.#timers.set(rolloutId, timer);
+    if (!this.#closed) this.#looks.schedule(rolloutId, delayMs);
   }
 
   /** One look at a rollout, serialized with every other look at it. */
   tick(rolloutId: string): Promise<TickResult | undefined> {
-    const previous = this.#chains.get(rolloutId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#tick(rolloutId));
-    this.#chains.set(rolloutId, next);
-    return next;
+    return this.#looks.serialized(rolloutId, () => this.#tick(rolloutId));
   }
 
   /** Runs `fn` serialized with every look at the rollout (for changes made outside a look). */
   serialized<T>(rolloutId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#chains.get(rolloutId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.#chains.set(rolloutId, next);
-    return next;
+    return this.#looks.serialized(rolloutId, fn);
   }
 
   /** Stops all timers and analysis (the data plane keeps serving). */
@@ -246,9 +232,7 @@ export class Controller {
     this.#closed = true;
     if (this.#scan) clearInterval(this.#scan);
     if (this.#sync) clearInterval(this.#sync);
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#chains.values()]);
+    await this.#looks.close();
     for (const d of this.#drivers.values()) (await d.catch(() => undefined))?.close();
     this.#drivers.clear();
   }

@@ -18,6 +18,7 @@ import { SoleOwnership, type Ownership } from '../../leases/ownership.ts';
 import type { Command } from '../observations.ts';
 import { pinnedImage } from '../../targets/image-reference.ts';
 import { commandAction, commandEntry, follow, stateBefore, unreachable } from './follow.ts';
+import { Looks } from '../looks.ts';
 
 /** The store calls the delegated controller makes. */
 export type DelegatedStore = Pick<
@@ -59,8 +60,13 @@ export class DelegatedController {
   readonly #o: DelegatedControllerOptions;
   readonly #own: Ownership;
   readonly #targets = new Map<string, DelegatingTarget>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #looks = new Looks(
+    (id) => this.#tick(id),
+    (id, err) => {
+      this.#o.log(`rollout ${id}: ${(err as Error).message}`);
+      this.schedule(id, this.#o.tickMs ?? 1000);
+    },
+  );
   #closed = false;
 
   constructor(options: DelegatedControllerOptions) {
@@ -75,39 +81,20 @@ export class DelegatedController {
     }
   }
 
-  /** Looks at `rolloutId` after `delayMs`. */
+  /** Looks at `rolloutId` after `delayMs`, in place of a look already scheduled. */
   schedule(rolloutId: string, delayMs: number): void {
-    if (this.#closed) return;
-    const existing = this.#timers.get(rolloutId);
-    if (existing) clearTimeout(existing);
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(rolloutId);
-        void this.tick(rolloutId).catch((err: unknown) => {
-          this.#o.log(`rollout ${rolloutId}: ${(err as Error).message}`);
-          this.schedule(rolloutId, this.#o.tickMs ?? 1000);
-        });
-      },
-      Math.max(0, delayMs),
-    );
-    timer.unref();
-    this.#timers.set(rolloutId, timer);
+    if (!this.#closed) this.#looks.schedule(rolloutId, delayMs);
   }
 
   /** One look at a rollout, serialized with every other look at it. */
   tick(rolloutId: string): Promise<DelegatedTick | undefined> {
-    const previous = this.#chains.get(rolloutId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#tick(rolloutId));
-    this.#chains.set(rolloutId, next);
-    return next;
+    return this.#looks.serialized(rolloutId, () => this.#tick(rolloutId));
   }
 
   /** Stops every timer and watch (the cluster goes on by itself). */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#chains.values()]);
+    await this.#looks.close();
     for (const t of this.#targets.values()) t.close();
     this.#targets.clear();
   }
