@@ -94,11 +94,13 @@ export function lockProblems(pkg: Manifest, lock: Lock): string[] {
     if (!isPinnedKind(spec))
       problems.push(`overrides.${name} "${spec}" is a moving tag — pin an exact version`);
 
-  // no moving tag anywhere in the tree, unless an override pins that package
+  // no moving tag anywhere in the tree, unless an override pins that package; a peer counts when
+  // npm installed it (an optional peer nobody installed resolves nothing)
   for (const [path, entry] of Object.entries(packages)) {
     if (path === '' || entry.link) continue;
-    for (const group of INSTALLED) {
+    for (const group of [...INSTALLED, 'peerDependencies'] as const) {
       for (const [name, spec] of Object.entries(entry[group] ?? {})) {
+        if (group === 'peerDependencies' && !installedFrom(packages, path, name)) continue;
         const anyVersion = ANY_VERSION.test(spec);
         if (isPinnedKind(spec) && !anyVersion) continue;
         const pinned = overrides[name];
@@ -110,6 +112,16 @@ export function lockProblems(pkg: Manifest, lock: Lock): string[] {
     }
   }
   return problems;
+}
+
+/** Whether `name` resolves from the package at `path`: a node_modules entry here or in a folder above. */
+function installedFrom(packages: Record<string, LockEntry>, path: string, name: string): boolean {
+  for (let base = path; ;) {
+    if (packages[`${base ? `${base}/` : ''}node_modules/${name}`]) return true;
+    if (base === '') return false;
+    const up = base.lastIndexOf('/node_modules/');
+    base = up < 0 ? '' : base.slice(0, up);
+  }
 }
 
 function flatOverrides(
