@@ -12,6 +12,7 @@ import { verifyReleaseAttestation } from '../../gates/supply-chain/verify-releas
 import { IMAGE_SHAPE, parseImageReference, pinnedImage } from '../../targets/image-reference.ts';
 import type { ServerClient } from '../../server/client.ts';
 import type { ActionContext } from '../action.ts';
+import { stepRequestFields } from './release-inputs.ts';
 
 /** How long a step waits for a cluster to roll its stable workload out to a promoted image. */
 const PROMOTION_WAIT_MS = 10 * 60_000;
@@ -64,12 +65,7 @@ export function imageReleaseRequest(
       health: ctx.run.pipeline.service?.health ?? '/health',
       digest: image.digest,
     },
-    key: `run-${ctx.run.id}/${ctx.step.key}`,
-    runId: ctx.run.id,
-    by: `run ${ctx.run.id}`,
-    analysis: extra.analysis ?? {},
-    ...(extra.strategy === undefined ? {} : { strategy: extra.strategy }),
-    ...(extra.args ? { args: extra.args } : {}),
+    ...stepRequestFields(ctx, extra),
   };
 }
 

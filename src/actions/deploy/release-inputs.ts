@@ -4,7 +4,8 @@
  * loading a pipeline does not load the code that releases.
  */
 import { IMAGE_SHAPE, parseImageReference } from '../../targets/image-reference.ts';
-import type { InputCheckContext } from '../action.ts';
+import type { RolloutRequest } from '../../deploy/rollout-request.ts';
+import type { ActionContext, InputCheckContext } from '../action.ts';
 
 /** `with:` inputs deploy and rollout share. */
 export const RELEASE_INPUTS = {
@@ -92,4 +93,25 @@ export function checkEnvironment(
     });
   }
   return problems;
+}
+
+/** What a step asks of a rollout beside its release: one rollout per run and step, who asked, how. */
+export type StepRequestFields = Pick<
+  RolloutRequest,
+  'key' | 'runId' | 'by' | 'analysis' | 'strategy' | 'args'
+>;
+
+/** The fields every release request of a step carries, whatever its target. */
+export function stepRequestFields(
+  ctx: ActionContext,
+  extra: Pick<RolloutRequest, 'strategy' | 'analysis' | 'args'>,
+): StepRequestFields {
+  return {
+    key: `run-${ctx.run.id}/${ctx.step.key}`,
+    runId: ctx.run.id,
+    by: `run ${ctx.run.id}`,
+    analysis: extra.analysis ?? {},
+    ...(extra.strategy === undefined ? {} : { strategy: extra.strategy }),
+    ...(extra.args ? { args: extra.args } : {}),
+  };
 }

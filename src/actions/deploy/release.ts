@@ -27,6 +27,7 @@ import { isTerminal } from '../../rollout/state.ts';
 import { ServerClient, ServerError } from '../../server/client.ts';
 import { locateServer, readServerInfo } from '../../server/discovery.ts';
 import type { ActionContext, ActionResult } from '../action.ts';
+import { stepRequestFields } from './release-inputs.ts';
 
 /** How long a step follows a rollout while the control plane does not answer. */
 const LOST_CONTROL_PLANE_MS = 5 * 60_000;
@@ -117,12 +118,7 @@ export function releaseRequest(
       ...(digest ? { digest } : {}),
       readinessTimeoutMs: env.target.readyTimeoutMs,
     },
-    key: `run-${ctx.run.id}/${ctx.step.key}`,
-    runId: ctx.run.id,
-    by: `run ${ctx.run.id}`,
-    analysis: extra.analysis ?? {},
-    ...(extra.strategy === undefined ? {} : { strategy: extra.strategy }),
-    ...(extra.args ? { args: extra.args } : {}),
+    ...stepRequestFields(ctx, extra),
   };
 }
 
